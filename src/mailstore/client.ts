@@ -1,0 +1,47 @@
+// The MailStore client: what protocol frontends hold. Typed methods over an invoker, plus direct streaming of
+// message bytes to and from the blob store (bytes never pass through a function; DESIGN.md "The functions").
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange } from '../storage/blob.js';
+import type { Operation, RequestOf, ResponseOf } from './api.js';
+import { MailStoreError } from './errors.js';
+import type { Invoker } from './invoker.js';
+
+export class MailStoreClient {
+  constructor(
+    private readonly invoker: Invoker,
+    private readonly blob: BlobStore,
+  ) {}
+
+  /** Calls one operation; a failure envelope becomes a thrown MailStoreError. */
+  async call<O extends Operation>(op: O, request: RequestOf<O>): Promise<ResponseOf<O>> {
+    const envelope = await this.invoker.invoke(op, request);
+    if (!envelope.ok) throw new MailStoreError(envelope.error.code, envelope.error.message);
+    return envelope.result;
+  }
+
+  login(login: string, password: string): Promise<ResponseOf<'auth.login'>> {
+    return this.call('auth.login', { login, password });
+  }
+
+  /**
+   * APPEND: streams `length` bytes to the blob store, then asks the store to commit them. A stream that ends short
+   * or fails (a client that disconnects mid-literal) leaves no visible message.
+   */
+  async append(
+    token: string,
+    path: string,
+    body: Readable,
+    length: number,
+    flags: string[],
+    internalDate: number,
+  ): Promise<ResponseOf<'message.append'>> {
+    const { emailId, blobKey } = await this.call('message.prepareAppend', { token, size: length });
+    await this.blob.put(blobKey, body, length);
+    return this.call('message.append', { token, path, emailId, size: length, flags, internalDate });
+  }
+
+  /** Streams a message's bytes, or a byte range of them, from where `mailbox.open` said the mailbox's bodies live. */
+  openBody(blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {
+    return this.blob.get(`${blobPrefix}m/${emailId}.eml`, range);
+  }
+}

@@ -1,0 +1,203 @@
+// The mailbox commit protocol (reference/storage-design.md §C3). Every mutation of a mailbox is ONE transaction that
+// compare-and-swaps META.modseq m → m+1 and writes exactly one change-log item L#<m+1> beside its message items.
+// Hence commit order = MODSEQ order = UID order (I1) and MODSEQ is dense (I2). Nothing else may write META or L#.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Condition, KvItem, KvStore, KvValue, TxAction } from '../storage/kv.js';
+import { ConditionFailedError, ThrottledError, TransactionConflictError, UnavailableError } from '../storage/errors.js';
+import type { MailboxId, ModSeq, TenantId, UserId } from './ids.js';
+import { keys } from './keys.js';
+import { MailStoreError } from './errors.js';
+
+export interface MailboxMeta {
+  mailboxId: MailboxId;
+  owner: UserId;
+  tenant: TenantId;
+  path: string;
+  uidValidity: number;
+  uidNext: number;
+  modseq: ModSeq;
+  messages: number;
+  unseen: number;
+  deleted: number;
+  bytes: number;
+  keywords: string[];
+  specialUse: string | null;
+  state: 'active' | 'deleted';
+}
+
+export function metaFromItem(item: KvItem): MailboxMeta {
+  return {
+    mailboxId: item.pk.slice(2) as MailboxId,
+    owner: item.owner as UserId,
+    tenant: item.tenant as TenantId,
+    path: item.path as string,
+    uidValidity: item.uidValidity as number,
+    uidNext: item.uidNext as number,
+    modseq: item.modseq as ModSeq,
+    messages: item.messages as number,
+    unseen: item.unseen as number,
+    deleted: item.deleted as number,
+    bytes: item.bytes as number,
+    keywords: (item.keywords as string[] | undefined) ?? [],
+    specialUse: (item.specialUse as string | null | undefined) ?? null,
+    state: item.state as 'active' | 'deleted',
+  };
+}
+
+export interface CounterDelta {
+  messages?: number;
+  unseen?: number;
+  deleted?: number;
+  bytes?: number;
+}
+
+export interface UsageDelta {
+  bytes: number;
+  messages: number;
+  mailboxes?: number;
+  /** The owner's limits, when set: the transaction fails with OVERQUOTA rather than exceed them. */
+  limits?: { bytes?: number; messages?: number };
+}
+
+export interface CommitPlan<R> {
+  /** Message items and anything else that must commit together; never META, L# or the owner's usage. */
+  actions: TxAction[];
+  /** UIDs allocated by this commit: uidNext advances by this much (R4). */
+  uidsAllocated?: number;
+  counters?: CounterDelta;
+  /** The mailbox's keyword set, when this commit grows it (R23). */
+  keywords?: string[];
+  /** Other META attributes to set (e.g. path on RENAME, state on DELETE). */
+  setMeta?: { [name: string]: KvValue };
+  /** The change-log payload; `op` is A(ppend) F(lags) X(expunge) N(ew) R(ename) D(elete). */
+  log: { op: 'A' | 'F' | 'X' | 'N' | 'R' | 'D'; [name: string]: KvValue };
+  /** Change of the owner's usage, updated in the same transaction. */
+  usage?: UsageDelta;
+  result: R;
+}
+
+/** The plan found nothing to change: no transaction, no MODSEQ. */
+export interface NoChange<R> {
+  noChange: true;
+  result: R;
+}
+
+export type Planner<R> = (meta: MailboxMeta, attempt: number) => Promise<CommitPlan<R> | NoChange<R>>;
+
+export interface Committed<R> {
+  modseq: ModSeq;
+  meta: MailboxMeta;
+  result: R;
+  committed: boolean;
+}
+
+// Writers of one mailbox serialise on META; under a storm each loser retries on the winner's META (no extra read).
+// 40 jittered attempts ride out dozens of concurrent writers before UNAVAILABLE.
+const MAX_ATTEMPTS = 40;
+
+/**
+ * Runs `plan` against the current META and commits it with the META compare-and-swap. On a lost race the plan is
+ * run again with fresh META (the planner must re-read whatever it conditioned on), with jittered backoff.
+ */
+export async function commitMailbox<R>(
+  kv: KvStore,
+  mailboxId: MailboxId,
+  by: string,
+  plan: Planner<R>,
+): Promise<Committed<R>> {
+  let metaItem: KvItem | undefined = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (!metaItem || metaItem.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    const meta = metaFromItem(metaItem);
+    const planned = await plan(meta, attempt);
+    if ('noChange' in planned) return { modseq: meta.modseq, meta, result: planned.result, committed: false };
+
+    const next = (meta.modseq + 1) as ModSeq;
+    const add: { [name: string]: number } = {};
+    if (planned.uidsAllocated) add.uidNext = planned.uidsAllocated;
+    for (const [name, delta] of Object.entries(planned.counters ?? {})) if (delta) add[name] = delta;
+    const metaAction: TxAction = {
+      type: 'update',
+      table: 'mail',
+      key: keys.mailbox(mailboxId),
+      update: { set: { modseq: next, ...(planned.keywords ? { keywords: planned.keywords } : {}), ...planned.setMeta }, add },
+      condition: {
+        op: 'and',
+        conditions: [
+          { op: 'eq', attr: 'modseq', value: meta.modseq },
+          { op: 'eq', attr: 'state', value: 'active' },
+        ],
+      },
+    };
+    const logAction: TxAction = {
+      type: 'put',
+      table: 'mail',
+      item: { ...keys.log(mailboxId, next), by, at: Date.now(), ...planned.log },
+      condition: { op: 'notExists', attr: 'pk' },
+    };
+    const actions: TxAction[] = [metaAction, ...planned.actions, logAction];
+    if (planned.usage && (planned.usage.bytes !== 0 || planned.usage.messages !== 0 || planned.usage.mailboxes)) {
+      actions.push(usageAction(meta.owner, planned.usage));
+    }
+
+    try {
+      await kv.transactWrite(actions);
+    } catch (err) {
+      if (err instanceof ConditionFailedError) {
+        if (err.actionIndex === 0) {
+          metaItem = err.current; // another writer won the CAS: retry on its META, no extra read
+        } else if (err.actionIndex === actions.length - 1 && planned.usage) {
+          throw new MailStoreError('OVERQUOTA', 'Quota exceeded');
+        } else {
+          metaItem = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+        }
+        await backoff(attempt);
+        continue;
+      }
+      if (err instanceof TransactionConflictError || err instanceof ThrottledError || err instanceof UnavailableError) {
+        await backoff(attempt);
+        metaItem = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+        continue;
+      }
+      throw err;
+    }
+    const after: MailboxMeta = {
+      ...meta,
+      modseq: next,
+      uidNext: meta.uidNext + (planned.uidsAllocated ?? 0),
+      messages: meta.messages + (planned.counters?.messages ?? 0),
+      unseen: meta.unseen + (planned.counters?.unseen ?? 0),
+      deleted: meta.deleted + (planned.counters?.deleted ?? 0),
+      bytes: meta.bytes + (planned.counters?.bytes ?? 0),
+      keywords: planned.keywords ?? meta.keywords,
+    };
+    return { modseq: next, meta: after, result: planned.result, committed: true };
+  }
+  throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
+}
+
+/**
+ * The owner's usage moves in the same transaction. A growing usage is conditioned on the limits the planner read
+ * (`usage <= limit - delta`, §C4), so quota stays hard under concurrent writers.
+ */
+function usageAction(owner: UserId, usage: UsageDelta): TxAction {
+  const conditions: Condition[] = [{ op: 'exists', attr: 'pk' }];
+  if (usage.bytes > 0 && usage.limits?.bytes !== undefined) {
+    conditions.push({ op: 'le', attr: 'usageBytes', value: usage.limits.bytes - usage.bytes });
+  }
+  if (usage.messages > 0 && usage.limits?.messages !== undefined) {
+    conditions.push({ op: 'le', attr: 'usageMessages', value: usage.limits.messages - usage.messages });
+  }
+  return {
+    type: 'update',
+    table: 'mail',
+    key: keys.user(owner),
+    update: { add: { usageBytes: usage.bytes, usageMessages: usage.messages, mailboxes: usage.mailboxes ?? 0 } },
+    condition: conditions.length === 1 ? conditions[0] : { op: 'and', conditions },
+  };
+}
+
+async function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
+  await sleep(Math.random() * cap);
+}

@@ -1,0 +1,38 @@
+// What every mail-store function runs with: the two ports and the key that signs session tokens.
+import type { BlobStore } from '../storage/blob.js';
+import type { KvStore } from '../storage/kv.js';
+import { verifyToken, InvalidTokenError } from '../auth/token.js';
+import type { TenantId, UserId } from './ids.js';
+import { MailStoreError } from './errors.js';
+
+export interface StoreContext {
+  kv: KvStore;
+  blob: BlobStore;
+  tokenKey: Uint8Array;
+  /** Largest message accepted by APPEND and delivery, in bytes. */
+  maxMessageBytes: number;
+}
+
+/** Who is asking: read from a verified session token, never from the request body. */
+export interface Caller {
+  tenantId: TenantId;
+  userId: UserId;
+  login: string;
+  /** Identifies the session in change-log entries (`by`), so a session can skip its own echoes. */
+  session: string;
+}
+
+export function callerOf(ctx: StoreContext, token: string): Caller {
+  try {
+    const claims = verifyToken(ctx.tokenKey, token);
+    return {
+      tenantId: claims.tenantId as TenantId,
+      userId: claims.userId as UserId,
+      login: claims.login,
+      session: token.slice(-16),
+    };
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw new MailStoreError('UNAUTHORIZED', 'Session token is not valid');
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+// The stateless functions: one entry point that validates a JSON request, verifies its session token and runs the
+// operation. Lambda handlers (functions/) and the inline invoker both call `handleRequest`; errors become envelopes.
+import type { Envelope, Operation, ResponseOf } from './api.js';
+import { requestSchemas } from './api.js';
+import { callerOf, type StoreContext } from './context.js';
+import { login } from './directory.js';
+import { MailStoreError } from './errors.js';
+import {
+  createMailbox,
+  deleteMailbox,
+  listMailboxes,
+  mailboxChanges,
+  mailboxStatus,
+  openMailbox,
+  renameMailbox,
+  setSubscribed,
+} from './mailboxes.js';
+import type { MailboxId } from './ids.js';
+import { appendMessage, copyMessages, expungeMessages, messageMeta, prepareAppend, storeFlags } from './messages.js';
+
+/** Which function family serves an operation; in AWS each family is one Lambda (DESIGN.md "The functions"). */
+export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message'> = {
+  'auth.login': 'auth',
+  'mailbox.list': 'mailbox',
+  'mailbox.create': 'mailbox',
+  'mailbox.delete': 'mailbox',
+  'mailbox.rename': 'mailbox',
+  'mailbox.subscribe': 'mailbox',
+  'mailbox.status': 'mailbox',
+  'mailbox.open': 'mailbox',
+  'mailbox.changes': 'mailbox',
+  'message.prepareAppend': 'message',
+  'message.append': 'message',
+  'message.store': 'message',
+  'message.expunge': 'message',
+  'message.copy': 'message',
+  'message.meta': 'message',
+};
+
+type Handler = (ctx: StoreContext, body: never) => Promise<unknown>;
+
+const handlers: { [O in Operation]: Handler } = {
+  'auth.login': async (ctx, b: { login: string; password: string }) => login(ctx, b.login, b.password),
+  'mailbox.list': async (ctx, b: { token: string }) => ({ mailboxes: await listMailboxes(ctx, callerOf(ctx, b.token)) }),
+  'mailbox.create': async (ctx, b: { token: string; path: string; specialUse?: string }) =>
+    createMailbox(ctx, callerOf(ctx, b.token), b.path, b.specialUse ?? null),
+  'mailbox.delete': async (ctx, b: { token: string; path: string }) => {
+    await deleteMailbox(ctx, callerOf(ctx, b.token), b.path);
+    return {};
+  },
+  'mailbox.rename': async (ctx, b: { token: string; from: string; to: string }) => {
+    await renameMailbox(ctx, callerOf(ctx, b.token), b.from, b.to);
+    return {};
+  },
+  'mailbox.subscribe': async (ctx, b: { token: string; path: string; subscribed: boolean }) => {
+    await setSubscribed(ctx, callerOf(ctx, b.token), b.path, b.subscribed);
+    return {};
+  },
+  'mailbox.status': async (ctx, b: { token: string; path: string }) => mailboxStatus(ctx, callerOf(ctx, b.token), b.path),
+  'mailbox.open': async (ctx, b: { token: string; path: string }) => openMailbox(ctx, callerOf(ctx, b.token), b.path),
+  'mailbox.changes': async (ctx, b: { token: string; mailboxId: string; since: number }) =>
+    mailboxChanges(ctx, callerOf(ctx, b.token), b.mailboxId as MailboxId, b.since),
+  'message.prepareAppend': async (ctx, b: { token: string; size: number }) => prepareAppend(ctx, callerOf(ctx, b.token), b.size),
+  'message.append': async (ctx, b: { token: string } & Parameters<typeof appendMessage>[2]) =>
+    appendMessage(ctx, callerOf(ctx, b.token), b),
+  'message.store': async (ctx, b: { token: string } & Parameters<typeof storeFlags>[2]) => storeFlags(ctx, callerOf(ctx, b.token), b),
+  'message.expunge': async (ctx, b: { token: string } & Parameters<typeof expungeMessages>[2]) =>
+    expungeMessages(ctx, callerOf(ctx, b.token), b),
+  'message.copy': async (ctx, b: { token: string } & Parameters<typeof copyMessages>[2]) => copyMessages(ctx, callerOf(ctx, b.token), b),
+  'message.meta': async (ctx, b: { token: string; emailIds: string[] }) => messageMeta(ctx, callerOf(ctx, b.token), b.emailIds),
+};
+
+export function isOperation(op: string): op is Operation {
+  return Object.hasOwn(requestSchemas, op);
+}
+
+export async function handleRequest<O extends Operation>(ctx: StoreContext, op: O, body: unknown): Promise<Envelope<O>> {
+  try {
+    const parsed = requestSchemas[op].safeParse(body);
+    if (!parsed.success) throw new MailStoreError('BADREQUEST', `Invalid ${op} request: ${parsed.error.issues[0]?.message ?? ''}`);
+    const result = (await handlers[op](ctx, parsed.data as never)) as ResponseOf<O>;
+    return { ok: true, result };
+  } catch (err) {
+    if (err instanceof MailStoreError) return { ok: false, error: { code: err.code, message: err.message } };
+    throw err;
+  }
+}

@@ -1,0 +1,38 @@
+// Item keys of the storage model (reference/storage-design.md §C2). The only place key strings are spelled.
+import type { EmailId, MailboxId, ModSeq, TenantId, Uid, UserId } from './ids.js';
+import type { KvKey } from '../storage/kv.js';
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+export const keys = {
+  tenant: (t: TenantId): KvKey => ({ pk: `T#${t}`, sk: 'META' }),
+  tenantUser: (t: TenantId, u: UserId): KvKey => ({ pk: `T#${t}`, sk: `U#${u}` }),
+  tenantUsersPrefix: (t: TenantId) => ({ pk: `T#${t}`, prefix: 'U#' }),
+  domain: (domain: string): KvKey => ({ pk: `D#${domain}`, sk: 'DOMAIN' }),
+  login: (login: string): KvKey => ({ pk: `LOGIN#${login}`, sk: 'LOGIN' }),
+  user: (u: UserId): KvKey => ({ pk: `U#${u}`, sk: 'META' }),
+  mailboxName: (u: UserId, path: string): KvKey => ({ pk: `U#${u}`, sk: `N#${path}` }),
+  mailboxNamesPrefix: (u: UserId) => ({ pk: `U#${u}`, prefix: 'N#' }),
+  subscription: (u: UserId, path: string): KvKey => ({ pk: `U#${u}`, sk: `S#${path}` }),
+  subscriptionsPrefix: (u: UserId) => ({ pk: `U#${u}`, prefix: 'S#' }),
+  mailbox: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'META' }),
+  /** Hot item per (mailbox, UID); the zero padding keeps sort-key order = UID order. */
+  message: (m: MailboxId, uid: Uid): KvKey => ({ pk: `M#${m}`, sk: `U#${pad(uid, 10)}` }),
+  messagesPrefix: (m: MailboxId) => ({ pk: `M#${m}`, prefix: 'U#' }),
+  log: (m: MailboxId, modseq: ModSeq): KvKey => ({ pk: `M#${m}`, sk: `L#${pad(modseq, 20)}` }),
+  logSortKey: (modseq: number): string => `L#${pad(modseq, 20)}`,
+  logPrefix: (m: MailboxId) => ({ pk: `M#${m}`, prefix: 'L#' }),
+  /** Cold item (table msgmeta), immutable per emailId. */
+  cold: (e: EmailId): KvKey => ({ pk: `E#${e}`, sk: 'E' }),
+  system: (name: string): KvKey => ({ pk: 'SYS', sk: name }),
+};
+
+/** Raw bytes live under the owner's prefix so per-user GC and tenant isolation hold (§C8). */
+export const blobKeys = {
+  message: (t: TenantId, u: UserId, e: EmailId): string => `t/${t}/u/${u}/m/${e}.eml`,
+  userPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/`,
+};
+
+export function uidFromSortKey(sk: string): Uid {
+  return Number(sk.slice(2)) as Uid;
+}

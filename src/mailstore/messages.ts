@@ -1,0 +1,307 @@
+// Messages: APPEND, STORE, EXPUNGE, COPY and the cold-item read. Every change goes through commitMailbox; bytes are
+// written to the blob store before the commit and are harmless if the commit never happens (GC sweeps them).
+import { Buffer } from 'node:buffer';
+import type { KvItem, KvKey, TxAction } from '../storage/kv.js';
+import { indexMessage } from '../mime/index.js';
+import type { MessageIndex } from '../mime/types.js';
+import type { HotList, ResponseOf } from './api.js';
+import { commitMailbox } from './commit.js';
+import type { Caller, StoreContext } from './context.js';
+import { MailStoreError } from './errors.js';
+import { newEmailId, type EmailId, type MailboxId, type Uid } from './ids.js';
+import { blobKeys, keys, uidFromSortKey } from './keys.js';
+import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
+import { parseFlags } from './flags.js';
+
+/** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
+const BATCH = 95;
+
+const chunks = <T>(list: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+};
+
+async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buf.length;
+    if (total > limit) throw new MailStoreError('LIMIT', 'Message is too large');
+    parts.push(buf);
+  }
+  return Buffer.concat(parts, total);
+}
+
+export function prepareAppend(ctx: StoreContext, caller: Caller, size: number): ResponseOf<'message.prepareAppend'> {
+  if (size > ctx.maxMessageBytes) throw new MailStoreError('LIMIT', `Message is larger than ${ctx.maxMessageBytes} bytes`);
+  const emailId = newEmailId();
+  return { emailId, blobKey: blobKeys.message(caller.tenantId, caller.userId, emailId) };
+}
+
+/**
+ * APPEND (§C4): the bytes are already in the blob store. Index them, write the immutable cold item, then commit the
+ * hot item, log entry, counters and usage in one transaction that allocates the UID.
+ */
+export async function appendMessage(
+  ctx: StoreContext,
+  caller: Caller,
+  input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number },
+): Promise<ResponseOf<'message.append'>> {
+  const { mailboxId } = await resolvePath(ctx, caller, input.path, 'TRYCREATE');
+  const emailId = input.emailId as EmailId;
+  const blobKey = blobKeys.message(caller.tenantId, caller.userId, emailId);
+  const head = await ctx.blob.head(blobKey);
+  if (!head || head.size !== input.size) throw new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
+  const raw = await readAll(await ctx.blob.get(blobKey), ctx.maxMessageBytes);
+  const index = indexMessage(raw);
+  await ctx.kv.put('msgmeta', { ...keys.cold(emailId), owner: caller.userId, tenant: caller.tenantId, index: toKv(index) });
+
+  const { bits, keywords } = parseFlags(input.flags);
+  const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+    if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    const uid = meta.uidNext as Uid;
+    const modseq = meta.modseq + 1;
+    const grown = keywords.filter((k) => !meta.keywords.includes(k));
+    const { unseen, deleted } = countersOf(bits);
+    return {
+      actions: [
+        {
+          type: 'put',
+          table: 'mail',
+          item: { ...keys.message(mailboxId, uid), e: emailId, f: bits, k: keywords, m: modseq, z: input.size, d: input.internalDate },
+          condition: { op: 'notExists', attr: 'pk' },
+        },
+      ],
+      uidsAllocated: 1,
+      counters: { messages: 1, unseen, deleted, bytes: input.size },
+      keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
+      log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [input.size], d: [input.internalDate] },
+      usage: { bytes: input.size, messages: 1 },
+      result: { uid, uidValidity: meta.uidValidity },
+    };
+  });
+  return { mailboxId, uid: done.result.uid, uidValidity: done.result.uidValidity, modseq: done.modseq };
+}
+
+/** The cold index is JSON by construction (src/mime promises it); this narrows the type for the KV port. */
+function toKv(index: MessageIndex): { [name: string]: never } {
+  return JSON.parse(JSON.stringify(index)) as { [name: string]: never };
+}
+
+async function readHot(ctx: StoreContext, mailboxId: MailboxId, uids: number[]): Promise<Map<number, KvItem>> {
+  const found = new Map<number, KvItem>();
+  for (const part of chunks(uids, 100)) {
+    const items = await ctx.kv.batchGet('mail', part.map((u) => keys.message(mailboxId, u as Uid)), { consistent: true });
+    for (const item of items) found.set(uidFromSortKey(item.sk), item);
+  }
+  return found;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * STORE: each changed message gets the new flags and the commit's MODSEQ, conditioned on its old MODSEQ so a
+ * concurrent change makes us re-plan; unchanged messages are left out (no MODSEQ bump, RFC 7162 allows it).
+ */
+export async function storeFlags(
+  ctx: StoreContext,
+  caller: Caller,
+  input: { mailboxId: string; uids: number[]; mode: 'add' | 'remove' | 'replace'; flags: string[]; unchangedSince?: number },
+): Promise<ResponseOf<'message.store'>> {
+  const mailboxId = input.mailboxId as MailboxId;
+  const { bits, keywords } = parseFlags(input.flags);
+  const out: ResponseOf<'message.store'> = { modseq: 0, changed: [], modified: [] };
+  for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
+    const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+      if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+      const modseq = meta.modseq + 1;
+      const current = await readHot(ctx, mailboxId, part);
+      const actions: TxAction[] = [];
+      const changed: ResponseOf<'message.store'>['changed'] = [];
+      const modified: number[] = [];
+      let unseen = 0;
+      let deleted = 0;
+      const log = { u: [] as number[], f: [] as number[], k: [] as string[][] };
+      for (const uid of part) {
+        const item = current.get(uid);
+        if (!item) continue; // expunged meanwhile: nothing to store (RFC 2180 §4.2 is the frontend's to answer)
+        const oldBits = item.f as number;
+        const oldKeywords = (item.k as string[] | undefined) ?? [];
+        if (input.unchangedSince !== undefined && (item.m as number) > input.unchangedSince) {
+          modified.push(uid);
+          continue;
+        }
+        let newBits: number;
+        let newKeywords: string[];
+        if (input.mode === 'replace') {
+          newBits = bits;
+          newKeywords = keywords;
+        } else if (input.mode === 'add') {
+          newBits = oldBits | bits;
+          newKeywords = [...oldKeywords, ...keywords.filter((k) => !oldKeywords.includes(k))];
+        } else {
+          newBits = oldBits & ~bits;
+          newKeywords = oldKeywords.filter((k) => !keywords.includes(k));
+        }
+        if (newBits === oldBits && sameList(newKeywords, oldKeywords)) continue;
+        const before = countersOf(oldBits);
+        const after = countersOf(newBits);
+        unseen += after.unseen - before.unseen;
+        deleted += after.deleted - before.deleted;
+        actions.push({
+          type: 'update',
+          table: 'mail',
+          key: keys.message(mailboxId, uid as Uid),
+          update: { set: { f: newBits, k: newKeywords, m: modseq } },
+          condition: { op: 'eq', attr: 'm', value: item.m as number },
+        });
+        changed.push({ uid, flags: newBits, keywords: newKeywords, modseq });
+        log.u.push(uid);
+        log.f.push(newBits);
+        log.k.push(newKeywords);
+      }
+      if (actions.length === 0) return { noChange: true, result: { changed, modified } };
+      const grown = keywords.filter((k) => !meta.keywords.includes(k));
+      return {
+        actions,
+        counters: { unseen, deleted },
+        keywords: input.mode !== 'remove' && grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
+        log: { op: 'F', ...log },
+        result: { changed, modified },
+      };
+    });
+    out.modseq = done.modseq;
+    out.changed.push(...done.result.changed);
+    out.modified.push(...done.result.modified);
+  }
+  return out;
+}
+
+/** EXPUNGE / UID EXPUNGE: removes the given messages that still carry \Deleted (a concurrent undelete wins, R19). */
+export async function expungeMessages(
+  ctx: StoreContext,
+  caller: Caller,
+  input: { mailboxId: string; uids: number[] },
+): Promise<ResponseOf<'message.expunge'>> {
+  const mailboxId = input.mailboxId as MailboxId;
+  const out: ResponseOf<'message.expunge'> = { modseq: 0, expunged: [] };
+  for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
+    const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+      if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+      const current = await readHot(ctx, mailboxId, part);
+      const actions: TxAction[] = [];
+      const gone: number[] = [];
+      const emailIds: string[] = [];
+      let bytes = 0;
+      let unseen = 0;
+      for (const uid of part) {
+        const item = current.get(uid);
+        if (!item || !((item.f as number) & 8)) continue;
+        actions.push({ type: 'delete', table: 'mail', key: keys.message(mailboxId, uid as Uid), condition: { op: 'eq', attr: 'm', value: item.m as number } });
+        gone.push(uid);
+        emailIds.push(item.e as string);
+        bytes += item.z as number;
+        unseen += countersOf(item.f as number).unseen;
+      }
+      if (actions.length === 0) return { noChange: true, result: gone };
+      return {
+        actions,
+        counters: { messages: -gone.length, unseen: -unseen, deleted: -gone.length, bytes: -bytes },
+        log: { op: 'X', u: gone, e: emailIds },
+        usage: { bytes: -bytes, messages: -gone.length },
+        result: gone,
+      };
+    });
+    if (done.committed) out.modseq = done.modseq;
+    out.expunged.push(...done.result);
+  }
+  return out;
+}
+
+/**
+ * COPY (§C4): hot items only; the destination gets a contiguous UID block in source-UID order and points at the same
+ * emailIds (same owner, so the same blobs). A later batch failing undoes the earlier ones (R15).
+ */
+export async function copyMessages(
+  ctx: StoreContext,
+  caller: Caller,
+  input: { mailboxId: string; uids: number[]; to: string },
+): Promise<ResponseOf<'message.copy'>> {
+  const source = input.mailboxId as MailboxId;
+  const { mailboxId: target } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
+  const src = await ctx.kv.get('mail', keys.mailbox(source), { consistent: true });
+  if (!src || src.state !== 'active' || src.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  const out: ResponseOf<'message.copy'> = { uidValidity: 0, source: [], destination: [] };
+  const committed: number[] = [];
+  try {
+    for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
+      const items = await readHot(ctx, source, part);
+      const present = part.filter((u) => items.has(u));
+      if (present.length === 0) continue;
+      const done = await commitMailbox(ctx.kv, target, caller.session, async (meta) => {
+        if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+        const modseq = meta.modseq + 1;
+        const added: HotList = emptyHotList();
+        const actions: TxAction[] = [];
+        let bytes = 0;
+        let unseen = 0;
+        let deleted = 0;
+        const grown = new Set<string>();
+        present.forEach((u, i) => {
+          const item = items.get(u)!;
+          const uid = (meta.uidNext + i) as Uid;
+          const copy: KvItem = { ...keys.message(target, uid), e: item.e!, f: item.f!, k: item.k ?? [], m: modseq, z: item.z!, d: item.d! };
+          actions.push({ type: 'put', table: 'mail', item: copy, condition: { op: 'notExists', attr: 'pk' } });
+          appendHot(added, copy);
+          bytes += item.z as number;
+          const c = countersOf(item.f as number);
+          unseen += c.unseen;
+          deleted += c.deleted;
+          for (const k of (item.k as string[] | undefined) ?? []) if (!meta.keywords.includes(k)) grown.add(k);
+        });
+        return {
+          actions,
+          uidsAllocated: present.length,
+          counters: { messages: present.length, unseen, deleted, bytes },
+          keywords: grown.size > 0 ? [...meta.keywords, ...grown] : undefined,
+          log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates },
+          usage: { bytes, messages: present.length },
+          result: { uidValidity: meta.uidValidity, uids: added.uids },
+        };
+      });
+      out.uidValidity = done.result.uidValidity;
+      out.source.push(...present);
+      out.destination.push(...done.result.uids);
+      committed.push(...done.result.uids);
+    }
+  } catch (err) {
+    if (committed.length > 0) await undoCopy(ctx, caller, target, committed);
+    throw err;
+  }
+  if (out.uidValidity === 0) out.uidValidity = (await ctx.kv.get('mail', keys.mailbox(target), { consistent: true }))?.uidValidity as number;
+  return out;
+}
+
+/** Compensation for a COPY whose later batch failed: the destination holds what it held before (UIDNEXT moved on). */
+async function undoCopy(ctx: StoreContext, caller: Caller, mailboxId: MailboxId, uids: number[]): Promise<void> {
+  await storeFlags(ctx, caller, { mailboxId, uids, mode: 'add', flags: ['\\Deleted'] });
+  await expungeMessages(ctx, caller, { mailboxId, uids });
+}
+
+/** Cold items for FETCH ENVELOPE / BODYSTRUCTURE / sections and SEARCH: one batched read per 100 messages. */
+export async function messageMeta(ctx: StoreContext, caller: Caller, emailIds: string[]): Promise<ResponseOf<'message.meta'>> {
+  const items: Record<string, MessageIndex> = {};
+  const wanted = [...new Set(emailIds)];
+  for (const part of chunks(wanted, 100)) {
+    const keysWanted: KvKey[] = part.map((e) => keys.cold(e as EmailId));
+    let found = await ctx.kv.batchGet('msgmeta', keysWanted);
+    if (found.length < part.length) found = await ctx.kv.batchGet('msgmeta', keysWanted, { consistent: true }); // just appended
+    for (const item of found) {
+      if (item.tenant !== caller.tenantId || item.owner !== caller.userId) continue;
+      items[item.pk.slice(2)] = item.index as unknown as MessageIndex;
+    }
+  }
+  return { items };
+}

@@ -1,0 +1,120 @@
+// Counts every call that reaches a port, so tests and benchmarks can assert call budgets (calls, not time).
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange } from './blob.js';
+import type { KvKey, KvItem, KvStore, QueryInput, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from './kv.js';
+
+export interface CallCounts {
+  kv: number;
+  blob: number;
+  /** Bytes that flowed out of blob GETs. */
+  blobBytesRead: number;
+  byOp: Record<string, number>;
+}
+
+export class CallMeter {
+  counts: CallCounts = CallMeter.zero();
+
+  static zero(): CallCounts {
+    return { kv: 0, blob: 0, blobBytesRead: 0, byOp: {} };
+  }
+
+  record(port: 'kv' | 'blob', op: string): void {
+    this.counts[port] += 1;
+    const name = `${port}.${op}`;
+    this.counts.byOp[name] = (this.counts.byOp[name] ?? 0) + 1;
+  }
+
+  /** A copy of the counts now, to diff against later. */
+  snapshot(): CallCounts {
+    return { ...this.counts, byOp: { ...this.counts.byOp } };
+  }
+
+  static diff(after: CallCounts, before: CallCounts): CallCounts {
+    const byOp: Record<string, number> = {};
+    for (const [op, n] of Object.entries(after.byOp)) {
+      const d = n - (before.byOp[op] ?? 0);
+      if (d !== 0) byOp[op] = d;
+    }
+    return {
+      kv: after.kv - before.kv,
+      blob: after.blob - before.blob,
+      blobBytesRead: after.blobBytesRead - before.blobBytesRead,
+      byOp,
+    };
+  }
+}
+
+export class MeteredKv implements KvStore {
+  constructor(
+    private readonly inner: KvStore,
+    private readonly meter: CallMeter,
+  ) {}
+
+  get(table: TableName, key: KvKey, options?: ReadOptions): Promise<KvItem | undefined> {
+    this.meter.record('kv', 'get');
+    return this.inner.get(table, key, options);
+  }
+  batchGet(table: TableName, keys: KvKey[], options?: ReadOptions): Promise<KvItem[]> {
+    this.meter.record('kv', 'batchGet');
+    return this.inner.batchGet(table, keys, options);
+  }
+  query(table: TableName, input: QueryInput) {
+    this.meter.record('kv', 'query');
+    return this.inner.query(table, input);
+  }
+  put(table: TableName, item: KvItem, options?: WriteOptions): Promise<void> {
+    this.meter.record('kv', 'put');
+    return this.inner.put(table, item, options);
+  }
+  update(table: TableName, key: KvKey, update: Update, options?: WriteOptions): Promise<KvItem> {
+    this.meter.record('kv', 'update');
+    return this.inner.update(table, key, update, options);
+  }
+  delete(table: TableName, key: KvKey, options?: WriteOptions): Promise<void> {
+    this.meter.record('kv', 'delete');
+    return this.inner.delete(table, key, options);
+  }
+  transactWrite(actions: TxAction[], options?: TransactOptions): Promise<void> {
+    this.meter.record('kv', 'transactWrite');
+    return this.inner.transactWrite(actions, options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export class MeteredBlob implements BlobStore {
+  constructor(
+    private readonly inner: BlobStore,
+    private readonly meter: CallMeter,
+  ) {}
+
+  put(key: string, body: Readable | Uint8Array, length: number): Promise<void> {
+    this.meter.record('blob', 'put');
+    return this.inner.put(key, body, length);
+  }
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    this.meter.record('blob', 'get');
+    const stream = await this.inner.get(key, range);
+    // Count what actually flows, so a test can tell a ranged read from a whole-object read.
+    stream.on('data', (chunk: Buffer) => {
+      this.meter.counts.blobBytesRead += chunk.length;
+    });
+    return stream;
+  }
+  head(key: string) {
+    this.meter.record('blob', 'head');
+    return this.inner.head(key);
+  }
+  delete(key: string): Promise<void> {
+    this.meter.record('blob', 'delete');
+    return this.inner.delete(key);
+  }
+  list(prefix: string, options?: { cursor?: string; limit?: number }) {
+    this.meter.record('blob', 'list');
+    return this.inner.list(prefix, options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
