@@ -1,4 +1,5 @@
 // Counts every call that reaches a port, so tests and benchmarks can assert call budgets (calls, not time).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './blob.js';
 import type { KvKey, KvItem, KvStore, QueryInput, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from './kv.js';
@@ -13,15 +14,20 @@ export interface CallCounts {
 
 export class CallMeter {
   counts: CallCounts = CallMeter.zero();
+  /** Counts of the async context running now (one IMAP command, say), so concurrent sessions are told apart. */
+  readonly scope = new AsyncLocalStorage<CallCounts>();
 
   static zero(): CallCounts {
     return { kv: 0, blob: 0, blobBytesRead: 0, byOp: {} };
   }
 
   record(port: 'kv' | 'blob', op: string): void {
-    this.counts[port] += 1;
     const name = `${port}.${op}`;
-    this.counts.byOp[name] = (this.counts.byOp[name] ?? 0) + 1;
+    for (const counts of [this.counts, this.scope.getStore()]) {
+      if (!counts) continue;
+      counts[port] += 1;
+      counts.byOp[name] = (counts.byOp[name] ?? 0) + 1;
+    }
   }
 
   /** A copy of the counts now, to diff against later. */
@@ -97,8 +103,10 @@ export class MeteredBlob implements BlobStore {
     this.meter.record('blob', 'get');
     const stream = await this.inner.get(key, range);
     // Count what actually flows, so a test can tell a ranged read from a whole-object read.
+    const scoped = this.meter.scope.getStore();
     stream.on('data', (chunk: Buffer) => {
       this.meter.counts.blobBytesRead += chunk.length;
+      if (scoped) scoped.blobBytesRead += chunk.length;
     });
     return stream;
   }

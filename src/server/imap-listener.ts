@@ -1,0 +1,41 @@
+// The IMAP listener: accepts sockets and hands each to an ImapConnection; on shutdown it stops accepting and lets
+// every connection finish its current command and say BYE.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { ImapConnection, type ImapDeps } from '../imap/connection.js';
+
+export interface Listener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startImapListener(host: string, port: number, deps: ImapDeps, logger: Logger): Promise<Listener> {
+  const connections = new Set<ImapConnection>();
+  const server: Server = createServer((socket: Socket) => {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    const connection = new ImapConnection(socket, deps);
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
+    connection.start();
+  });
+  server.on('error', (err) => logger.error({ err }, 'IMAP listener error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  logger.info({ host, port: bound }, 'IMAP listening');
+  return {
+    port: bound,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...connections].map((c) => c.shutdown('Server shutting down')));
+      await closed;
+    },
+  };
+}

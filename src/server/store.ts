@@ -1,0 +1,73 @@
+// Builds the store a process runs on: SQLite + files under the data directory (embedded), or DynamoDB + S3 (aws).
+// Both are wrapped in the call meter, so tests and benchmarks can count store calls per command.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config.js';
+import { ConfigError } from '../config.js';
+import type { StoreContext } from '../mailstore/context.js';
+import { InlineInvoker } from '../mailstore/invoker.js';
+import { MailStoreClient } from '../mailstore/client.js';
+import { SqliteKv } from '../storage/sqlite/sqlite-kv.js';
+import { FsBlob } from '../storage/fs/fs-blob.js';
+import { DynamoKv } from '../storage/dynamodb/dynamo-kv.js';
+import { S3Blob } from '../storage/s3/s3-blob.js';
+import { CallMeter, MeteredBlob, MeteredKv } from '../storage/metered.js';
+
+export interface Store {
+  ctx: StoreContext;
+  client: MailStoreClient;
+  meter: CallMeter;
+  close(): Promise<void>;
+}
+
+/** The embedded token key lives beside the data (mode 0600), so the CLI and the server agree on it. */
+function embeddedTokenKey(dataDir: string): Uint8Array {
+  const path = join(dataDir, 'token.key');
+  if (!existsSync(path)) {
+    writeFileSync(path, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(path, 0o600);
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+}
+
+export function openStore(config: Config): Store {
+  const meter = new CallMeter();
+  let kv;
+  let blob;
+  let tokenKey: Uint8Array;
+  if (config.backend === 'embedded') {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    kv = new SqliteKv(join(config.dataDir, 'stratus.sqlite'));
+    blob = new FsBlob(join(config.dataDir, 'blobs'));
+    tokenKey = config.tokenKey ? Buffer.from(config.tokenKey, 'base64') : embeddedTokenKey(config.dataDir);
+  } else {
+    if (!config.tokenKey) throw new ConfigError('STRATUS_TOKEN_KEY (base64, 32 bytes) is required with STRATUS_BACKEND=aws');
+    tokenKey = Buffer.from(config.tokenKey, 'base64');
+    const dynamo = new DynamoDBClient({ region: config.aws.region, endpoint: config.aws.dynamodbEndpoint });
+    const s3 = new S3Client({
+      region: config.aws.region,
+      endpoint: config.aws.s3Endpoint,
+      forcePathStyle: config.aws.s3Endpoint !== undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    kv = new DynamoKv({ client: dynamo, tables: config.aws.tables });
+    blob = new S3Blob({ client: s3, bucket: config.aws.bucket });
+  }
+  if (tokenKey.length < 32) throw new ConfigError('The token key must be at least 32 bytes');
+  const mkv = new MeteredKv(kv, meter);
+  const mblob = new MeteredBlob(blob, meter);
+  const ctx: StoreContext = { kv: mkv, blob: mblob, tokenKey, maxMessageBytes: config.maxMessageBytes };
+  return {
+    ctx,
+    client: new MailStoreClient(new InlineInvoker(ctx), mblob),
+    meter,
+    async close() {
+      await mkv.close();
+      await mblob.close();
+    },
+  };
+}
