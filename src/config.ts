@@ -22,6 +22,8 @@ export interface Config {
   tokenKey?: string;
   maxMessageBytes: number;
   maxLineBytes: number;
+  /** Literals other than an APPEND message (astrings, search strings); larger ones are refused unread. */
+  maxLiteralBytes: number;
   authFailureDelayMs: number;
   logLevel: string;
   /** Keep per-command store-call counts and log them at shutdown (bench/). */
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenKey: env.STRATUS_TOKEN_KEY || undefined,
     maxMessageBytes: int(env, 'STRATUS_MAX_MESSAGE_BYTES', 64 * 1024 * 1024, 1024),
     maxLineBytes: int(env, 'STRATUS_MAX_LINE_BYTES', 64 * 1024, 1024),
+    maxLiteralBytes: int(env, 'STRATUS_MAX_LITERAL_BYTES', 64 * 1024, 1024),
     authFailureDelayMs: int(env, 'STRATUS_AUTH_FAILURE_DELAY_MS', 1000, 0),
     logLevel: env.STRATUS_LOG_LEVEL || 'info',
     stats: bool(env, 'STRATUS_STATS') ?? false,

@@ -3,6 +3,7 @@
 // the function boundary, so nothing a frontend sends is trusted.
 import { z } from 'zod';
 import type { MessageIndex } from '../mime/types.js';
+import type { MailStoreErrorCode } from './errors.js';
 
 const path = z.string().min(1).max(512);
 const uid = z.number().int().min(1).max(0xffffffff);
@@ -114,7 +115,7 @@ export interface ResponseMap {
 
 export type ResponseOf<O extends Operation> = ResponseMap[O];
 
-export type ErrorCode = import('./errors.js').MailStoreErrorCode;
+export type ErrorCode = MailStoreErrorCode;
 
 export type Envelope<O extends Operation> =
   | { ok: true; result: ResponseOf<O> }

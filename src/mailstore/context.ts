@@ -29,7 +29,7 @@ export function callerOf(ctx: StoreContext, token: string): Caller {
       tenantId: claims.tenantId as TenantId,
       userId: claims.userId as UserId,
       login: claims.login,
-      session: token.slice(-16),
+      session: claims.sessionId,
     };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw new MailStoreError('UNAUTHORIZED', 'Session token is not valid');

@@ -5,7 +5,7 @@ import { ConditionFailedError } from '../storage/errors.js';
 import type { KvItem } from '../storage/kv.js';
 import type { StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import { newTenantId, newUserId, type TenantId, type UserId } from './ids.js';
+import { newId, newTenantId, newUserId, type TenantId, type UserId } from './ids.js';
 import { keys } from './keys.js';
 import { createMailbox } from './mailboxes.js';
 
@@ -189,6 +189,7 @@ export async function login(
     tenantId: item.tenantId as string,
     userId: item.userId as string,
     login: normalized,
+    sessionId: newId(),
     expiresAt: Math.floor(Date.now() / 1000) + SESSION_SECONDS,
   };
   return { token: issueToken(ctx.tokenKey, claims), login: normalized, userId: claims.userId, tenantId: claims.tenantId };

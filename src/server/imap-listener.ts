@@ -6,6 +6,7 @@ import { ImapConnection, type ImapDeps } from '../imap/connection.js';
 
 export interface Listener {
   port: number;
+  closeConnections(reason: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +33,9 @@ export async function startImapListener(host: string, port: number, deps: ImapDe
   logger.info({ host, port: bound }, 'IMAP listening');
   return {
     port: bound,
+    async closeConnections(reason: string) {
+      await Promise.all([...connections].map((c) => c.shutdown(reason)));
+    },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...connections].map((c) => c.shutdown('Server shutting down')));

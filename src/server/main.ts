@@ -2,12 +2,16 @@
 // connections, BYE to every client once its current command is done, the store closed, stats logged.
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { openStore } from './store.js';
+import { openStore, type Store } from './store.js';
 import { startImapListener, type Listener } from './imap-listener.js';
 import { CommandStats } from './command-stats.js';
 
 export interface RunningServer {
   imapPort: number | undefined;
+  /** The store this process serves, for tests and the CLI (its meter counts every store call). */
+  store: Store;
+  /** Ends every open connection (each finishes its command in progress first) but keeps listening. */
+  closeConnections(reason: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,7 +33,11 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         logger,
         allowPlaintextAuth: config.allowPlaintextAuth,
         secure: false,
-        limits: { maxLineBytes: config.maxLineBytes, maxLiteralBytes: config.maxMessageBytes, maxMessageBytes: config.maxMessageBytes },
+        limits: {
+          maxLineBytes: config.maxLineBytes,
+          maxLiteralBytes: config.maxLiteralBytes,
+          maxMessageBytes: config.maxMessageBytes,
+        },
         authFailureDelayMs: config.authFailureDelayMs,
         observer: stats,
       },
@@ -42,6 +50,10 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   let stopping: Promise<void> | undefined;
   return {
     imapPort,
+    store,
+    async closeConnections(reason: string) {
+      await Promise.all(listeners.map((l) => l.closeConnections(reason)));
+    },
     stop() {
       stopping ??= (async () => {
         await Promise.all(listeners.map((l) => l.close()));

@@ -1,6 +1,6 @@
 // Counts every call that reaches a port, so tests and benchmarks can assert call budgets (calls, not time).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './blob.js';
 import type { KvKey, KvItem, KvStore, QueryInput, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from './kv.js';
 
@@ -102,13 +102,22 @@ export class MeteredBlob implements BlobStore {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     this.meter.record('blob', 'get');
     const stream = await this.inner.get(key, range);
-    // Count what actually flows, so a test can tell a ranged read from a whole-object read.
+    // Count what actually flows, so a test can tell a ranged read from a whole-object read. A pass-through keeps
+    // the stream paused until its consumer reads (listening for 'data' here would start it flowing early).
     const scoped = this.meter.scope.getStore();
-    stream.on('data', (chunk: Buffer) => {
-      this.meter.counts.blobBytesRead += chunk.length;
-      if (scoped) scoped.blobBytesRead += chunk.length;
+    const meter = this.meter;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        meter.counts.blobBytesRead += chunk.length;
+        if (scoped) scoped.blobBytesRead += chunk.length;
+        done(null, chunk);
+      },
     });
-    return stream;
+    stream.on('error', (err) => counted.destroy(err));
+    counted.on('close', () => {
+      if (!stream.destroyed) stream.destroy();
+    });
+    return stream.pipe(counted);
   }
   head(key: string) {
     this.meter.record('blob', 'head');

@@ -7,7 +7,7 @@ import { backends, type TestBackend } from '../backends.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { InlineInvoker } from '../../src/mailstore/invoker.js';
 import { MailStoreClient } from '../../src/mailstore/client.js';
-import { MailStoreError } from '../../src/mailstore/errors.js';
+import type { MailStoreError } from '../../src/mailstore/errors.js';
 import { FLAG_DELETED, FLAG_SEEN } from '../../src/mailstore/flags.js';
 import type { HotList, MailboxStatus } from '../../src/mailstore/api.js';
 

@@ -1,0 +1,18 @@
+// CAPABILITY (RFC 3501 §6.1.1): the list follows the connection's state (capabilities.ts).
+import type { CapabilityCommand } from '../command.js';
+import { capabilities } from '../capabilities.js';
+import type { CommandContext, Handler } from '../session/context.js';
+import { done } from '../session/context.js';
+import { capabilityData } from '../encoder.js';
+
+export function currentCapabilities(ctx: CommandContext): string[] {
+  return capabilities({
+    authenticated: ctx.state.phase !== 'notAuthenticated',
+    plaintextAuthAllowed: ctx.deps.secure || ctx.deps.allowPlaintextAuth,
+  });
+}
+
+export const capability: Handler<CapabilityCommand> = async (_command, ctx) => {
+  await ctx.out.send(capabilityData(currentCapabilities(ctx)));
+  return done('CAPABILITY completed');
+};

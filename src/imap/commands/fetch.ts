@@ -1,0 +1,147 @@
+// FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8). FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the view (no
+// store call); ENVELOPE, BODYSTRUCTURE and sections need the cold items, loaded per batch of 100 messages; bodies
+// are streamed from ranged blob reads. A non-PEEK body fetch sets \Seen with one `message.store` for the whole
+// command, before the answers, so the FLAGS reported with the body are already the new ones.
+import type { FetchCommand, FetchItem } from '../command.js';
+import type { Handler, CommandContext } from '../session/context.js';
+import { done, selectedView } from '../session/context.js';
+import type { MailboxView, MessageRow } from '../session/mailbox-view.js';
+import { bad } from '../response-codes.js';
+import { fetchResponse } from '../encoder.js';
+import type { FetchValue } from '../encoder.js';
+import { envelopeWire } from '../wire/envelope.js';
+import { bodyNonExtensibleWire, bodystructureWire } from '../wire/bodystructure.js';
+import { needsIndexForSection, sectionBody } from '../session/fetch-body.js';
+import type { BodySource } from '../session/fetch-body.js';
+import { FLAG_SEEN } from '../../mailstore/flags.js';
+import type { MessageIndex } from '../../mime/types.js';
+import { afterOwnWrite } from '../session/freshness.js';
+
+const BATCH = 100;
+
+function needsIndex(item: FetchItem): boolean {
+  switch (item.item) {
+    case 'ENVELOPE':
+    case 'BODYSTRUCTURE':
+    case 'BODY':
+    case 'RFC822.HEADER':
+    case 'RFC822.TEXT':
+      return true;
+    case 'BODY[]':
+      return needsIndexForSection(item.section);
+    default:
+      return false;
+  }
+}
+
+/** Items that set \Seen (RFC 3501 §6.4.5: BODY[...] without .PEEK, RFC822, RFC822.TEXT). */
+function setsSeen(item: FetchItem): boolean {
+  return (item.item === 'BODY[]' && !item.peek) || item.item === 'RFC822' || item.item === 'RFC822.TEXT';
+}
+
+function unsupported(item: FetchItem): boolean {
+  return item.item === 'BINARY[]' || item.item === 'BINARY.SIZE' || item.item === 'EMAILID' || item.item === 'THREADID';
+}
+
+export const fetch: Handler<FetchCommand> = async (command, ctx) => {
+  const view = selectedView(ctx);
+  if (command.items.some(unsupported)) throw bad('Fetch item not supported');
+  if (command.changedSince !== undefined || command.vanished) throw bad('CONDSTORE is not enabled');
+  const { rows, outOfRange } = view.resolve(command.set, command.uid);
+  if (outOfRange) throw bad('Invalid message sequence number');
+
+  // UID FETCH always reports the UID (§6.4.8).
+  const items: FetchItem[] = command.uid && !command.items.some((i) => i.item === 'UID') ? [{ item: 'UID' }, ...command.items] : [...command.items];
+  if (items.some(setsSeen) && !view.readOnly) {
+    await markSeen(ctx, view, rows);
+    // Report the new flags alongside the body unless FLAGS were asked for anyway (§6.4.5).
+    if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
+  }
+  const withIndex = items.some(needsIndex);
+  const meta = ctx.state.user?.meta;
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const batch = rows.slice(i, i + BATCH);
+    const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : new Map<string, MessageIndex>();
+    for (const row of batch) {
+      const values = await fetchValues(ctx, view, row, items, indexes.get(view.emailIdAt(row.index)));
+      await ctx.out.send(fetchResponse(row.seq, values));
+    }
+  }
+  return done(`${command.uid ? 'UID FETCH' : 'FETCH'} completed`);
+};
+
+async function markSeen(ctx: CommandContext, view: MailboxView, rows: readonly MessageRow[]): Promise<void> {
+  const unseen = rows.filter((r) => !(view.bitsAt(r.index) & FLAG_SEEN)).map((r) => r.uid);
+  if (unseen.length === 0) return;
+  const result = await ctx.deps.store.call('message.store', {
+    token: ctx.state.token,
+    mailboxId: view.mailboxId,
+    uids: unseen,
+    mode: 'add',
+    flags: ['\\Seen'],
+  });
+  for (const c of result.changed) view.applyFlags(c.uid, c.flags, c.keywords, c.modseq);
+  await afterOwnWrite(ctx, view, result.modseq);
+}
+
+async function fetchValues(
+  ctx: CommandContext,
+  view: MailboxView,
+  row: MessageRow,
+  items: readonly FetchItem[],
+  index: MessageIndex | undefined,
+): Promise<FetchValue[]> {
+  const source: BodySource = {
+    blobPrefix: view.blobPrefix,
+    emailId: view.emailIdAt(row.index),
+    size: view.sizeAt(row.index),
+    index,
+    open: (start, end) => ctx.deps.store.openBody(view.blobPrefix, view.emailIdAt(row.index), { start, end }),
+  };
+  const values: FetchValue[] = [];
+  for (const item of items) {
+    switch (item.item) {
+      case 'UID':
+        values.push({ name: 'UID', uid: row.uid });
+        break;
+      case 'FLAGS':
+        values.push({ name: 'FLAGS', flags: view.flagsAt(row.index) });
+        break;
+      case 'INTERNALDATE':
+        values.push({ name: 'INTERNALDATE', date: new Date(view.dateAt(row.index)) });
+        break;
+      case 'RFC822.SIZE':
+        values.push({ name: 'RFC822.SIZE', size: view.sizeAt(row.index) });
+        break;
+      case 'MODSEQ':
+        values.push({ name: 'MODSEQ', modSeq: view.modseqAt(row.index) });
+        break;
+      case 'ENVELOPE':
+        values.push({ name: 'ENVELOPE', wire: index ? envelopeWire(index.env) : 'NIL' });
+        break;
+      case 'BODYSTRUCTURE':
+        values.push({ name: 'BODYSTRUCTURE', wire: index ? bodystructureWire(index.root) : 'NIL' });
+        break;
+      case 'BODY':
+        values.push({ name: 'BODY', wire: index ? bodyNonExtensibleWire(index.root) : 'NIL' });
+        break;
+      case 'BODY[]': {
+        const body = await sectionBody(source, item.section, item.partial);
+        values.push({ name: 'BODY[]', section: item.section, ...(item.partial ? { origin: item.partial.offset } : {}), body });
+        break;
+      }
+      case 'RFC822':
+        values.push({ name: 'RFC822', body: await sectionBody(source, { part: [] }, undefined) });
+        break;
+      case 'RFC822.HEADER':
+        values.push({ name: 'RFC822.HEADER', body: await sectionBody(source, { part: [], text: { kind: 'HEADER' } }, undefined) });
+        break;
+      case 'RFC822.TEXT':
+        values.push({ name: 'RFC822.TEXT', body: await sectionBody(source, { part: [], text: { kind: 'TEXT' } }, undefined) });
+        break;
+      default:
+        throw bad('Fetch item not supported');
+    }
+  }
+  return values;
+}

@@ -1,0 +1,26 @@
+// LSUB (RFC 3501 §6.3.9): subscribed names, \Noselect for those that do not exist (any more) and for unsubscribed
+// parents that a "%" pattern reaches.
+import type { LsubCommand } from '../command.js';
+import { encodeMailboxName } from '../parser/mailbox-name.js';
+import type { Handler } from '../session/context.js';
+import { done } from '../session/context.js';
+import { DELIMITER } from '../session/mailbox-names.js';
+import { listData } from '../encoder.js';
+import { patternMatcher } from '../session/list-pattern.js';
+import { listRows } from './list.js';
+
+export const lsub: Handler<LsubCommand> = async (command, ctx) => {
+  if (command.pattern === '') {
+    await ctx.out.send(listData({ attributes: ['\\Noselect'], delimiter: DELIMITER, mailbox: '' }, 'LSUB'));
+    return done('LSUB completed');
+  }
+  const { mailboxes } = await ctx.deps.store.call('mailbox.list', { token: ctx.state.token });
+  const rows = listRows(mailboxes, (e) => e.subscribed);
+  const matches = patternMatcher(command.reference, command.pattern);
+  for (const row of rows.values()) {
+    if (!matches(encodeMailboxName(row.path))) continue;
+    const attributes = row.attributes.filter((a) => a === '\\Noselect');
+    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: row.path }, 'LSUB'));
+  }
+  return done('LSUB completed');
+};

@@ -1,0 +1,168 @@
+// One IMAP connection: feeds socket bytes to the CommandReader, runs one command at a time through the dispatcher,
+// flushes the selected view's pending changes before each tagged answer, and maps every failure to a response in
+// one place (response-codes.ts). No exception from a command escapes: the process must outlive any client.
+import type { Socket } from 'node:net';
+import type { MailStoreClient } from '../mailstore/client.js';
+import type { Command } from './command.js';
+import { CommandReader } from './parser/command-reader.js';
+import type { ReaderEvent } from './parser/command-reader.js';
+import type { ResponsePiece } from './encoder.js';
+import { failureResponse } from './response-codes.js';
+import { capabilities } from './capabilities.js';
+import { existsData, expungeData, fetchResponse, flagsData, recentData } from './encoder.js';
+import { Output } from './session/output.js';
+import { SessionState } from './session/state.js';
+import type { CommandContext } from './session/context.js';
+import { allowsExpunge, dispatch } from './session/dispatch.js';
+import type { ViewUpdate } from './session/mailbox-view.js';
+
+export interface CommandObserver {
+  begin(command: string): void;
+  end(command: string): void;
+}
+
+export interface ImapDeps {
+  store: MailStoreClient;
+  logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** LOGIN / AUTHENTICATE PLAIN allowed without TLS (true on loopback listeners). */
+  allowPlaintextAuth: boolean;
+  /** The connection is TLS. */
+  secure: boolean;
+  limits: { maxLineBytes: number; maxLiteralBytes: number; maxMessageBytes: number };
+  /** Wait before answering a failed login. */
+  authFailureDelayMs: number;
+  /** Called around each command, e.g. to count store calls per command. */
+  observer?: CommandObserver;
+}
+
+/** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export class ImapConnection {
+  private readonly reader: CommandReader;
+  private readonly out: Output;
+  private readonly state = new SessionState();
+  private readonly ctx: CommandContext;
+  private stopping: string | null = null;
+  private wakeForShutdown: () => void = () => undefined;
+  private readonly shutdownSignal: Promise<{ kind: 'shutdown' }>;
+  private finished: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ImapDeps,
+  ) {
+    this.reader = new CommandReader({
+      maxLineLength: deps.limits.maxLineBytes,
+      maxLiteralSize: deps.limits.maxLiteralBytes,
+      maxAppendSize: deps.limits.maxMessageBytes,
+      flow: { pause: () => socket.pause(), resume: () => socket.resume() },
+    });
+    this.out = new Output(socket);
+    this.ctx = { deps, out: this.out, state: this.state, reader: this.reader };
+    this.shutdownSignal = new Promise((resolve) => {
+      this.wakeForShutdown = () => resolve({ kind: 'shutdown' });
+    });
+  }
+
+  start(): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    socket.on('end', () => this.reader.end());
+    socket.on('close', () => this.reader.end());
+    socket.on('error', (err) => {
+      this.deps.logger.info({ err: err.message }, 'imap socket error');
+      this.reader.end();
+    });
+    this.finished = this.run().catch((err: unknown) => {
+      this.deps.logger.error({ err }, 'imap connection failed');
+      socket.destroy();
+    });
+  }
+
+  /** Says BYE and closes once the command in progress has finished (it is never cut half-way unless it stalls). */
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping === null) this.stopping = reason;
+    this.wakeForShutdown();
+    const cutoff = setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS);
+    cutoff.unref();
+    await this.finished;
+    clearTimeout(cutoff);
+  }
+
+  private async run(): Promise<void> {
+    const caps = capabilities({ authenticated: false, plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth });
+    await this.out.untaggedStatus('OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: caps });
+    for (;;) {
+      if (this.stopping !== null) {
+        await this.out.untaggedStatus('BYE', this.stopping);
+        break;
+      }
+      const event: ReaderEvent | { kind: 'shutdown' } = await Promise.race([this.reader.next(), this.shutdownSignal]);
+      if (event.kind === 'shutdown') continue;
+      if (event.kind === 'end') break;
+      if (event.kind === 'continue') await this.out.continuation(event.text);
+      else if (event.kind === 'error') await this.parseError(event);
+      else if (event.kind === 'line') await this.out.untaggedStatus('BAD', 'Unexpected continuation data');
+      else await this.execute(event.command);
+      if (this.state.phase === 'logout' || this.out.isClosed) break;
+    }
+    await this.out.end();
+  }
+
+  private async parseError(event: Extract<ReaderEvent, { kind: 'error' }>): Promise<void> {
+    if (event.tag === null) await this.out.untaggedStatus('BAD', event.text, event.code);
+    else await this.out.tagged(event.tag, event.status, event.text, event.code);
+  }
+
+  private async execute(command: Command): Promise<void> {
+    const name = command.name === 'UNKNOWN' ? command.verb : command.name;
+    this.deps.observer?.begin(name);
+    try {
+      let answer: { status: 'OK' | 'NO' | 'BAD'; text: string; code: Parameters<Output['tagged']>[3] };
+      try {
+        const completion = await dispatch(command, this.ctx);
+        answer = { status: 'OK', text: completion.text, code: completion.code };
+      } catch (err) {
+        const failure = failureResponse(err);
+        if (failure.bug) this.deps.logger.error({ err, command: name }, 'imap command failed');
+        answer = { status: failure.status, text: failure.text, code: failure.code ?? undefined };
+        if (failure.fatal) this.stopping = 'Session expired';
+      }
+      await this.flushView(allowsExpunge(command));
+      await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
+    } catch (err) {
+      // Writing failed (the client went away, or a body stream broke mid-literal): the connection is over.
+      this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
+      this.socket.destroy();
+    } finally {
+      this.deps.observer?.end(name);
+    }
+  }
+
+  /** Untagged updates the selected view has queued (RFC 3501 §7.4.1 order: EXPUNGE, then EXISTS/RECENT, FETCH). */
+  private async flushView(allowExpunge: boolean): Promise<void> {
+    const view = this.state.view;
+    if (!view) return;
+    for (const update of view.flush(allowExpunge)) await this.out.send(updateResponse(update));
+  }
+}
+
+function updateResponse(update: ViewUpdate): string | readonly ResponsePiece[] {
+  switch (update.kind) {
+    case 'expunge':
+      return expungeData(update.seq);
+    case 'exists':
+      return existsData(update.count);
+    case 'recent':
+      return recentData(update.count);
+    case 'flags':
+      return flagsData(update.flags);
+    case 'fetch':
+      return fetchResponse(update.seq, [
+        { name: 'UID', uid: update.uid },
+        { name: 'FLAGS', flags: update.flags },
+      ]);
+  }
+}

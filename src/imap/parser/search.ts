@@ -1,0 +1,166 @@
+// SEARCH arguments (RFC 3501 §6.4.4, RFC 4466 §2.6 RETURN, RFC 4731 ESEARCH, RFC 5182 SAVE, RFC 7162 MODSEQ,
+// RFC 5032 YOUNGER/OLDER) → SearchKey tree. Nesting is bounded so a hostile `NOT NOT NOT …` or `((((…` line
+// cannot exhaust the stack.
+import type { Cursor } from './cursor.js';
+import { flag, modSeq, searchDate, sequenceSet, startsSequenceSet } from './grammar.js';
+import type { SearchKey, SearchReturnOption } from '../command.js';
+
+const MAX_DEPTH = 64;
+
+const FLAG_KEYS: Readonly<Record<string, readonly [string, boolean]>> = {
+  ANSWERED: ['\\Answered', true],
+  DELETED: ['\\Deleted', true],
+  DRAFT: ['\\Draft', true],
+  FLAGGED: ['\\Flagged', true],
+  SEEN: ['\\Seen', true],
+  RECENT: ['\\Recent', true],
+  OLD: ['\\Recent', false],
+  UNANSWERED: ['\\Answered', false],
+  UNDELETED: ['\\Deleted', false],
+  UNDRAFT: ['\\Draft', false],
+  UNFLAGGED: ['\\Flagged', false],
+  UNSEEN: ['\\Seen', false],
+};
+
+const HEADER_KEYS: Readonly<Record<string, string>> = { BCC: 'Bcc', CC: 'Cc', FROM: 'From', SUBJECT: 'Subject', TO: 'To' };
+
+const DATE_KEYS: Readonly<Record<string, readonly ['internal' | 'sent', 'before' | 'on' | 'since']>> = {
+  BEFORE: ['internal', 'before'],
+  ON: ['internal', 'on'],
+  SINCE: ['internal', 'since'],
+  SENTBEFORE: ['sent', 'before'],
+  SENTON: ['sent', 'on'],
+  SENTSINCE: ['sent', 'since'],
+};
+
+const RETURN_OPTIONS: readonly SearchReturnOption[] = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'];
+
+function searchKey(c: Cursor, depth: number): SearchKey {
+  if (depth > MAX_DEPTH) c.fail('Search nested too deeply');
+  if (c.peek() === 0x28) {
+    const keys = c.list(() => searchKey(c, depth + 1), false);
+    return keys.length === 1 && keys[0] ? keys[0] : { kind: 'and', keys };
+  }
+  if (startsSequenceSet(c)) return { kind: 'seq', set: sequenceSet(c) };
+  const name = c.keyword();
+  const flagKey = FLAG_KEYS[name];
+  if (flagKey) return { kind: 'flag', flag: flagKey[0], present: flagKey[1] };
+  const header = HEADER_KEYS[name];
+  if (header) {
+    c.sp();
+    return { kind: 'header', field: header, value: c.astring() };
+  }
+  const dateKey = DATE_KEYS[name];
+  if (dateKey) {
+    c.sp();
+    return { kind: 'date', field: dateKey[0], op: dateKey[1], date: searchDate(c) };
+  }
+  switch (name) {
+    case 'ALL':
+      return { kind: 'all' };
+    case 'NEW':
+      return {
+        kind: 'and',
+        keys: [
+          { kind: 'flag', flag: '\\Recent', present: true },
+          { kind: 'flag', flag: '\\Seen', present: false },
+        ],
+      };
+    case 'KEYWORD':
+    case 'UNKEYWORD':
+      c.sp();
+      return { kind: 'flag', flag: flag(c), present: name === 'KEYWORD' };
+    case 'BODY':
+      c.sp();
+      return { kind: 'body', value: c.astring() };
+    case 'TEXT':
+      c.sp();
+      return { kind: 'text', value: c.astring() };
+    case 'HEADER': {
+      c.sp();
+      const field = c.astring();
+      c.sp();
+      return { kind: 'header', field, value: c.astring() };
+    }
+    case 'LARGER':
+    case 'SMALLER':
+      c.sp();
+      return { kind: 'size', op: name === 'LARGER' ? 'larger' : 'smaller', size: c.number(Number.MAX_SAFE_INTEGER) };
+    case 'NOT':
+      c.sp();
+      return { kind: 'not', key: searchKey(c, depth + 1) };
+    case 'OR': {
+      c.sp();
+      const left = searchKey(c, depth + 1);
+      c.sp();
+      return { kind: 'or', left, right: searchKey(c, depth + 1) };
+    }
+    case 'UID':
+      c.sp();
+      return { kind: 'uid', set: sequenceSet(c) };
+    case 'YOUNGER':
+    case 'OLDER':
+      c.sp();
+      return { kind: name === 'YOUNGER' ? 'younger' : 'older', seconds: c.nzNumber() };
+    case 'MODSEQ': {
+      // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer (RFC 7162 §7)
+      c.sp();
+      if (c.peek() === 0x22) {
+        const entryName = c.quoted();
+        c.sp();
+        const type = c.keyword().toLowerCase();
+        if (type !== 'priv' && type !== 'shared' && type !== 'all') c.fail('Bad MODSEQ entry type');
+        c.sp();
+        return { kind: 'modseq', modSeq: modSeq(c, true), entry: { name: entryName, type } };
+      }
+      return { kind: 'modseq', modSeq: modSeq(c, true) };
+    }
+    default:
+      return c.fail(`Unknown search key ${name}`);
+  }
+}
+
+export interface SearchArguments {
+  readonly charset?: string;
+  readonly returnOptions?: readonly SearchReturnOption[];
+  readonly key: SearchKey;
+}
+
+/** After "SEARCH": [SP "RETURN" SP "(" opts ")"] SP ["CHARSET" SP astring SP] search-key *(SP search-key). */
+export function searchArguments(c: Cursor): SearchArguments {
+  c.sp();
+  let returnOptions: SearchReturnOption[] | undefined;
+  let charset: string | undefined;
+  if (nextKeywordIs(c, 'RETURN')) {
+    c.sp();
+    returnOptions = c.list(() => {
+      const opt = c.keyword();
+      if (!RETURN_OPTIONS.includes(opt as SearchReturnOption)) c.fail(`Unknown RETURN option ${opt}`);
+      return opt as SearchReturnOption;
+    });
+    c.sp();
+  }
+  if (nextKeywordIs(c, 'CHARSET')) {
+    c.sp();
+    charset = c.astring().toUpperCase();
+    c.sp();
+  }
+  const keys: SearchKey[] = [searchKey(c, 0)];
+  while (!c.atEnd()) {
+    c.sp();
+    keys.push(searchKey(c, 0));
+  }
+  const key: SearchKey = keys.length === 1 && keys[0] ? keys[0] : { kind: 'and', keys };
+  return { ...(charset !== undefined ? { charset } : {}), ...(returnOptions ? { returnOptions } : {}), key };
+}
+
+/** Consume the keyword `word` if it is next (followed by SP); otherwise leave the cursor where it was. */
+function nextKeywordIs(c: Cursor, word: string): boolean {
+  const mark = c.mark();
+  if (c.peek() !== 0x28 && !startsSequenceSet(c) && !c.atLiteral() && !c.atEnd()) {
+    const found = c.scan((b) => b !== 0x20 && b !== 0x28 && b !== 0x29).toString('latin1').toUpperCase();
+    if (found === word) return true;
+  }
+  c.reset(mark);
+  return false;
+}

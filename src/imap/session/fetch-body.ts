@@ -1,0 +1,131 @@
+// BODY[section]<partial> (RFC 3501 §6.4.5): which bytes of the raw message a section names, found in the MIME index
+// (partRange), narrowed by the partial, and read as ONE ranged blob GET streamed into the literal — a part or a
+// partial never reads the whole message. HEADER.FIELDS[.NOT] reads the header range and filters it in memory
+// (headers are small).
+import { Readable } from 'node:stream';
+import type { Section, Partial } from '../command.js';
+import type { MessageIndex } from '../../mime/types.js';
+import { partRange } from '../../mime/section.js';
+import type { SectionKind } from '../../mime/section.js';
+import type { BodyContent } from '../encoder.js';
+
+export interface BodySource {
+  blobPrefix: string;
+  emailId: string;
+  /** RFC822.SIZE, for sections that need no index (BODY[] and its partials). */
+  size: number;
+  index: MessageIndex | undefined;
+  open(start: number, endInclusive: number): Promise<Readable>;
+}
+
+/** True when the section can be served without the message's cold item. */
+export function needsIndexForSection(section: Section): boolean {
+  return section.part.length > 0 || section.text !== undefined;
+}
+
+function kindOf(section: Section): SectionKind {
+  switch (section.text?.kind) {
+    case undefined:
+      return 'full';
+    case 'HEADER':
+    case 'HEADER.FIELDS':
+      return 'header';
+    case 'TEXT':
+      return 'text';
+    case 'MIME':
+      return 'mime';
+  }
+}
+
+/** The bytes of a section, as a stream of a known size or an in-memory buffer; an absent part is an empty string. */
+export async function sectionBody(source: BodySource, section: Section, partial: Partial | undefined): Promise<BodyContent> {
+  let range: { start: number; length: number } | null;
+  if (!needsIndexForSection(section)) range = { start: 0, length: source.size };
+  else range = source.index ? partRange(source.index, section.part, kindOf(section)) : null;
+  if (range === null) return Buffer.alloc(0);
+
+  if (section.text?.kind === 'HEADER.FIELDS') {
+    const header = await readAll(await open(source, range.start, range.length));
+    const filtered = filterHeader(header, section.text.fields, section.text.not);
+    return partial ? slice(filtered, partial) : filtered;
+  }
+  let { start, length } = range;
+  if (partial) {
+    if (partial.offset >= length) return Buffer.alloc(0);
+    start += partial.offset;
+    length = Math.min(partial.length, length - partial.offset);
+  }
+  if (length === 0) return Buffer.alloc(0);
+  return { size: length, stream: openWhenRead(() => open(source, start, length)) };
+}
+
+/**
+ * A stream that opens the blob range only when the writer starts reading it, so a FETCH of many messages (or many
+ * sections of one) holds one open read at a time, and nothing is read before the socket can take it.
+ */
+function openWhenRead(openInner: () => Promise<Readable>): Readable {
+  let inner: Readable | null = null;
+  const out = new Readable({
+    read() {
+      if (inner) {
+        inner.resume();
+        return;
+      }
+      openInner().then(
+        (stream) => {
+          inner = stream;
+          stream.on('data', (chunk: Buffer) => {
+            if (!out.push(chunk)) stream.pause();
+          });
+          stream.on('end', () => out.push(null));
+          stream.on('error', (err) => out.destroy(err));
+        },
+        (err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+    destroy(err, callback) {
+      inner?.destroy();
+      callback(err);
+    },
+  });
+  return out;
+}
+
+function open(source: BodySource, start: number, length: number): Promise<Readable> {
+  return source.open(start, start + length - 1);
+}
+
+function slice(bytes: Buffer, partial: Partial): Buffer {
+  if (partial.offset >= bytes.length) return Buffer.alloc(0);
+  return bytes.subarray(partial.offset, Math.min(bytes.length, partial.offset + partial.length));
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The header fields whose names are (or, with `not`, are not) in `fields`, with their continuation lines, followed
+ * by the blank line that ends a header (RFC 3501 §6.4.5: "the header ... including the blank line").
+ */
+export function filterHeader(header: Buffer, fields: readonly string[], not: boolean): Buffer {
+  const wanted = new Set(fields.map((f) => f.toLowerCase()));
+  const text = header.toString('latin1'); // byte-preserving: 8-bit header bytes come back unchanged
+  const lines = text.split(/(?<=\n)/);
+  let out = '';
+  let keep = false;
+  for (const line of lines) {
+    if (line === '\r\n' || line === '\n') break;
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      if (keep) out += line;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const name = (colon > 0 ? line.slice(0, colon) : line).trim().toLowerCase();
+    keep = wanted.has(name) !== not;
+    if (keep) out += line.endsWith('\n') ? line : `${line}\r\n`;
+  }
+  return Buffer.from(`${out}\r\n`, 'latin1');
+}

@@ -1,0 +1,52 @@
+// Keeping the view up to date with other sessions (storage-design §C5, simple version: no hints yet). The view asks
+// the change log for what happened after its MODSEQ; a truncated log (resync) is answered by reopening the mailbox
+// and turning the difference into the same kind of changes, so the client is told through the usual flush.
+import type { HotList, LogEntry } from '../../mailstore/api.js';
+import type { CommandContext } from './context.js';
+import type { MailboxView } from './mailbox-view.js';
+
+export async function catchUp(ctx: CommandContext, view: MailboxView): Promise<void> {
+  const token = ctx.state.token;
+  const changes = await ctx.deps.store.call('mailbox.changes', { token, mailboxId: view.mailboxId, since: view.modseq });
+  if (!changes.resync) {
+    view.applyChanges(changes.entries, changes.status);
+    return;
+  }
+  const opened = await ctx.deps.store.call('mailbox.open', { token, path: view.path });
+  view.applyChanges(differenceAsEntries(view, opened.messages, opened.status.highestModseq), opened.status);
+}
+
+/** After a write of our own that committed at `modseq`: a gap means someone else wrote in between. */
+export async function afterOwnWrite(ctx: CommandContext, view: MailboxView, modseq: number): Promise<void> {
+  if (modseq === view.modseq + 1) view.modseq = modseq;
+  else if (modseq > view.modseq) await catchUp(ctx, view);
+}
+
+function differenceAsEntries(view: MailboxView, fresh: HotList, modseq: number): LogEntry[] {
+  const present = new Set(fresh.uids);
+  const gone: number[] = [];
+  for (let i = 0; i < view.count; i++) if (!present.has(view.uidAt(i))) gone.push(view.uidAt(i));
+  const added: HotList = { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [] };
+  const changed: Extract<LogEntry, { op: 'F' }> = { modseq, op: 'F', by: '', uids: [], flags: [], keywords: [] };
+  fresh.uids.forEach((uid, i) => {
+    const at = view.indexOfUid(uid);
+    if (at < 0) {
+      added.uids.push(uid);
+      added.flags.push(fresh.flags[i] ?? 0);
+      added.keywords.push(fresh.keywords[i] ?? []);
+      added.modseqs.push(fresh.modseqs[i] ?? 0);
+      added.sizes.push(fresh.sizes[i] ?? 0);
+      added.dates.push(fresh.dates[i] ?? 0);
+      added.emailIds.push(fresh.emailIds[i] ?? '');
+    } else if ((fresh.modseqs[i] ?? 0) > view.modseqAt(at)) {
+      changed.uids.push(uid);
+      changed.flags.push(fresh.flags[i] ?? 0);
+      changed.keywords.push(fresh.keywords[i] ?? []);
+    }
+  });
+  return [
+    { modseq, op: 'X', by: '', uids: gone },
+    { modseq, op: 'A', by: '', added },
+    changed,
+  ];
+}

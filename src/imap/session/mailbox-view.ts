@@ -1,0 +1,321 @@
+// The per-session view of the selected mailbox (storage-design §C5): the messages this session has announced, in
+// UID order (index i is sequence number i+1), with their flags, sizes, dates and emailIds, so FETCH of FLAGS, UID,
+// RFC822.SIZE and INTERNALDATE costs no store call. Changes learned from the log are queued and released by
+// `flush` following RFC 3501 §7.4.1: EXPUNGE never while answering FETCH, STORE or SEARCH (only their UID forms),
+// because the client's sequence numbers must not shift under a command that uses them.
+import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
+import { flagNames } from '../../mailstore/flags.js';
+import { sequenceSetHas, expandSequenceSet } from '../types.js';
+import type { SequenceSet } from '../types.js';
+
+/** What a flush asks the session to send, in order. Pure data: the encoder writes it. */
+export type ViewUpdate =
+  | { kind: 'expunge'; seq: number }
+  | { kind: 'exists'; count: number }
+  | { kind: 'recent'; count: number }
+  | { kind: 'fetch'; seq: number; uid: number; flags: string[] }
+  | { kind: 'flags'; flags: string[] };
+
+export interface MessageRow {
+  /** Index into the view (sequence number − 1). */
+  index: number;
+  seq: number;
+  uid: number;
+}
+
+export class MailboxView {
+  readonly mailboxId: string;
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly blobPrefix: string;
+  uidValidity: number;
+  uidNext: number;
+  /** The highest MODSEQ whose changes this view has taken in (announced or queued). */
+  modseq: number;
+  keywords: string[];
+
+  private uids: number[] = [];
+  private flagBits: number[] = [];
+  private keywordLists: string[][] = [];
+  private modseqs: number[] = [];
+  private sizes: number[] = [];
+  private dates: number[] = [];
+  private emailIds: string[] = [];
+  /** \Recent is a session property here (RFC 9051 dropped it): messages that arrived while this view was open. */
+  private readonly recent = new Set<number>();
+
+  /** Expunged by someone, not yet announced: the ghost keeps its sequence number until then. */
+  private readonly ghosts = new Set<number>();
+  private pendingAdded: HotList = emptyList();
+  private readonly pendingFlags = new Set<number>();
+  private keywordsGrew = false;
+
+  constructor(opened: { status: MailboxStatus; messages: HotList; blobPrefix: string }, readOnly: boolean) {
+    const { status, messages } = opened;
+    this.mailboxId = status.mailboxId;
+    this.path = status.path;
+    this.readOnly = readOnly;
+    this.blobPrefix = opened.blobPrefix;
+    this.uidValidity = status.uidValidity;
+    this.uidNext = status.uidNext;
+    this.modseq = status.highestModseq;
+    this.keywords = [...status.keywords];
+    this.insert(messages, false);
+  }
+
+  get count(): number {
+    return this.uids.length;
+  }
+
+  get recentCount(): number {
+    return this.recent.size;
+  }
+
+  uidAt(index: number): number {
+    return this.uids[index] ?? 0;
+  }
+  bitsAt(index: number): number {
+    return this.flagBits[index] ?? 0;
+  }
+  keywordsAt(index: number): readonly string[] {
+    return this.keywordLists[index] ?? [];
+  }
+  modseqAt(index: number): number {
+    return this.modseqs[index] ?? 0;
+  }
+  sizeAt(index: number): number {
+    return this.sizes[index] ?? 0;
+  }
+  dateAt(index: number): number {
+    return this.dates[index] ?? 0;
+  }
+  emailIdAt(index: number): string {
+    return this.emailIds[index] ?? '';
+  }
+  isRecent(index: number): boolean {
+    return this.recent.has(this.uidAt(index));
+  }
+  isGhost(index: number): boolean {
+    return this.ghosts.has(this.uidAt(index));
+  }
+
+  /** Flag names of a message as FETCH FLAGS shows them (RFC 3501 §2.3.2, \Recent included). */
+  flagsAt(index: number): string[] {
+    const names = flagNames(this.bitsAt(index), this.keywordsAt(index));
+    if (this.isRecent(index)) names.push('\\Recent');
+    return names;
+  }
+
+  indexOfUid(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = this.uids[mid]!;
+      if (u === uid) return mid;
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /**
+   * The messages a sequence set names, in ascending order. For UIDs `*` is the highest UID in the view, and an
+   * empty mailbox names nothing (RFC 3501 §6.4.8). Sequence numbers beyond the view are reported, since RFC 9051
+   * §6.4.4 makes them a BAD.
+   */
+  resolve(set: SequenceSet, byUid: boolean, saved?: readonly number[]): { rows: MessageRow[]; outOfRange: boolean } {
+    const rows: MessageRow[] = [];
+    if (byUid) {
+      const max = this.uids[this.uids.length - 1] ?? 0;
+      const savedSet = saved ? new Set(saved) : undefined;
+      if (max === 0) return { rows, outOfRange: false };
+      this.uids.forEach((uid, index) => {
+        if (sequenceSetHas(set, uid, max, savedSet)) rows.push({ index, seq: index + 1, uid });
+      });
+      return { rows, outOfRange: false };
+    }
+    let outOfRange = false;
+    if (set.kind === 'ranges') {
+      for (const r of set.ranges) {
+        if ((r.start !== '*' && r.start > this.count) || (r.end !== '*' && r.end > this.count)) outOfRange = true;
+      }
+    }
+    for (const seq of expandSequenceSet(set, this.count, saved)) rows.push({ index: seq - 1, seq, uid: this.uidAt(seq - 1) });
+    return { rows, outOfRange };
+  }
+
+  /** Own STORE result: the view takes the new flags at once (the log's echo is then older and ignored). */
+  applyFlags(uid: number, bits: number, keywords: string[], modseq: number): void {
+    const i = this.indexOfUid(uid);
+    if (i >= 0 && (this.modseqs[i] ?? 0) <= modseq) {
+      this.flagBits[i] = bits;
+      this.keywordLists[i] = keywords;
+      this.modseqs[i] = modseq;
+    }
+    for (const k of keywords) this.addKeyword(k);
+  }
+
+  /** Own EXPUNGE result: removes the messages now and returns their sequence numbers, highest first (§7.4.1). */
+  removeNow(uids: readonly number[]): number[] {
+    const seqs: number[] = [];
+    const gone = new Set(uids);
+    for (let i = this.uids.length - 1; i >= 0; i--) {
+      if (gone.has(this.uids[i]!)) {
+        seqs.push(i + 1);
+        this.removeAt(i);
+      }
+    }
+    return seqs;
+  }
+
+  /** Takes in log entries after `modseq`; what the client must be told waits for `flush`. */
+  applyChanges(entries: readonly LogEntry[], status: MailboxStatus): void {
+    for (const entry of entries) {
+      if (entry.op === 'A') this.queueAdded(entry.added);
+      else if (entry.op === 'F') this.queueFlags(entry);
+      else if (entry.op === 'X') for (const uid of entry.uids) this.queueExpunge(uid);
+    }
+    this.modseq = Math.max(this.modseq, status.highestModseq);
+    this.uidNext = Math.max(this.uidNext, status.uidNext);
+    for (const k of status.keywords) this.addKeyword(k);
+  }
+
+  /**
+   * Releases queued changes as untagged responses. `allowExpunge` is false while answering non-UID FETCH, STORE
+   * and SEARCH (RFC 3501 §7.4.1); ghosts then keep their sequence numbers until a later command.
+   */
+  flush(allowExpunge: boolean): ViewUpdate[] {
+    const out: ViewUpdate[] = [];
+    if (allowExpunge && this.ghosts.size > 0) {
+      for (let i = this.uids.length - 1; i >= 0; i--) {
+        if (this.ghosts.has(this.uids[i]!)) {
+          out.push({ kind: 'expunge', seq: i + 1 });
+          this.removeAt(i);
+        }
+      }
+      this.ghosts.clear();
+    }
+    if (this.keywordsGrew) {
+      out.push({ kind: 'flags', flags: this.flagList() });
+      this.keywordsGrew = false;
+    }
+    if (this.pendingAdded.uids.length > 0) {
+      const added = this.pendingAdded;
+      this.pendingAdded = emptyList();
+      this.insert(added, true);
+      out.push({ kind: 'exists', count: this.count }, { kind: 'recent', count: this.recent.size });
+    }
+    for (const uid of [...this.pendingFlags].sort((a, b) => a - b)) {
+      const i = this.indexOfUid(uid);
+      if (i >= 0) out.push({ kind: 'fetch', seq: i + 1, uid, flags: this.flagsAt(i) });
+    }
+    this.pendingFlags.clear();
+    return out;
+  }
+
+  /** The FLAGS response: system flags and the mailbox's keywords (RFC 3501 §7.2.6). */
+  flagList(): string[] {
+    return ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...this.keywords];
+  }
+
+  private addKeyword(k: string): void {
+    if (!this.keywords.includes(k)) {
+      this.keywords.push(k);
+      this.keywordsGrew = true;
+    }
+  }
+
+  private queueAdded(added: HotList): void {
+    for (let i = 0; i < added.uids.length; i++) {
+      const uid = added.uids[i]!;
+      if (this.indexOfUid(uid) >= 0 || this.pendingAdded.uids.includes(uid)) continue;
+      pushRow(this.pendingAdded, added, i);
+      for (const k of added.keywords[i] ?? []) this.addKeyword(k);
+    }
+  }
+
+  private queueFlags(entry: Extract<LogEntry, { op: 'F' }>): void {
+    entry.uids.forEach((uid, n) => {
+      const i = this.indexOfUid(uid);
+      const bits = entry.flags[n] ?? 0;
+      const keywords = entry.keywords[n] ?? [];
+      if (i >= 0) {
+        // Applied only when newer than what the view holds: our own STORE already took its result (its echo is
+        // not announced twice).
+        if ((this.modseqs[i] ?? 0) >= entry.modseq) return;
+        this.flagBits[i] = bits;
+        this.keywordLists[i] = keywords;
+        this.modseqs[i] = entry.modseq;
+        this.pendingFlags.add(uid);
+      } else {
+        const p = this.pendingAdded.uids.indexOf(uid);
+        if (p >= 0) {
+          this.pendingAdded.flags[p] = bits;
+          this.pendingAdded.keywords[p] = keywords;
+          this.pendingAdded.modseqs[p] = entry.modseq;
+        }
+      }
+      for (const k of keywords) this.addKeyword(k);
+    });
+  }
+
+  private queueExpunge(uid: number): void {
+    const p = this.pendingAdded.uids.indexOf(uid);
+    if (p >= 0) {
+      for (const column of Object.values(this.pendingAdded) as unknown[][]) column.splice(p, 1);
+      return;
+    }
+    if (this.indexOfUid(uid) >= 0) this.ghosts.add(uid);
+    this.pendingFlags.delete(uid);
+  }
+
+  /** Adds rows keeping UID order (new UIDs are above all announced ones, I1, but order is not assumed). */
+  private insert(list: HotList, markRecent: boolean): void {
+    const order = list.uids.map((_, i) => i).sort((a, b) => list.uids[a]! - list.uids[b]!);
+    for (const i of order) {
+      const uid = list.uids[i]!;
+      let at = this.uids.length;
+      if (at > 0 && this.uids[at - 1]! > uid) {
+        at = this.uids.findIndex((u) => u > uid);
+      }
+      this.uids.splice(at, 0, uid);
+      this.flagBits.splice(at, 0, list.flags[i] ?? 0);
+      this.keywordLists.splice(at, 0, list.keywords[i] ?? []);
+      this.modseqs.splice(at, 0, list.modseqs[i] ?? 0);
+      this.sizes.splice(at, 0, list.sizes[i] ?? 0);
+      this.dates.splice(at, 0, list.dates[i] ?? 0);
+      this.emailIds.splice(at, 0, list.emailIds[i] ?? '');
+      if (markRecent) this.recent.add(uid);
+      if (uid >= this.uidNext) this.uidNext = uid + 1;
+    }
+  }
+
+  private removeAt(i: number): void {
+    const uid = this.uids[i]!;
+    this.uids.splice(i, 1);
+    this.flagBits.splice(i, 1);
+    this.keywordLists.splice(i, 1);
+    this.modseqs.splice(i, 1);
+    this.sizes.splice(i, 1);
+    this.dates.splice(i, 1);
+    this.emailIds.splice(i, 1);
+    this.recent.delete(uid);
+    this.ghosts.delete(uid);
+    this.pendingFlags.delete(uid);
+  }
+}
+
+function emptyList(): HotList {
+  return { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [] };
+}
+
+function pushRow(into: HotList, from: HotList, i: number): void {
+  into.uids.push(from.uids[i]!);
+  into.flags.push(from.flags[i] ?? 0);
+  into.keywords.push(from.keywords[i] ?? []);
+  into.modseqs.push(from.modseqs[i] ?? 0);
+  into.sizes.push(from.sizes[i] ?? 0);
+  into.dates.push(from.dates[i] ?? 0);
+  into.emailIds.push(from.emailIds[i] ?? '');
+}

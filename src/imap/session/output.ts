@@ -1,0 +1,56 @@
+// The session's way out to the client: responses built by encoder.ts (the only place they are serialised) are handed
+// to its ImapWriter, which keeps them in order and honours socket backpressure. A response that fails half-way
+// (a body stream of the wrong length, a socket gone) leaves the client unable to parse what follows, so the
+// connection is closed rather than continued.
+import type { Socket } from 'node:net';
+import { ImapWriter, continuation, statusResponse } from '../encoder.js';
+import type { ResponseCodeValue, ResponsePiece, Status } from '../encoder.js';
+
+export class Output {
+  private readonly writer: ImapWriter;
+  private closed = false;
+
+  constructor(private readonly socket: Socket) {
+    this.writer = new ImapWriter(socket);
+    socket.once('close', () => {
+      this.closed = true;
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.socket.destroyed;
+  }
+
+  async send(response: string | readonly ResponsePiece[]): Promise<void> {
+    if (this.isClosed) return;
+    try {
+      await this.writer.write(response);
+    } catch (err) {
+      this.socket.destroy();
+      throw err;
+    }
+  }
+
+  /** `* OK/NO/BAD/BYE [code] text`. */
+  untaggedStatus(status: Status, text: string, code?: ResponseCodeValue): Promise<void> {
+    return this.send(statusResponse(null, status, text, code));
+  }
+
+  tagged(tag: string, status: 'OK' | 'NO' | 'BAD', text: string, code?: ResponseCodeValue): Promise<void> {
+    return this.send(statusResponse(tag, status, text, code));
+  }
+
+  continuation(text: string): Promise<void> {
+    return this.send(continuation(text));
+  }
+
+  /** Ends the connection once what was written is flushed; a peer that never reads is cut off after a while. */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.isClosed) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    });
+  }
+}

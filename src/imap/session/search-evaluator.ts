@@ -1,0 +1,158 @@
+// SEARCH keys (RFC 3501 §6.4.4) evaluated against one message of the view. Pure: flags, UIDs, sizes and internal
+// dates come from the view; header, body and sent-date keys need the message's cold item, which the caller loads
+// in batches (commands/search.ts) only when `needsIndex` says so.
+import type { SearchKey } from '../command.js';
+import type { ImapDate, SequenceSet } from '../types.js';
+import { sequenceSetHas } from '../types.js';
+import type { MessageIndex } from '../../mime/types.js';
+import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from '../../mailstore/flags.js';
+
+const SYSTEM_BITS: Readonly<Record<string, number>> = {
+  '\\seen': FLAG_SEEN,
+  '\\answered': FLAG_ANSWERED,
+  '\\flagged': FLAG_FLAGGED,
+  '\\deleted': FLAG_DELETED,
+  '\\draft': FLAG_DRAFT,
+};
+
+const DAY_MS = 86_400_000;
+
+/** What the evaluator may know about one message. */
+export interface SearchSubject {
+  seq: number;
+  uid: number;
+  bits: number;
+  keywords: readonly string[];
+  recent: boolean;
+  size: number;
+  /** internal date, ms since epoch */
+  date: number;
+  modseq: number;
+  index: MessageIndex | undefined;
+}
+
+export interface SearchScope {
+  /** Number of messages (value of `*` for sequence numbers). */
+  count: number;
+  /** Highest UID (value of `*` for UIDs). */
+  maxUid: number;
+  now: number;
+}
+
+/** True when any key needs the cold item (headers, text, Date: header). */
+export function needsIndex(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'header':
+    case 'body':
+    case 'text':
+      return true;
+    case 'date':
+      return key.field === 'sent';
+    case 'and':
+      return key.keys.some(needsIndex);
+    case 'or':
+      return needsIndex(key.left) || needsIndex(key.right);
+    case 'not':
+      return needsIndex(key.key);
+    default:
+      return false;
+  }
+}
+
+/** True when the key uses `$` (RFC 5182), which this server does not keep. */
+export function usesSavedResult(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'seq':
+    case 'uid':
+      return key.set.kind === 'saved';
+    case 'and':
+      return key.keys.some(usesSavedResult);
+    case 'or':
+      return usesSavedResult(key.left) || usesSavedResult(key.right);
+    case 'not':
+      return usesSavedResult(key.key);
+    default:
+      return false;
+  }
+}
+
+export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): boolean {
+  switch (key.kind) {
+    case 'all':
+      return true;
+    case 'and':
+      return key.keys.every((k) => matches(k, m, scope));
+    case 'or':
+      return matches(key.left, m, scope) || matches(key.right, m, scope);
+    case 'not':
+      return !matches(key.key, m, scope);
+    case 'flag':
+      return hasFlag(m, key.flag) === key.present;
+    case 'seq':
+      return inSet(key.set, m.seq, scope.count);
+    case 'uid':
+      return inSet(key.set, m.uid, scope.maxUid);
+    case 'size':
+      return key.op === 'larger' ? m.size > key.size : m.size < key.size;
+    case 'date':
+      return dateMatches(key.field === 'internal' ? m.date : (m.index?.hdr.date ?? null), key.op, key.date);
+    case 'header':
+      return m.index !== undefined && headerContains(m.index, key.field, key.value);
+    case 'body':
+      return m.index !== undefined && contains(m.index.text, key.value);
+    case 'text':
+      return m.index !== undefined && (contains(m.index.text, key.value) || m.index.hdr.fields.some(([n, v]) => contains(`${n}: ${v}`, key.value)));
+    case 'modseq':
+      return m.modseq >= key.modSeq;
+    case 'younger':
+      return m.date >= scope.now - key.seconds * 1000;
+    case 'older':
+      return m.date <= scope.now - key.seconds * 1000;
+  }
+}
+
+function inSet(set: SequenceSet, n: number, max: number): boolean {
+  return max > 0 && sequenceSetHas(set, n, max);
+}
+
+function hasFlag(m: SearchSubject, flag: string): boolean {
+  const lower = flag.toLowerCase();
+  if (lower === '\\recent') return m.recent;
+  const bit = SYSTEM_BITS[lower];
+  if (bit !== undefined) return (m.bits & bit) !== 0;
+  return m.keywords.some((k) => k.toLowerCase() === lower);
+}
+
+/** RFC 3501 §6.4.4: "case-insensitive substring"; we fold case with toLowerCase (Unicode-aware enough here). */
+function contains(haystack: string | null, needle: string): boolean {
+  if (haystack === null) return false;
+  return haystack.toLowerCase().includes(needle.toLowerCase());
+}
+
+const SHORTCUTS: Readonly<Record<string, 'from' | 'to' | 'cc' | 'bcc' | 'subject'>> = {
+  from: 'from',
+  to: 'to',
+  cc: 'cc',
+  bcc: 'bcc',
+  subject: 'subject',
+};
+
+function headerContains(index: MessageIndex, field: string, value: string): boolean {
+  const name = field.toLowerCase();
+  const fields = index.hdr.fields.filter(([n]) => n === name);
+  // HEADER field "" matches every message that has the field (RFC 3501 §6.4.4).
+  if (value === '' && fields.length > 0) return true;
+  if (fields.some(([, v]) => contains(v, value))) return true;
+  const shortcut = SHORTCUTS[name];
+  return shortcut !== undefined && contains(index.hdr[shortcut], value);
+}
+
+/** Dates compare by day, ignoring time and timezone (RFC 3501 §6.4.4); days are taken in UTC. */
+function dateMatches(ms: number | null, op: 'before' | 'on' | 'since', date: ImapDate): boolean {
+  if (ms === null) return false;
+  const day = Math.floor(ms / DAY_MS);
+  const target = Date.UTC(date.year, date.month - 1, date.day) / DAY_MS;
+  if (op === 'before') return day < target;
+  if (op === 'on') return day === target;
+  return day >= target;
+}

@@ -1,0 +1,38 @@
+// The IMAP connection state machine (RFC 3501 §3): not authenticated → authenticated ⇄ selected → logout.
+// The session token is what proves to the MailStore that this connection authenticated (DESIGN.md).
+import type { MailboxView } from './mailbox-view.js';
+import type { MetaCache } from './meta-cache.js';
+
+export type Phase = 'notAuthenticated' | 'authenticated' | 'selected' | 'logout';
+
+export interface Login {
+  token: string;
+  login: string;
+  meta: MetaCache;
+}
+
+export class SessionState {
+  phase: Phase = 'notAuthenticated';
+  user: Login | null = null;
+  view: MailboxView | null = null;
+
+  get token(): string {
+    if (!this.user) throw new Error('session has no token: command dispatched in the wrong state');
+    return this.user.token;
+  }
+
+  signIn(user: Login): void {
+    this.user = user;
+    this.phase = 'authenticated';
+  }
+
+  select(view: MailboxView): void {
+    this.view = view;
+    this.phase = 'selected';
+  }
+
+  deselect(): void {
+    this.view = null;
+    if (this.phase === 'selected') this.phase = 'authenticated';
+  }
+}
