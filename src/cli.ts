@@ -15,6 +15,7 @@ const USAGE = `Usage:
   stratus user add <login> [--password <pw>]      add a user (makes the tenant for its domain when missing)
   stratus user passwd <login> [--password <pw>]   set a user's password
   stratus user list [--domain <domain>]           list users
+  stratus admin token                             print the operator's admin API token
 Without --password, the password is read from standard input.`;
 
 async function readPassword(given: string | undefined): Promise<string> {
@@ -44,6 +45,13 @@ async function main(argv: string[]): Promise<number> {
     const { serve } = await import('./server/main.js'); // the CLI's user commands need no listener code
     await serve(config);
     return -1; // keep running
+  }
+  if (command === 'admin' && sub === 'token') {
+    const { operatorToken } = await import('./server/admin-token.js');
+    const token = operatorToken(config);
+    if (!token) throw new ConfigError('No operator token: set STRATUS_ADMIN_TOKEN');
+    process.stdout.write(token + '\n');
+    return 0;
   }
   if (command !== 'user' || !sub) {
     process.stderr.write(USAGE + '\n');
@@ -86,5 +94,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`stratus: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;
     }
+    // A `serve` that failed half way (one listener up, the next port taken) must not linger: nothing else ends it.
+    process.exit();
   },
 );

@@ -8,6 +8,16 @@ export interface Config {
   dataDir: string;
   host: string;
   imapPort: Port;
+  /** The admin REST API (src/admin); 'off' disables it. */
+  adminPort: Port;
+  /** The operator's admin token; when unset the embedded backend keeps one in the data directory. */
+  adminToken?: string;
+  /** IMAP behind a load balancer that terminated TLS (NLB 993): sessions count as secure. 'off' by default. */
+  imapTlsOffloadPort: Port;
+  /** POP3 (RFC 1939); 'off' disables it. No STLS/POP3S until the server has TLS. */
+  pop3Port: Port;
+  /** LMTP (RFC 2033) for inbound mail from an MTA; 'off' disables it. */
+  lmtpPort: Port;
   /** LOGIN / AUTHENTICATE PLAIN without TLS: allowed on loopback listeners unless set otherwise. */
   allowPlaintextAuth: boolean;
   backend: 'embedded' | 'aws';
@@ -18,6 +28,8 @@ export interface Config {
     tables: { mail: string; msgmeta: string };
     bucket: string;
   };
+  /** Where the SES receipt rule's S3 action stores inbound mail (used when its event names no S3 action). */
+  ingest: { bucket: string; prefix: string };
   /** base64 token-signing key; when unset the embedded backend keeps one in the data directory. */
   tokenKey?: string;
   maxMessageBytes: number;
@@ -28,6 +40,23 @@ export interface Config {
   logLevel: string;
   /** Keep per-command store-call counts and log them at shutdown (bench/). */
   stats: boolean;
+  /** Redis (or Valkey) URL for change hints between processes; unset: in-process hints only (one process). */
+  redisUrl?: string;
+  /** `* OK Still here` interval during IDLE, in ms (below load-balancer idle timeouts). */
+  idleKeepaliveMs: number;
+  /** Safety poll of every selected mailbox's META, in ms, covering lost hints (0: off). */
+  mailboxPollMs: number;
+  /** How the frontend reaches the functions: in this process, or the deployed Lambdas (names per family). */
+  functions: 'inline' | 'lambda';
+  /** Lambda function name per family, from STRATUS_FUNCTION_<FAMILY> (e.g. STRATUS_FUNCTION_AUTH). */
+  functionNames: Record<string, string>;
+  /** Lambda API endpoint override (tests); unset: the region's endpoint. */
+  lambdaEndpoint?: string;
+  lambdaTimeoutMs: number;
+  /** HTTP GET /health for the load balancer: 200 while serving, 503 while draining; 'off' by default. */
+  healthPort: Port;
+  /** With S3: functions hand out presigned URLs valid this many seconds for message bytes (0: direct access). */
+  presignSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +104,11 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(env.STRATUS_DATA_DIR || './data'),
     host,
     imapPort: port(env, 'STRATUS_IMAP_PORT', 1143),
+    adminPort: port(env, 'STRATUS_ADMIN_PORT', 8080),
+    adminToken: env.STRATUS_ADMIN_TOKEN || undefined,
+    imapTlsOffloadPort: env.STRATUS_IMAP_TLS_OFFLOAD_PORT ? port(env, 'STRATUS_IMAP_TLS_OFFLOAD_PORT', 0) : 'off',
+    pop3Port: port(env, 'STRATUS_POP3_PORT', 1110),
+    lmtpPort: port(env, 'STRATUS_LMTP_PORT', 2424),
     allowPlaintextAuth: bool(env, 'STRATUS_ALLOW_PLAINTEXT_AUTH') ?? isLoopback(host),
     backend,
     aws: {
@@ -84,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
       tables: { mail: env.STRATUS_TABLE_MAIL || 'stratus-mail', msgmeta: env.STRATUS_TABLE_MSGMETA || 'stratus-msgmeta' },
       bucket: env.STRATUS_S3_BUCKET || 'stratus-mail',
     },
+    ingest: { bucket: env.STRATUS_INGEST_BUCKET || env.STRATUS_S3_BUCKET || 'stratus-mail', prefix: env.STRATUS_INGEST_PREFIX ?? 'inbound/' },
     tokenKey: env.STRATUS_TOKEN_KEY || undefined,
     maxMessageBytes: int(env, 'STRATUS_MAX_MESSAGE_BYTES', 64 * 1024 * 1024, 1024),
     maxLineBytes: int(env, 'STRATUS_MAX_LINE_BYTES', 64 * 1024, 1024),
@@ -91,5 +126,29 @@ export function loadConfig(env: Env = process.env): Config {
     authFailureDelayMs: int(env, 'STRATUS_AUTH_FAILURE_DELAY_MS', 1000, 0),
     logLevel: env.STRATUS_LOG_LEVEL || 'info',
     stats: bool(env, 'STRATUS_STATS') ?? false,
+    redisUrl: env.STRATUS_REDIS_URL || undefined,
+    idleKeepaliveMs: int(env, 'STRATUS_IDLE_KEEPALIVE_MS', 120_000, 100),
+    mailboxPollMs: int(env, 'STRATUS_MAILBOX_POLL_MS', 60_000, 0),
+    functions: functionsMode(env),
+    functionNames: functionNames(env),
+    lambdaEndpoint: env.STRATUS_LAMBDA_ENDPOINT || undefined,
+    lambdaTimeoutMs: int(env, 'STRATUS_LAMBDA_TIMEOUT_MS', 30_000, 100),
+    healthPort: env.STRATUS_HEALTH_PORT ? port(env, 'STRATUS_HEALTH_PORT', 0) : 'off',
+    presignSeconds: int(env, 'STRATUS_PRESIGN_SECONDS', 0, 0),
   };
+}
+
+function functionsMode(env: Env): 'inline' | 'lambda' {
+  const raw = env.STRATUS_FUNCTIONS || 'inline';
+  if (raw !== 'inline' && raw !== 'lambda') throw new ConfigError(`STRATUS_FUNCTIONS must be inline or lambda, got "${raw}"`);
+  return raw;
+}
+
+function functionNames(env: Env): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const m = /^STRATUS_FUNCTION_([A-Z0-9]+)$/.exec(name);
+    if (m && value) names[m[1]!.toLowerCase()] = value;
+  }
+  return names;
 }

@@ -275,6 +275,22 @@ export interface UnknownCommand extends Tagged<'UNKNOWN'> {
   readonly verb: string;
 }
 
+/** GETQUOTA (RFC 9208 §4.1.1). */
+export interface GetQuotaCommand extends Tagged<'GETQUOTA'> {
+  readonly root: string;
+}
+
+/** GETQUOTAROOT (RFC 9208 §4.1.2). */
+export interface GetQuotaRootCommand extends Tagged<'GETQUOTAROOT'> {
+  readonly mailbox: string;
+}
+
+/** SETQUOTA (RFC 9208 §4.1.3): upper-cased resource names with their limits. */
+export interface SetQuotaCommand extends Tagged<'SETQUOTA'> {
+  readonly root: string;
+  readonly limits: ReadonlyArray<readonly [string, number]>;
+}
+
 export type Command =
   | CapabilityCommand
   | NoopCommand
@@ -302,6 +318,9 @@ export type Command =
   | StoreCommand
   | CopyMoveCommand
   | IdleCommand
+  | GetQuotaCommand
+  | GetQuotaRootCommand
+  | SetQuotaCommand
   | UnknownCommand;
 
 export type CommandName = Command['name'];

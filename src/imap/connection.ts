@@ -6,15 +6,15 @@ import type { MailStoreClient } from '../mailstore/client.js';
 import type { Command } from './command.js';
 import { CommandReader } from './parser/command-reader.js';
 import type { ReaderEvent } from './parser/command-reader.js';
-import type { ResponsePiece } from './encoder.js';
 import { failureResponse } from './response-codes.js';
 import { capabilities } from './capabilities.js';
-import { existsData, expungeData, fetchResponse, flagsData, recentData } from './encoder.js';
 import { Output } from './session/output.js';
 import { SessionState } from './session/state.js';
 import type { CommandContext } from './session/context.js';
 import { allowsExpunge, dispatch } from './session/dispatch.js';
-import type { ViewUpdate } from './session/mailbox-view.js';
+import { updateResponse } from './session/updates.js';
+import type { MailboxCache } from '../mailstore/mailbox-cache.js';
+import type { KeepaliveTicker } from './session/keepalive.js';
 
 export interface CommandObserver {
   begin(command: string): void;
@@ -33,6 +33,15 @@ export interface ImapDeps {
   authFailureDelayMs: number;
   /** Called around each command, e.g. to count store calls per command. */
   observer?: CommandObserver;
+  /** The process's mailbox cache: selected views learn other sessions' changes through it (hints, safety poll). */
+  mailboxes?: MailboxCache;
+  /** The process's IDLE keepalive ticker; IDLE is offered only with both this and `mailboxes`. */
+  keepalive?: KeepaliveTicker;
+}
+
+/** IDLE works (and is advertised) only when changes reach idling sessions without their asking. */
+export function idleAvailable(deps: ImapDeps): boolean {
+  return deps.mailboxes !== undefined && deps.keepalive !== undefined;
 }
 
 /** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
@@ -85,6 +94,7 @@ export class ImapConnection {
   async shutdown(reason: string): Promise<void> {
     if (this.stopping === null) this.stopping = reason;
     this.wakeForShutdown();
+    this.state.interruptIdle?.();
     const cutoff = setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS);
     cutoff.unref();
     await this.finished;
@@ -92,7 +102,19 @@ export class ImapConnection {
   }
 
   private async run(): Promise<void> {
-    const caps = capabilities({ authenticated: false, plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth });
+    try {
+      await this.serve();
+    } finally {
+      this.state.deselect(); // stop the mailbox cache's deliveries to this session
+    }
+  }
+
+  private async serve(): Promise<void> {
+    const caps = capabilities({
+      authenticated: false,
+      plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth,
+      idle: idleAvailable(this.deps),
+    });
     await this.out.untaggedStatus('OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: caps });
     for (;;) {
       if (this.stopping !== null) {
@@ -146,23 +168,5 @@ export class ImapConnection {
     const view = this.state.view;
     if (!view) return;
     for (const update of view.flush(allowExpunge)) await this.out.send(updateResponse(update));
-  }
-}
-
-function updateResponse(update: ViewUpdate): string | readonly ResponsePiece[] {
-  switch (update.kind) {
-    case 'expunge':
-      return expungeData(update.seq);
-    case 'exists':
-      return existsData(update.count);
-    case 'recent':
-      return recentData(update.count);
-    case 'flags':
-      return flagsData(update.flags);
-    case 'fetch':
-      return fetchResponse(update.seq, [
-        { name: 'UID', uid: update.uid },
-        { name: 'FLAGS', flags: update.flags },
-      ]);
   }
 }

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import type { MessageIndex } from '../mime/types.js';
 import type { MailStoreErrorCode } from './errors.js';
+import { adminRequestSchemas, quotaRequestSchemas, type AdminResponseMap } from './tenants-api.js';
+import type { DeliveryOutcome } from './delivery.js';
 
 const path = z.string().min(1).max(512);
 const uid = z.number().int().min(1).max(0xffffffff);
@@ -15,6 +17,9 @@ const emailId = z.string().min(1).max(64);
 
 export const requestSchemas = {
   'auth.login': z.object({ login: z.string().min(1).max(320), password: z.string().max(1024) }),
+  /** SASL SCRAM-SHA-256 in two stateless steps; `state` is opaque and signed (src/auth/scram-stateless.ts). */
+  'auth.scramStart': z.object({ clientFirst: z.string().min(1).max(4096) }),
+  'auth.scramFinish': z.object({ state: z.string().min(1).max(8192), clientFinal: z.string().min(1).max(4096) }),
   'mailbox.list': z.object({ token }),
   'mailbox.create': z.object({ token, path, specialUse: z.string().max(32).optional() }),
   'mailbox.delete': z.object({ token, path }),
@@ -23,6 +28,8 @@ export const requestSchemas = {
   'mailbox.status': z.object({ token, path }),
   'mailbox.open': z.object({ token, path }),
   'mailbox.changes': z.object({ token, mailboxId, since: z.number().int().min(0) }),
+  /** Acquire or refresh (or, with release, give up) the caller session's exclusive lease on a mailbox. */
+  'mailbox.lease': z.object({ token, path, ttlSeconds: z.number().int().min(1).max(3600), release: z.boolean().optional() }),
   'message.prepareAppend': z.object({ token, size: z.number().int().min(0) }),
   'message.append': z.object({
     token,
@@ -43,6 +50,29 @@ export const requestSchemas = {
   'message.expunge': z.object({ token, mailboxId, uids }),
   'message.copy': z.object({ token, mailboxId, uids, to: path }),
   'message.meta': z.object({ token, emailIds: z.array(emailId).max(1000) }),
+  'message.bodyUrl': z.object({ token, blobPrefix: z.string().min(1).max(512), emailId }),
+  /** Delivery (issue 6): only a delivery agent's token (src/mailstore/delivery-agent.ts) is accepted. */
+  'deliver.prepare': z.object({ token, size: z.number().int().min(0) }),
+  'deliver.resolve': z.object({ token, addresses: z.array(z.string().min(1).max(320)).min(1).max(1000) }),
+  'deliver.message': z.object({
+    token,
+    stagingKey: z.string().min(1).max(128),
+    size: z.number().int().min(0),
+    sender: z.string().max(320),
+    recipients: z.array(z.string().min(1).max(320)).min(1).max(1000),
+    messageId: z.string().min(1).max(1024).optional(),
+    trace: z.object({
+      protocol: z.string().min(1).max(32),
+      from: z.string().max(255),
+      remoteAddress: z.string().max(64).optional(),
+      by: z.string().max(255).optional(),
+      id: z.string().max(255).optional(),
+    }),
+    receivedAt: z.number().int().optional(),
+  }),
+  // Tenancy administration and QUOTA (src/mailstore/tenants-api.ts).
+  ...adminRequestSchemas,
+  ...quotaRequestSchemas,
 } as const;
 
 export type Operation = keyof typeof requestSchemas;
@@ -86,8 +116,11 @@ export type LogEntry =
   | { modseq: number; op: 'X'; by: string; uids: number[] }
   | { modseq: number; op: 'N' | 'R' | 'D'; by: string };
 
-export interface ResponseMap {
+export interface ResponseMap extends AdminResponseMap {
   'auth.login': { token: string; login: string; userId: string; tenantId: string };
+  'auth.scramStart': { serverFirst: string; state: string };
+  /** `serverFinal` ("v=…") proves the server knew the secret; send it to the client before success. */
+  'auth.scramFinish': { token: string; login: string; userId: string; tenantId: string; serverFinal: string };
   'mailbox.list': { mailboxes: MailboxListEntry[] };
   'mailbox.create': { mailboxId: string };
   'mailbox.delete': Record<string, never>;
@@ -98,8 +131,10 @@ export interface ResponseMap {
   'mailbox.open': { status: MailboxStatus; messages: HotList; blobPrefix: string };
   /** `resync`: the log no longer reaches back to `since` (a gap), reopen the mailbox. */
   'mailbox.changes': { status: MailboxStatus; entries: LogEntry[]; resync: boolean };
+  /** `acquired: false`: another session holds an unexpired lease (or, on release, this one held none). */
+  'mailbox.lease': { mailboxId: string; acquired: boolean; expiresAt: number };
   /** Where to put the bytes before `message.append` (in AWS a presigned URL; here a blob key). */
-  'message.prepareAppend': { emailId: string; blobKey: string };
+  'message.prepareAppend': { emailId: string; blobKey: string; uploadUrl?: string };
   'message.append': { mailboxId: string; uid: number; uidValidity: number; modseq: number };
   'message.store': {
     modseq: number;
@@ -111,6 +146,14 @@ export interface ResponseMap {
   /** UIDs in source order and their new UIDs in the destination (RFC 4315 COPYUID). */
   'message.copy': { uidValidity: number; source: number[]; destination: number[] };
   'message.meta': { items: Record<string, MessageIndex> };
+  /** A short-lived GET URL for one message's bytes (only when the store issues presigned URLs). */
+  'message.bodyUrl': { url: string };
+  /** Where to put the bytes before `deliver.message` (a blob key under `in/`). */
+  'deliver.prepare': { stagingKey: string };
+  /** Per address, in order: whether it delivers to a user (a login or an alias). */
+  'deliver.resolve': { known: boolean[] };
+  /** One outcome per recipient, in order. */
+  'deliver.message': { outcomes: DeliveryOutcome[] };
 }
 
 export type ResponseOf<O extends Operation> = ResponseMap[O];

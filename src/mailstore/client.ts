@@ -5,11 +5,14 @@ import type { BlobStore, ByteRange } from '../storage/blob.js';
 import type { Operation, RequestOf, ResponseOf } from './api.js';
 import { MailStoreError } from './errors.js';
 import type { Invoker } from './invoker.js';
+import { getFromUrl, putToUrl } from './http-body.js';
 
 export class MailStoreClient {
   constructor(
     private readonly invoker: Invoker,
     private readonly blob: BlobStore,
+    /** AWS: message bytes only through presigned URLs the functions issue (the frontend has no S3 access). */
+    private readonly options: { bodyUrls?: boolean } = {},
   ) {}
 
   /** Calls one operation; a failure envelope becomes a thrown MailStoreError. */
@@ -35,13 +38,34 @@ export class MailStoreClient {
     flags: string[],
     internalDate: number,
   ): Promise<ResponseOf<'message.append'>> {
-    const { emailId, blobKey } = await this.call('message.prepareAppend', { token, size: length });
-    await this.blob.put(blobKey, body, length);
+    const { emailId, blobKey, uploadUrl } = await this.call('message.prepareAppend', { token, size: length });
+    if (uploadUrl !== undefined) await putToUrl(uploadUrl, body, length);
+    else await this.blob.put(blobKey, body, length);
     return this.call('message.append', { token, path, emailId, size: length, flags, internalDate });
   }
 
+  /**
+   * Delivery (LMTP): stages the bytes in the blob store, then asks the store to deliver them to every recipient.
+   * `token` is a delivery agent's (src/mailstore/delivery-agent.ts), not a user's.
+   */
+  async deliver(
+    token: string,
+    body: Uint8Array,
+    request: Omit<RequestOf<'deliver.message'>, 'token' | 'stagingKey' | 'size'>,
+  ): Promise<ResponseOf<'deliver.message'>> {
+    const { stagingKey } = await this.call('deliver.prepare', { token, size: body.byteLength });
+    await this.blob.put(stagingKey, body, body.byteLength);
+    return this.call('deliver.message', { ...request, token, stagingKey, size: body.byteLength });
+  }
+
   /** Streams a message's bytes, or a byte range of them, from where `mailbox.open` said the mailbox's bodies live. */
-  openBody(blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {
+  openBody(blobPrefix: string, emailId: string, range?: ByteRange, token?: string): Promise<Readable> {
+    if (this.options.bodyUrls && token !== undefined) return this.openBodyByUrl(token, blobPrefix, emailId, range);
     return this.blob.get(`${blobPrefix}m/${emailId}.eml`, range);
+  }
+
+  private async openBodyByUrl(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {
+    const { url } = await this.call('message.bodyUrl', { token, blobPrefix, emailId });
+    return getFromUrl(url, range);
   }
 }

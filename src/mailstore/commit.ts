@@ -7,6 +7,7 @@ import { ConditionFailedError, ThrottledError, TransactionConflictError, Unavail
 import type { MailboxId, ModSeq, TenantId, UserId } from './ids.js';
 import { keys } from './keys.js';
 import { MailStoreError } from './errors.js';
+import type { StoreContext } from './context.js';
 
 export interface MailboxMeta {
   mailboxId: MailboxId;
@@ -98,13 +99,27 @@ const MAX_ATTEMPTS = 40;
 /**
  * Runs `plan` against the current META and commits it with the META compare-and-swap. On a lost race the plan is
  * run again with fresh META (the planner must re-read whatever it conditioned on), with jittered backoff.
+ * Given the StoreContext (not just its kv), a successful commit also publishes its hint (`ctx.publishHint`).
  */
 export async function commitMailbox<R>(
-  kv: KvStore,
+  store: KvStore | StoreContext,
   mailboxId: MailboxId,
   by: string,
   plan: Planner<R>,
 ): Promise<Committed<R>> {
+  const kv = 'tokenKey' in store ? store.kv : store;
+  const committed = await commitOnce(kv, mailboxId, by, plan);
+  if (committed.committed && 'tokenKey' in store && store.publishHint) {
+    try {
+      store.publishHint({ mailboxId, modseq: committed.modseq });
+    } catch {
+      // A hint is only "look now": other frontends still see the change through their safety poll.
+    }
+  }
+  return committed;
+}
+
+async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>): Promise<Committed<R>> {
   let metaItem: KvItem | undefined = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (!metaItem || metaItem.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');

@@ -16,11 +16,19 @@ import {
   setSubscribed,
 } from './mailboxes.js';
 import type { MailboxId } from './ids.js';
+import { leaseMailbox } from './leases.js';
+import { scramFinish, scramStart } from './scram-login.js';
 import { appendMessage, copyMessages, expungeMessages, messageMeta, prepareAppend, storeFlags } from './messages.js';
+import { bodyUrl, withUploadUrl } from './body-urls.js';
+import { deliverStaged, prepareDelivery, resolveAddresses } from './delivery-ops.js';
+import { ADMIN_FAMILY_OF, adminHandlers } from './tenants-functions.js';
 
 /** Which function family serves an operation; in AWS each family is one Lambda (DESIGN.md "The functions"). */
-export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message'> = {
+export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message' | 'ingest' | 'admin' | 'quota'> = {
+  ...ADMIN_FAMILY_OF,
   'auth.login': 'auth',
+  'auth.scramStart': 'auth',
+  'auth.scramFinish': 'auth',
   'mailbox.list': 'mailbox',
   'mailbox.create': 'mailbox',
   'mailbox.delete': 'mailbox',
@@ -29,18 +37,26 @@ export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message'> = {
   'mailbox.status': 'mailbox',
   'mailbox.open': 'mailbox',
   'mailbox.changes': 'mailbox',
+  'mailbox.lease': 'mailbox',
   'message.prepareAppend': 'message',
   'message.append': 'message',
   'message.store': 'message',
   'message.expunge': 'message',
   'message.copy': 'message',
   'message.meta': 'message',
+  'message.bodyUrl': 'message',
+  'deliver.prepare': 'ingest',
+  'deliver.resolve': 'ingest',
+  'deliver.message': 'ingest',
 };
 
 type Handler = (ctx: StoreContext, body: never) => Promise<unknown>;
 
 const handlers: { [O in Operation]: Handler } = {
+  ...(adminHandlers as { [O in keyof typeof adminHandlers]: Handler }),
   'auth.login': async (ctx, b: { login: string; password: string }) => login(ctx, b.login, b.password),
+  'auth.scramStart': async (ctx, b: { clientFirst: string }) => scramStart(ctx, b.clientFirst),
+  'auth.scramFinish': async (ctx, b: { state: string; clientFinal: string }) => scramFinish(ctx, b.state, b.clientFinal),
   'mailbox.list': async (ctx, b: { token: string }) => ({ mailboxes: await listMailboxes(ctx, callerOf(ctx, b.token)) }),
   'mailbox.create': async (ctx, b: { token: string; path: string; specialUse?: string }) =>
     createMailbox(ctx, callerOf(ctx, b.token), b.path, b.specialUse ?? null),
@@ -60,7 +76,10 @@ const handlers: { [O in Operation]: Handler } = {
   'mailbox.open': async (ctx, b: { token: string; path: string }) => openMailbox(ctx, callerOf(ctx, b.token), b.path),
   'mailbox.changes': async (ctx, b: { token: string; mailboxId: string; since: number }) =>
     mailboxChanges(ctx, callerOf(ctx, b.token), b.mailboxId as MailboxId, b.since),
-  'message.prepareAppend': async (ctx, b: { token: string; size: number }) => prepareAppend(ctx, callerOf(ctx, b.token), b.size),
+  'mailbox.lease': async (ctx, b: { token: string; path: string; ttlSeconds: number; release?: boolean }) =>
+    leaseMailbox(ctx, callerOf(ctx, b.token), b),
+  'message.prepareAppend': async (ctx, b: { token: string; size: number }) =>
+    withUploadUrl(ctx, prepareAppend(ctx, callerOf(ctx, b.token), b.size), b.size),
   'message.append': async (ctx, b: { token: string } & Parameters<typeof appendMessage>[2]) =>
     appendMessage(ctx, callerOf(ctx, b.token), b),
   'message.store': async (ctx, b: { token: string } & Parameters<typeof storeFlags>[2]) => storeFlags(ctx, callerOf(ctx, b.token), b),
@@ -68,6 +87,10 @@ const handlers: { [O in Operation]: Handler } = {
     expungeMessages(ctx, callerOf(ctx, b.token), b),
   'message.copy': async (ctx, b: { token: string } & Parameters<typeof copyMessages>[2]) => copyMessages(ctx, callerOf(ctx, b.token), b),
   'message.meta': async (ctx, b: { token: string; emailIds: string[] }) => messageMeta(ctx, callerOf(ctx, b.token), b.emailIds),
+  'message.bodyUrl': async (ctx, b: { token: string; blobPrefix: string; emailId: string }) => bodyUrl(ctx, callerOf(ctx, b.token), b),
+  'deliver.prepare': async (ctx, b: { token: string; size: number }) => prepareDelivery(ctx, b.token, b.size),
+  'deliver.resolve': async (ctx, b: { token: string; addresses: string[] }) => resolveAddresses(ctx, b.token, b.addresses),
+  'deliver.message': async (ctx, b: Parameters<typeof deliverStaged>[1]) => deliverStaged(ctx, b),
 };
 
 export function isOperation(op: string): op is Operation {

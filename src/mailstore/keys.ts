@@ -22,15 +22,30 @@ export const keys = {
   log: (m: MailboxId, modseq: ModSeq): KvKey => ({ pk: `M#${m}`, sk: `L#${pad(modseq, 20)}` }),
   logSortKey: (modseq: number): string => `L#${pad(modseq, 20)}`,
   logPrefix: (m: MailboxId) => ({ pk: `M#${m}`, prefix: 'L#' }),
+  /** An exclusive lease on a mailbox (the POP3 maildrop lock, RFC 2449 IN-USE); outside the U# and L# ranges. */
+  mailboxLease: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'LEASE' }),
   /** Cold item (table msgmeta), immutable per emailId. */
   cold: (e: EmailId): KvKey => ({ pk: `E#${e}`, sk: 'E' }),
   system: (name: string): KvKey => ({ pk: 'SYS', sk: name }),
+  /** A delivery address that is not a login (issue 4 writes these); delivery looks here when no login matches. */
+  alias: (address: string): KvKey => ({ pk: `ALIAS#${address}`, sk: 'ALIAS' }),
+  /** Delivery idempotency marker per (recipient, message): `hash` is a digest of the delivery's message id. */
+  delivered: (u: UserId, hash: string): KvKey => ({ pk: `U#${u}`, sk: `D#${hash}` }),
+  // Tenancy (src/mailstore/tenants.ts): an index of tenants, each tenant's domains, aliases and admin tokens.
+  tenantIndex: (t: TenantId): KvKey => ({ pk: 'TENANTS', sk: `T#${t}` }),
+  tenantDomain: (t: TenantId, domain: string): KvKey => ({ pk: `T#${t}`, sk: `D#${domain}` }),
+  tenantAlias: (t: TenantId, address: string): KvKey => ({ pk: `T#${t}`, sk: `A#${address}` }),
+  /** A tenant-scoped admin token: only a hash of its secret is stored. */
+  adminToken: (id: string): KvKey => ({ pk: `ADMTOK#${id}`, sk: 'ADMTOK' }),
+  tenantAdminToken: (t: TenantId, id: string): KvKey => ({ pk: `T#${t}`, sk: `K#${id}` }),
 };
 
 /** Raw bytes live under the owner's prefix so per-user GC and tenant isolation hold (§C8). */
 export const blobKeys = {
   message: (t: TenantId, u: UserId, e: EmailId): string => `t/${t}/u/${u}/m/${e}.eml`,
   userPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/`,
+  /** Inbound bytes an LMTP frontend staged for `deliver.message`; owned by no tenant, deleted after delivery. */
+  staging: (id: string): string => `in/${id}.eml`,
 };
 
 export function uidFromSortKey(sk: string): Uid {

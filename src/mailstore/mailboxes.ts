@@ -83,6 +83,12 @@ export async function createMailbox(
       if (!existing) missing.push(superior);
     }
     missing.push(path);
+    // RFC 9208 MAILBOX resource: checked here and, in the transaction, by the condition on the user's count.
+    const mailboxLimit = user.quotaMailboxes as number | undefined;
+    const mailboxCount = (user.mailboxes as number | undefined) ?? 0;
+    if (mailboxLimit !== undefined && mailboxCount + missing.length > mailboxLimit) {
+      throw new MailStoreError('OVERQUOTA', 'Mailbox quota exceeded');
+    }
 
     let uidValidity = Math.max(Math.floor(Date.now() / 1000), hwm + 1);
     const actions: TxAction[] = [];
@@ -131,7 +137,16 @@ export async function createMailbox(
       table: 'mail',
       key: keys.user(caller.userId),
       update: { set: { uidValidityHwm: uidValidity - 1 }, add: { mailboxes: missing.length } },
-      condition: { op: 'eq', attr: 'uidValidityHwm', value: hwm },
+      condition:
+        mailboxLimit === undefined
+          ? { op: 'eq', attr: 'uidValidityHwm', value: hwm }
+          : {
+              op: 'and',
+              conditions: [
+                { op: 'eq', attr: 'uidValidityHwm', value: hwm },
+                { op: 'le', attr: 'mailboxes', value: mailboxLimit - missing.length },
+              ],
+            },
     });
     try {
       await ctx.kv.transactWrite(actions);
@@ -156,7 +171,7 @@ export async function deleteMailbox(ctx: StoreContext, caller: Caller, rawPath: 
     consistent: true,
   });
   if (children.items.length > 0) throw new MailStoreError('CANNOT', 'Mailbox has children, delete them first');
-  await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+  await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
     if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
     return {
       actions: [
@@ -220,7 +235,7 @@ export async function renameMailbox(ctx: StoreContext, caller: Caller, rawFrom: 
   }
   for (const move of moves) {
     try {
-      await commitMailbox(ctx.kv, move.mailboxId, caller.session, async () => ({
+      await commitMailbox(ctx, move.mailboxId, caller.session, async () => ({
         actions: [
           {
             type: 'delete',

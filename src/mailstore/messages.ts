@@ -5,13 +5,14 @@ import type { KvItem, KvKey, TxAction } from '../storage/kv.js';
 import { indexMessage } from '../mime/index.js';
 import type { MessageIndex } from '../mime/types.js';
 import type { HotList, ResponseOf } from './api.js';
-import { commitMailbox } from './commit.js';
+import { commitMailbox, type UsageDelta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import { newEmailId, type EmailId, type MailboxId, type Uid } from './ids.js';
+import { newEmailId, type EmailId, type MailboxId, type TenantId, type Uid, type UserId } from './ids.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
 import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
 import { parseFlags } from './flags.js';
+import { usageLimits } from './quota.js';
 
 /** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
 const BATCH = 95;
@@ -55,12 +56,68 @@ export async function appendMessage(
   const head = await ctx.blob.head(blobKey);
   if (!head || head.size !== input.size) throw new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
   const raw = await readAll(await ctx.blob.get(blobKey), ctx.maxMessageBytes);
-  const index = indexMessage(raw);
-  await ctx.kv.put('msgmeta', { ...keys.cold(emailId), owner: caller.userId, tenant: caller.tenantId, index: toKv(index) });
-
+  await writeColdItem(ctx, caller.tenantId, caller.userId, emailId, raw);
   const { bits, keywords } = parseFlags(input.flags);
-  const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
-    if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  const limits = await usageLimits(ctx, caller.userId); // hard quota: the usage update is conditioned on these
+  const done = await commitAppend(
+    ctx,
+    caller.userId,
+    mailboxId,
+    caller.session,
+    { emailId, size: input.size, bits, keywords, internalDate: input.internalDate },
+    { limits },
+  );
+  return { mailboxId, uid: done.uid, uidValidity: done.uidValidity, modseq: done.modseq };
+}
+
+/** §C4 step 2: indexes the stored bytes and writes the immutable cold item of `emailId`. */
+export async function writeColdItem(ctx: StoreContext, tenantId: TenantId, userId: UserId, emailId: EmailId, raw: Buffer): Promise<void> {
+  const index = indexMessage(raw);
+  await ctx.kv.put('msgmeta', { ...keys.cold(emailId), owner: userId, tenant: tenantId, index: toKv(index) });
+}
+
+export interface AppendCommitInput {
+  emailId: EmailId;
+  size: number;
+  bits: number;
+  keywords: string[];
+  internalDate: number;
+}
+
+export interface AppendCommitOptions {
+  /** The owner's quota limits: the usage update is conditioned on them (hard quota, §C3). */
+  limits?: UsageDelta['limits'];
+  /** Items that commit together with the message (e.g. delivery's idempotency marker), given the allocated UID. */
+  extraActions?: (uid: Uid, uidValidity: number) => TxAction[];
+  /** Asked before every attempt: an answer means the append already happened, and nothing is committed. */
+  alreadyDone?: () => Promise<AppendCommitted | undefined>;
+}
+
+export interface AppendCommitted {
+  uid: number;
+  uidValidity: number;
+  modseq: number;
+  /** False when `alreadyDone` answered: this call committed nothing. */
+  committed: boolean;
+}
+
+/**
+ * §C4 step 3, for bytes and cold item already stored: one transaction allocates the UID and writes the hot item, the
+ * log entry, the counters and the owner's usage (APPEND and delivery both commit through here).
+ */
+export async function commitAppend(
+  ctx: StoreContext,
+  owner: UserId,
+  mailboxId: MailboxId,
+  by: string,
+  input: AppendCommitInput,
+  options: AppendCommitOptions = {},
+): Promise<AppendCommitted> {
+  const { emailId, size, bits, keywords, internalDate } = input;
+  const done = await commitMailbox(ctx, mailboxId, by, async (meta) => {
+    if (meta.owner !== owner) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    const earlier = options.alreadyDone ? await options.alreadyDone() : undefined;
+    if (earlier) return { noChange: true, result: earlier };
     const uid = meta.uidNext as Uid;
     const modseq = meta.modseq + 1;
     const grown = keywords.filter((k) => !meta.keywords.includes(k));
@@ -70,19 +127,20 @@ export async function appendMessage(
         {
           type: 'put',
           table: 'mail',
-          item: { ...keys.message(mailboxId, uid), e: emailId, f: bits, k: keywords, m: modseq, z: input.size, d: input.internalDate },
+          item: { ...keys.message(mailboxId, uid), e: emailId, f: bits, k: keywords, m: modseq, z: size, d: internalDate },
           condition: { op: 'notExists', attr: 'pk' },
         },
+        ...(options.extraActions ? options.extraActions(uid, meta.uidValidity) : []),
       ],
       uidsAllocated: 1,
-      counters: { messages: 1, unseen, deleted, bytes: input.size },
+      counters: { messages: 1, unseen, deleted, bytes: size },
       keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
-      log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [input.size], d: [input.internalDate] },
-      usage: { bytes: input.size, messages: 1 },
-      result: { uid, uidValidity: meta.uidValidity },
+      log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [size], d: [internalDate] },
+      usage: { bytes: size, messages: 1, limits: options.limits },
+      result: { uid, uidValidity: meta.uidValidity, modseq, committed: true },
     };
   });
-  return { mailboxId, uid: done.result.uid, uidValidity: done.result.uidValidity, modseq: done.modseq };
+  return done.result;
 }
 
 /** The cold index is JSON by construction (src/mime promises it); this narrows the type for the KV port. */
@@ -114,7 +172,7 @@ export async function storeFlags(
   const { bits, keywords } = parseFlags(input.flags);
   const out: ResponseOf<'message.store'> = { modseq: 0, changed: [], modified: [] };
   for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
-    const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+    const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
       if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
       const modseq = meta.modseq + 1;
       const current = await readHot(ctx, mailboxId, part);
@@ -188,7 +246,7 @@ export async function expungeMessages(
   const mailboxId = input.mailboxId as MailboxId;
   const out: ResponseOf<'message.expunge'> = { modseq: 0, expunged: [] };
   for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
-    const done = await commitMailbox(ctx.kv, mailboxId, caller.session, async (meta) => {
+    const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
       if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
       const current = await readHot(ctx, mailboxId, part);
       const actions: TxAction[] = [];
@@ -233,6 +291,7 @@ export async function copyMessages(
   const { mailboxId: target } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
   const src = await ctx.kv.get('mail', keys.mailbox(source), { consistent: true });
   if (!src || src.state !== 'active' || src.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  const limits = await usageLimits(ctx, caller.userId); // hard quota: the usage update is conditioned on these
   const out: ResponseOf<'message.copy'> = { uidValidity: 0, source: [], destination: [] };
   const committed: number[] = [];
   try {
@@ -240,7 +299,7 @@ export async function copyMessages(
       const items = await readHot(ctx, source, part);
       const present = part.filter((u) => items.has(u));
       if (present.length === 0) continue;
-      const done = await commitMailbox(ctx.kv, target, caller.session, async (meta) => {
+      const done = await commitMailbox(ctx, target, caller.session, async (meta) => {
         if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
         const modseq = meta.modseq + 1;
         const added: HotList = emptyHotList();
@@ -267,7 +326,7 @@ export async function copyMessages(
           counters: { messages: present.length, unseen, deleted, bytes },
           keywords: grown.size > 0 ? [...meta.keywords, ...grown] : undefined,
           log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates },
-          usage: { bytes, messages: present.length },
+          usage: { bytes, messages: present.length, limits },
           result: { uidValidity: meta.uidValidity, uids: added.uids },
         };
       });

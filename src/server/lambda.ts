@@ -10,7 +10,7 @@ export interface FunctionEvent {
   body: unknown;
 }
 
-export type FunctionFamily = 'auth' | 'mailbox' | 'message';
+export type FunctionFamily = 'auth' | 'mailbox' | 'message' | 'ingest' | 'admin' | 'quota';
 
 export function makeLambdaHandler(family: FunctionFamily, open: () => Store = () => openStore(loadConfig())) {
   let store: Store | undefined; // built on the first invocation, reused while the container lives

@@ -5,9 +5,23 @@ import type { Config } from '../config.js';
 import { openStore, type Store } from './store.js';
 import { startImapListener, type Listener } from './imap-listener.js';
 import { CommandStats } from './command-stats.js';
+import { startAdminListener } from './admin-listener.js';
+import { startHealthEndpoint } from './health.js';
+import { openHintBus } from '../notify/index.js';
+import { MailboxCache } from '../mailstore/mailbox-cache.js';
+import { KeepaliveTicker } from '../imap/session/keepalive.js';
+import { startPop3Listener } from './pop3-listener.js';
+import { startLmtpListener } from '../lmtp/listener.js';
+import { issueAgentToken } from '../mailstore/delivery-agent.js';
 
 export interface RunningServer {
   imapPort: number | undefined;
+  pop3Port: number | undefined;
+  lmtpPort: number | undefined;
+  /** The admin REST API's port (src/admin), when enabled. */
+  adminPort: number | undefined;
+  /** GET /health for the load balancer (STRATUS_HEALTH_PORT), undefined when off. */
+  healthPort: number | undefined;
   /** The store this process serves, for tests and the CLI (its meter counts every store call). */
   store: Store;
   /** Ends every open connection (each finishes its command in progress first) but keeps listening. */
@@ -19,20 +33,43 @@ export function makeLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'stratus' } });
 }
 
+function imapPorts(config: Config): [number, boolean][] {
+  const ports: [number, boolean][] = [];
+  if (config.imapPort !== 'off') ports.push([config.imapPort, false]);
+  if (config.imapTlsOffloadPort !== 'off') ports.push([config.imapTlsOffloadPort, true]);
+  return ports;
+}
+
 export async function startServer(config: Config, logger: Logger = makeLogger(config)): Promise<RunningServer> {
-  const store = openStore(config);
+  const store = openStore(config, {
+    onFunctionError: (err, op) => logger.warn({ err: err instanceof Error ? err.message : String(err), op }, 'function call failed'),
+  });
   const stats = config.stats ? new CommandStats(store.meter) : undefined;
+  // Change hints (src/notify): Redis between processes when configured, else in-process. Every commit publishes;
+  // the mailbox cache reads the log once per hinted mailbox and wakes the sessions that have it selected.
+  let mailboxes: MailboxCache | undefined = undefined;
+  const hints = await openHintBus(config.redisUrl, {
+    onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'hint bus error'),
+    onReconnect: () => void mailboxes?.refreshAll(),
+  });
+  store.ctx.publishHint = (hint) => hints.publish(hint);
+  mailboxes = new MailboxCache(store.client, hints, {
+    pollMs: config.mailboxPollMs,
+    onError: (err, mailboxId) => logger.warn({ err: err instanceof Error ? err.message : String(err), mailboxId }, 'mailbox refresh failed'),
+  });
+  const keepalive = new KeepaliveTicker(config.idleKeepaliveMs);
   const listeners: Listener[] = [];
   let imapPort: number | undefined;
-  if (config.imapPort !== 'off') {
+  // The plain IMAP port, and (behind a load balancer that terminates TLS) the port whose sessions count as secure.
+  for (const [port, secure] of imapPorts(config)) {
     const listener = await startImapListener(
       config.host,
-      config.imapPort,
+      port,
       {
         store: store.client,
         logger,
         allowPlaintextAuth: config.allowPlaintextAuth,
-        secure: false,
+        secure,
         limits: {
           maxLineBytes: config.maxLineBytes,
           maxLiteralBytes: config.maxLiteralBytes,
@@ -40,24 +77,71 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         },
         authFailureDelayMs: config.authFailureDelayMs,
         observer: stats,
+        mailboxes,
+        keepalive,
       },
       logger,
     );
-    imapPort = listener.port;
+    if (!secure) imapPort = listener.port;
+    listeners.push(listener);
+  }
+  let lmtpPort: number | undefined;
+  if (config.lmtpPort !== 'off') {
+    const listener = await startLmtpListener(config.host, config.lmtpPort, {
+      store: store.client,
+      agentToken: () => issueAgentToken(store.ctx.tokenKey, 'lmtp'),
+      maxMessageBytes: config.maxMessageBytes,
+      logger,
+    });
+    lmtpPort = listener.port;
+    listeners.push(listener);
+  }
+  let pop3Port: number | undefined;
+  if (config.pop3Port !== 'off') {
+    const listener = await startPop3Listener(
+      config.host,
+      config.pop3Port,
+      {
+        store: store.client,
+        logger,
+        allowPlaintextAuth: config.allowPlaintextAuth,
+        secure: false,
+        limits: { maxLineBytes: config.maxLineBytes },
+        authFailureDelayMs: config.authFailureDelayMs,
+      },
+      logger,
+    );
+    pop3Port = listener.port;
+    listeners.push(listener);
+  }
+  const health = config.healthPort === 'off' ? undefined : await startHealthEndpoint(config.host, config.healthPort, logger);
+  let adminPort: number | undefined;
+  if (config.adminPort !== 'off') {
+    const listener = await startAdminListener(config.host, config.adminPort, store.client, logger);
+    adminPort = listener.port;
     listeners.push(listener);
   }
   logger.info({ backend: config.backend, dataDir: config.backend === 'embedded' ? config.dataDir : undefined }, 'Stratus started');
   let stopping: Promise<void> | undefined;
   return {
     imapPort,
+    pop3Port,
+    lmtpPort,
+    adminPort,
+    healthPort: health?.port,
     store,
     async closeConnections(reason: string) {
       await Promise.all(listeners.map((l) => l.closeConnections(reason)));
     },
     stop() {
       stopping ??= (async () => {
+        health?.draining(); // the NLB stops sending new connections while sessions finish
         await Promise.all(listeners.map((l) => l.close()));
+        mailboxes.close();
+        keepalive.close();
+        await hints.close();
         await store.close();
+        await health?.close();
         if (stats) logger.info({ stats: stats.toJSON() }, 'command stats');
         logger.info('Stratus stopped');
       })();

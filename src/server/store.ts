@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
+import { operatorToken } from './admin-token.js';
+import { hashAdminToken } from '../mailstore/tenants-functions.js';
 import { ConfigError } from '../config.js';
 import type { StoreContext } from '../mailstore/context.js';
 import { InlineInvoker } from '../mailstore/invoker.js';
@@ -15,6 +17,11 @@ import { FsBlob } from '../storage/fs/fs-blob.js';
 import { DynamoKv } from '../storage/dynamodb/dynamo-kv.js';
 import { S3Blob } from '../storage/s3/s3-blob.js';
 import { CallMeter, MeteredBlob, MeteredKv } from '../storage/metered.js';
+import { S3Urls } from '../storage/s3/s3-urls.js';
+import type { BlobUrls } from '../storage/blob-urls.js';
+import type { Invoker } from '../mailstore/invoker.js';
+import type { Operation } from '../mailstore/api.js';
+import { LambdaInvoker, makeLambdaClient } from './lambda-invoker.js';
 
 export interface Store {
   ctx: StoreContext;
@@ -33,19 +40,23 @@ function embeddedTokenKey(dataDir: string): Uint8Array {
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
 }
 
-export function openStore(config: Config): Store {
+export function openStore(config: Config, options: { onFunctionError?: (err: unknown, op: Operation) => void } = {}): Store {
   const meter = new CallMeter();
   let kv;
   let blob;
   let tokenKey: Uint8Array;
+  let blobUrls: BlobUrls | undefined;
   if (config.backend === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     kv = new SqliteKv(join(config.dataDir, 'stratus.sqlite'));
     blob = new FsBlob(join(config.dataDir, 'blobs'));
     tokenKey = config.tokenKey ? Buffer.from(config.tokenKey, 'base64') : embeddedTokenKey(config.dataDir);
   } else {
-    if (!config.tokenKey) throw new ConfigError('STRATUS_TOKEN_KEY (base64, 32 bytes) is required with STRATUS_BACKEND=aws');
-    tokenKey = Buffer.from(config.tokenKey, 'base64');
+    // A frontend calling the Lambdas verifies no tokens and must not be able to mint them: it gets no key.
+    if (!config.tokenKey && config.functions !== 'lambda') {
+      throw new ConfigError('STRATUS_TOKEN_KEY (base64, 32 bytes) is required with STRATUS_BACKEND=aws');
+    }
+    tokenKey = config.tokenKey ? Buffer.from(config.tokenKey, 'base64') : randomBytes(32);
     const dynamo = new DynamoDBClient({ region: config.aws.region, endpoint: config.aws.dynamodbEndpoint });
     const s3 = new S3Client({
       region: config.aws.region,
@@ -56,14 +67,26 @@ export function openStore(config: Config): Store {
     });
     kv = new DynamoKv({ client: dynamo, tables: config.aws.tables });
     blob = new S3Blob({ client: s3, bucket: config.aws.bucket });
+    if (config.presignSeconds > 0) blobUrls = new S3Urls({ client: s3, bucket: config.aws.bucket, expiresIn: config.presignSeconds });
   }
   if (tokenKey.length < 32) throw new ConfigError('The token key must be at least 32 bytes');
   const mkv = new MeteredKv(kv, meter);
   const mblob = new MeteredBlob(blob, meter);
   const ctx: StoreContext = { kv: mkv, blob: mblob, tokenKey, maxMessageBytes: config.maxMessageBytes };
+  if (blobUrls) ctx.blobUrls = blobUrls;
+  const adminToken = operatorToken(config);
+  if (adminToken) ctx.adminTokenHash = hashAdminToken(adminToken);
+  const invoker: Invoker =
+    config.functions === 'lambda'
+      ? new LambdaInvoker({
+          client: makeLambdaClient({ region: config.aws.region, endpoint: config.lambdaEndpoint, timeoutMs: config.lambdaTimeoutMs }),
+          functionNames: config.functionNames,
+          onError: options.onFunctionError,
+        })
+      : new InlineInvoker(ctx);
   return {
     ctx,
-    client: new MailStoreClient(new InlineInvoker(ctx), mblob),
+    client: new MailStoreClient(invoker, mblob, { bodyUrls: config.functions === 'lambda' }),
     meter,
     async close() {
       await mkv.close();

@@ -14,6 +14,8 @@ import { startServer } from '../../src/server/main.js';
 
 export interface Fixture {
   port: number;
+  /** The POP3 listener's port. */
+  pop3Port: number;
   user: string;
   password: string;
   meter: CallMeter;
@@ -40,6 +42,9 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const config = loadConfig({
     STRATUS_DATA_DIR: dir,
     STRATUS_IMAP_PORT: '0',
+    STRATUS_ADMIN_PORT: '0',
+    STRATUS_LMTP_PORT: '0',
+    STRATUS_POP3_PORT: '0',
     STRATUS_ALLOW_PLAINTEXT_AUTH: String(options.allowPlaintextAuth ?? true),
     STRATUS_MAX_LINE_BYTES: String(options.maxLineBytes ?? 64 * 1024),
     STRATUS_MAX_LITERAL_BYTES: String(options.maxLiteralBytes ?? 64 * 1024),
@@ -73,6 +78,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
 
   return {
     port,
+    pop3Port: server.pop3Port!,
     user,
     password,
     meter: server.store.meter,

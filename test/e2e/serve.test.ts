@@ -62,6 +62,9 @@ describe('stratus serve, as a user runs it', () => {
       ...process.env,
       STRATUS_DATA_DIR: dir,
       STRATUS_IMAP_PORT: String(await freePort()),
+      STRATUS_ADMIN_PORT: 'off',
+      STRATUS_LMTP_PORT: '0',
+      STRATUS_POP3_PORT: '0',
       STRATUS_AUTH_FAILURE_DELAY_MS: '10',
     };
     const added = await run(process.execPath, [...CLI, 'user', 'add', 'Dave@Example.com', '--password', 'S3cret'], { env });
@@ -112,6 +115,27 @@ describe('stratus serve, as a user runs it', () => {
     } finally {
       second.process.kill('SIGTERM');
       assert.equal(await second.exited, 0);
+    }
+  });
+
+  it('exits 1 with the reason when a port is taken, instead of serving half', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const address = blocker.address();
+    const taken = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const child = spawn(process.execPath, [...CLI, 'serve'], {
+        env: { ...env, STRATUS_IMAP_PORT: String(await freePort()), STRATUS_LMTP_PORT: String(taken) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1, output);
+      assert.match(output, /EADDRINUSE/);
+    } finally {
+      blocker.close();
     }
   });
 

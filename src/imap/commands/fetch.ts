@@ -96,7 +96,7 @@ async function fetchValues(
     emailId: view.emailIdAt(row.index),
     size: view.sizeAt(row.index),
     index,
-    open: (start, end) => ctx.deps.store.openBody(view.blobPrefix, view.emailIdAt(row.index), { start, end }),
+    open: (start, end) => ctx.deps.store.openBody(view.blobPrefix, view.emailIdAt(row.index), { start, end }, ctx.state.token),
   };
   const values: FetchValue[] = [];
   for (const item of items) {

@@ -7,6 +7,7 @@ import { MailboxView } from '../session/mailbox-view.js';
 import { storePath } from '../session/mailbox-names.js';
 import { FLAG_SEEN } from '../../mailstore/flags.js';
 import { existsData, flagsData, recentData } from '../encoder.js';
+import { watchSelected } from '../session/watch.js';
 
 export const select: Handler<SelectCommand> = async (command, ctx) => {
   ctx.state.deselect();
@@ -28,5 +29,6 @@ export const select: Handler<SelectCommand> = async (command, ctx) => {
   await out.untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: view.uidValidity });
   await out.untaggedStatus('OK', 'Predicted next UID', { code: 'UIDNEXT', value: view.uidNext });
   ctx.state.select(view);
+  watchSelected(ctx, view);
   return done(`${command.name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
 };

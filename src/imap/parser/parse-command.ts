@@ -167,6 +167,30 @@ function plainCommand(c: Cursor, tag: string, verb: string): Command {
     case 'COPY':
     case 'MOVE':
       return copyMove(c, tag, verb, false);
+    case 'GETQUOTA':
+      c.sp();
+      return { tag, name: 'GETQUOTA', root: c.astring() };
+    case 'GETQUOTAROOT':
+      c.sp();
+      return { tag, name: 'GETQUOTAROOT', mailbox: mailbox(c) };
+    case 'SETQUOTA': {
+      // setquota = "SETQUOTA" SP quota-root-name SP "(" [resource-name SP resource-limit *(...)] ")" (RFC 9208 §7)
+      c.sp();
+      const root = c.astring();
+      c.sp();
+      const limits: Array<readonly [string, number]> = [];
+      c.expect(0x28, '(');
+      if (!c.take(0x29)) {
+        for (;;) {
+          const resource = c.keyword();
+          c.sp();
+          limits.push([resource, c.number(Number.MAX_SAFE_INTEGER)]);
+          if (c.take(0x29)) break;
+          c.sp();
+        }
+      }
+      return { tag, name: 'SETQUOTA', root, limits };
+    }
     default:
       return { tag, name: 'UNKNOWN', verb };
   }

@@ -27,6 +27,10 @@ import { fetch } from '../commands/fetch.js';
 import { store } from '../commands/store.js';
 import { search } from '../commands/search.js';
 import { copy } from '../commands/copy.js';
+import { getquota } from '../commands/getquota.js';
+import { getquotaroot } from '../commands/getquotaroot.js';
+import { setquota } from '../commands/setquota.js';
+import { idle } from '../commands/idle.js';
 
 const ANY: readonly Phase[] = ['notAuthenticated', 'authenticated', 'selected'];
 const NOT_AUTHENTICATED: readonly Phase[] = ['notAuthenticated'];
@@ -53,6 +57,10 @@ function allowedIn(command: Command): readonly Phase[] | null {
     case 'LSUB':
     case 'STATUS':
     case 'APPEND':
+    case 'IDLE':
+    case 'GETQUOTA':
+    case 'GETQUOTAROOT':
+    case 'SETQUOTA':
       return AUTHENTICATED;
     case 'CHECK':
     case 'CLOSE':
@@ -65,7 +73,7 @@ function allowedIn(command: Command): readonly Phase[] | null {
     case 'MOVE':
       return SELECTED;
     default:
-      return null; // not implemented in this build (STARTTLS, ENABLE, ID, NAMESPACE, IDLE …)
+      return null; // not implemented in this build (STARTTLS, ENABLE, ID, NAMESPACE …)
   }
 }
 
@@ -136,6 +144,14 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
     case 'COPY':
     case 'MOVE':
       return copy(command, ctx);
+    case 'IDLE':
+      return idle(command, ctx);
+    case 'GETQUOTA':
+      return getquota(command, ctx);
+    case 'GETQUOTAROOT':
+      return getquotaroot(command, ctx);
+    case 'SETQUOTA':
+      return setquota(command, ctx);
     default:
       throw bad('Command is not supported');
   }

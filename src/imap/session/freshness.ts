@@ -1,7 +1,7 @@
-// Keeping the view up to date with other sessions (storage-design §C5, simple version: no hints yet). The view asks
+// Keeping the view up to date with other sessions (storage-design §C5). Between hints (watch.ts) the view asks
 // the change log for what happened after its MODSEQ; a truncated log (resync) is answered by reopening the mailbox
 // and turning the difference into the same kind of changes, so the client is told through the usual flush.
-import type { HotList, LogEntry } from '../../mailstore/api.js';
+import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
 import type { CommandContext } from './context.js';
 import type { MailboxView } from './mailbox-view.js';
 
@@ -13,7 +13,13 @@ export async function catchUp(ctx: CommandContext, view: MailboxView): Promise<v
     return;
   }
   const opened = await ctx.deps.store.call('mailbox.open', { token, path: view.path });
-  view.applyChanges(differenceAsEntries(view, opened.messages, opened.status.highestModseq), opened.status);
+  applyOpened(view, opened);
+}
+
+/** A resync: the mailbox as it is now, turned into changes against the view. True when anything was queued. */
+export function applyOpened(view: MailboxView, opened: { status: MailboxStatus; messages: HotList }): boolean {
+  if (opened.status.mailboxId !== view.mailboxId) return false;
+  return view.applyChanges(differenceAsEntries(view, opened.messages, opened.status.highestModseq), opened.status);
 }
 
 /** After a write of our own that committed at `modseq`: a gap means someone else wrote in between. */

@@ -169,16 +169,30 @@ export class MailboxView {
     return seqs;
   }
 
-  /** Takes in log entries after `modseq`; what the client must be told waits for `flush`. */
-  applyChanges(entries: readonly LogEntry[], status: MailboxStatus): void {
+  /**
+   * Takes in log entries; those at or below the view's `modseq` were taken in already (the process's mailbox cache
+   * and the session's own reads may both deliver them) and are skipped. What the client must be told waits for
+   * `flush`. Returns true when something is now waiting.
+   */
+  applyChanges(entries: readonly LogEntry[], status: MailboxStatus): boolean {
+    const floor = this.modseq;
     for (const entry of entries) {
+      if (entry.modseq <= floor) continue;
       if (entry.op === 'A') this.queueAdded(entry.added);
       else if (entry.op === 'F') this.queueFlags(entry);
       else if (entry.op === 'X') for (const uid of entry.uids) this.queueExpunge(uid);
     }
-    this.modseq = Math.max(this.modseq, status.highestModseq);
-    this.uidNext = Math.max(this.uidNext, status.uidNext);
-    for (const k of status.keywords) this.addKeyword(k);
+    if (status.highestModseq > floor) {
+      this.modseq = status.highestModseq;
+      this.uidNext = Math.max(this.uidNext, status.uidNext);
+      for (const k of status.keywords) this.addKeyword(k);
+    }
+    return this.hasPending;
+  }
+
+  /** Something is queued for the client (EXPUNGE, EXISTS, FETCH FLAGS or FLAGS). */
+  get hasPending(): boolean {
+    return this.ghosts.size > 0 || this.pendingAdded.uids.length > 0 || this.pendingFlags.size > 0 || this.keywordsGrew;
   }
 
   /**

@@ -3,6 +3,7 @@
 import { MailStoreError } from '../../mailstore/errors.js';
 import { no } from '../response-codes.js';
 import { capabilities } from '../capabilities.js';
+import { idleAvailable } from '../connection.js';
 import type { CommandContext, Completion } from './context.js';
 import { MetaCache } from './meta-cache.js';
 
@@ -28,6 +29,6 @@ export async function signIn(ctx: CommandContext, login: string, password: strin
   ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token) });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
-  const caps = capabilities({ authenticated: true, plaintextAuthAllowed: true });
+  const caps = capabilities({ authenticated: true, plaintextAuthAllowed: true, idle: idleAvailable(ctx.deps) });
   return { code: { code: 'CAPABILITY', capabilities: caps }, text: 'Logged in' };
 }

@@ -15,6 +15,12 @@ export class SessionState {
   phase: Phase = 'notAuthenticated';
   user: Login | null = null;
   view: MailboxView | null = null;
+  /** Stops the mailbox cache's deliveries to the selected view (watch.ts). */
+  unwatch: (() => void) | null = null;
+  /** Set while in IDLE: the view has queued changes to push now. */
+  onViewChange: (() => void) | null = null;
+  /** Set while in IDLE: ends it early (server shutdown). */
+  interruptIdle: (() => void) | null = null;
 
   get token(): string {
     if (!this.user) throw new Error('session has no token: command dispatched in the wrong state');
@@ -32,6 +38,8 @@ export class SessionState {
   }
 
   deselect(): void {
+    this.unwatch?.();
+    this.unwatch = null;
     this.view = null;
     if (this.phase === 'selected') this.phase = 'authenticated';
   }

@@ -1,0 +1,240 @@
+// IMAP load generator: N concurrent clients drive a running IMAP server over plain TCP and the run prints, per
+// command, count, ops/s and p50/p99 latency as a Markdown table, then the same data as one JSON line.
+//
+//   npx tsx bench/load.ts [options]
+//
+//   --host 127.0.0.1        server address (loopback only: this tool is for servers you run yourself)
+//   --port 1143             server port
+//   --clients 8             concurrent clients, one connection each
+//   --messages 200          messages each client APPENDs (2–50 KB, about a third multipart with a base64 attachment)
+//   --picks 20              random messages for each of FETCH ENVELOPE/BODY/PARTIAL and STORE
+//   --password bench        password of every user
+//   --user-pattern bench{i}@example.com   login of client i (1-based), used unless --shared
+//   --shared                all clients log in as --user and work on one INBOX
+//   --user bench1@example.com             the login used with --shared
+//   --clean                 empty each user's INBOX first (untimed), so counts and SEARCH results are exact
+//   --create-users          create the users first with `npx tsx src/cli.ts user add <login> --password <pw>`
+//                           (the Stratus CLI) against STRATUS_DATA_DIR, or --data-dir when given; a failure there
+//                           is reported and the run goes on (the user may already exist)
+//   --data-dir DIR          STRATUS_DATA_DIR for --create-users
+//   --seed 1                seed of the corpus and of the random picks: the same seed gives the same run
+//   --timeout-ms 30000      limit for any one command
+//   --max-seconds 600       limit for the whole run; it is aborted after that
+//   --allow-remote          permit a --host outside the loopback range (a load test is for servers you run)
+//
+// The workload of each client is described in workload.ts. Exit status: 0 when every command of every client ended
+// in OK and passed its checks, 1 otherwise (the first error is printed), 2 on bad arguments.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ImapClient } from './imap-client.js';
+import { LatencyRecorder, markdownTable } from './latency-stats.js';
+import type { RunSummary } from './latency-stats.js';
+import { PhaseBarrier } from './phase-barrier.js';
+import { runClient } from './workload.js';
+import type { ClientPlan } from './workload.js';
+
+export interface LoadOptions {
+  host: string;
+  port: number;
+  clients: number;
+  messages: number;
+  picks: number;
+  password: string;
+  userPattern: string;
+  shared: boolean;
+  user: string;
+  clean: boolean;
+  createUsers: boolean;
+  dataDir: string | undefined;
+  seed: number;
+  timeoutMs: number;
+  maxSeconds: number;
+}
+
+export function parseLoadOptions(argv: string[]): LoadOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '1143' },
+      clients: { type: 'string', default: '8' },
+      messages: { type: 'string', default: '200' },
+      picks: { type: 'string', default: '20' },
+      password: { type: 'string', default: 'bench' },
+      'user-pattern': { type: 'string', default: 'bench{i}@example.com' },
+      shared: { type: 'boolean', default: false },
+      user: { type: 'string', default: 'bench1@example.com' },
+      clean: { type: 'boolean', default: false },
+      'create-users': { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      'timeout-ms': { type: 'string', default: '30000' },
+      'max-seconds': { type: 'string', default: '600' },
+      'allow-remote': { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be an integer >= ${min}, got ${text}`);
+    return n;
+  };
+  if (!values['allow-remote'] && !isLoopback(values.host)) {
+    throw new RangeError(`--host ${values.host} is not a loopback address; pass --allow-remote to load it anyway`);
+  }
+  if (!values['user-pattern'].includes('{i}') && !values.shared) {
+    throw new RangeError('--user-pattern must contain {i} (or use --shared)');
+  }
+  return {
+    host: values.host,
+    port: int('port', values.port, 1),
+    clients: int('clients', values.clients, 1),
+    messages: int('messages', values.messages, 1),
+    picks: int('picks', values.picks, 0),
+    password: values.password,
+    userPattern: values['user-pattern'],
+    shared: values.shared,
+    user: values.user,
+    clean: values.clean,
+    createUsers: values['create-users'],
+    dataDir: values['data-dir'],
+    seed: int('seed', values.seed, 0),
+    timeoutMs: int('timeout-ms', values['timeout-ms'], 1),
+    maxSeconds: int('max-seconds', values['max-seconds'], 1),
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export function userOf(options: LoadOptions, index: number): string {
+  return options.shared ? options.user : options.userPattern.replaceAll('{i}', String(index));
+}
+
+function distinctUsers(options: LoadOptions): string[] {
+  return [...new Set(Array.from({ length: options.clients }, (_, i) => userOf(options, i + 1)))];
+}
+
+/** The one place the bench touches Stratus code: through its CLI, in a child process, and only when asked. */
+function createUsers(options: LoadOptions): void {
+  const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+  const env = { ...process.env };
+  if (options.dataDir !== undefined) env.STRATUS_DATA_DIR = options.dataDir;
+  for (const user of distinctUsers(options)) {
+    const result = spawnSync('npx', ['tsx', 'src/cli.ts', 'user', 'add', user, '--password', options.password], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (result.status !== 0) {
+      const why = result.error?.message ?? (result.stderr || result.stdout).trim();
+      console.error(`warning: creating ${user} failed (exit ${String(result.status)}): ${why}`);
+    }
+  }
+}
+
+/** Deletes everything in each user's INBOX, untimed (RFC 3501 §6.4.6 STORE \Deleted, §6.4.3 EXPUNGE). */
+async function cleanInboxes(options: LoadOptions): Promise<void> {
+  for (const user of distinctUsers(options)) {
+    const client = await ImapClient.connect({ host: options.host, port: options.port, timeoutMs: options.timeoutMs });
+    try {
+      await client.login(user, options.password);
+      const { exists } = await client.select('INBOX');
+      if (exists > 0) {
+        await client.store('1:*', '+FLAGS.SILENT (\\Deleted)');
+        await client.command('EXPUNGE');
+      }
+      await client.logout();
+    } finally {
+      client.close();
+    }
+  }
+}
+
+export interface LoadResult extends RunSummary {
+  /** Clients whose mailbox held only their own corpus, so every answer was checked exactly (see workload.ts). */
+  exactlyCheckedClients: number;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.createUsers) createUsers(options);
+  if (options.clean) await cleanInboxes(options);
+
+  const recorder = new LatencyRecorder();
+  const barrier = new PhaseBarrier(options.clients);
+  const clients: ImapClient[] = [];
+  let abortError: Error | undefined;
+  const abort = (error: Error): void => {
+    abortError ??= error;
+    barrier.break(error);
+    for (const client of clients) client.close();
+  };
+  const deadline = setTimeout(() => abort(new Error(`run exceeded --max-seconds ${options.maxSeconds}`)), options.maxSeconds * 1000);
+  deadline.unref();
+
+  const start = performance.now();
+  const runs = Array.from({ length: options.clients }, (_, i) => {
+    const plan: ClientPlan = {
+      index: i + 1,
+      host: options.host,
+      port: options.port,
+      user: userOf(options, i + 1),
+      password: options.password,
+      messages: options.messages,
+      picks: options.picks,
+      seed: options.seed * 1000 + i + 1,
+      timeoutMs: options.timeoutMs,
+      shared: options.shared,
+    };
+    const register = (client: ImapClient): void => {
+      clients.push(client);
+      if (abortError) client.close(); // connected after the run was aborted
+    };
+    return runClient(plan, recorder, barrier, register).catch((error: unknown) => {
+      abort(error instanceof Error ? error : new Error(String(error)));
+      return { exactChecks: false };
+    });
+  });
+  const outcomes = await Promise.all(runs);
+  clearTimeout(deadline);
+  const wallSeconds = (performance.now() - start) / 1000;
+  if (abortError) throw abortError;
+  return { ...recorder.summarise(wallSeconds), exactlyCheckedClients: outcomes.filter((o) => o.exactChecks).length };
+}
+
+async function main(): Promise<number> {
+  let options: LoadOptions;
+  try {
+    options = parseLoadOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  try {
+    const summary = await runLoad(options);
+    const mode = options.shared ? `shared user ${options.user}` : `users ${options.userPattern}`;
+    console.log(
+      `IMAP load: ${options.host}:${options.port}, ${options.clients} clients, ${options.messages} messages each, ` +
+        `${options.picks} picks, ${mode}, seed ${options.seed}\n`,
+    );
+    console.log(markdownTable(summary));
+    console.log(
+      `\n${summary.totalCount} commands in ${summary.wallSeconds.toFixed(2)} s; every answer checked, exactly ` +
+        `(sizes, bodies, SEARCH results) for ${summary.exactlyCheckedClients} of ${options.clients} clients\n`,
+    );
+    const { dataDir: _dataDir, password: _password, ...shown } = options;
+    console.log(JSON.stringify({ bench: 'imap-load', options: shown, ...summary }));
+    return 0;
+  } catch (error) {
+    console.error(`load run failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(fileURLToPath(import.meta.url)) === resolve(process.argv[1])) {
+  process.exitCode = await main();
+}

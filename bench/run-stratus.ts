@@ -1,0 +1,288 @@
+// The embedded Stratus benchmark in one command: a temporary data directory, `stratus serve` with STRATUS_STATS=1
+// on a free loopback port, the bench users added with `stratus user add`, the load of load.ts, then SIGTERM and the
+// server's per-command store-call counts. Then, unless --probe-picks 0, a probe: the server counts calls per IMAP
+// command name, so the five FETCH forms and the four SEARCH forms of the workload share one row each; the probe
+// restarts the server on the same data once per form, runs that form alone as bench1 on its INBOX, and reads that
+// server's counts, which then belong to that form alone.
+//
+//   npx tsx bench/run-stratus.ts [--clients 8] [--messages 200] [--picks 20] [--seed 1] [--probe-picks 10]
+//                                [--compare dovecot.jsonl] [--keep-data] [--timeout-ms 30000] [--max-seconds 600]
+//
+//   --compare FILE   a file holding load.ts output (its JSON line) of a reference run, e.g. Dovecot's with the same
+//                    options: prints ops/s and p50 of both side by side, with the ratio
+//   --keep-data      leave the data directory in place and print its path
+//
+// Prints the latency table (as load.ts does), the store calls per IMAP command (totals over the run divided by the
+// command's count), the probe's table, and one JSON line with all of it. Exit status 0 when every answer passed its
+// checks and the server stopped with status 0 and logged its stats; 1 otherwise; 2 on bad arguments.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeCorpus, RARE_WORD, seededRandom } from './corpus.js';
+import { ImapClient } from './imap-client.js';
+import type { FetchedMessage } from './imap-client.js';
+import { markdownTable } from './latency-stats.js';
+import type { CommandSummary } from './latency-stats.js';
+import { parseLoadOptions, runLoad, userOf } from './load.js';
+import type { LoadOptions, LoadResult } from './load.js';
+import { addUser, startStratus, storeCallTable } from './stratus-process.js';
+import type { CommandStatsByName, CommandStoreCalls, StratusExit } from './stratus-process.js';
+import { searchTerms, WorkloadCheckError } from './workload.js';
+
+interface RunnerOptions {
+  load: LoadOptions;
+  probePicks: number;
+  compare: string | undefined;
+  keepData: boolean;
+}
+
+export function parseRunnerOptions(argv: string[]): RunnerOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      clients: { type: 'string', default: '8' },
+      messages: { type: 'string', default: '200' },
+      picks: { type: 'string', default: '20' },
+      seed: { type: 'string', default: '1' },
+      'timeout-ms': { type: 'string', default: '30000' },
+      'max-seconds': { type: 'string', default: '600' },
+      'probe-picks': { type: 'string', default: '10' },
+      compare: { type: 'string' },
+      'keep-data': { type: 'boolean', default: false },
+    },
+  });
+  const probePicks = Number(values['probe-picks']);
+  if (!Number.isSafeInteger(probePicks) || probePicks < 0) throw new RangeError(`--probe-picks must be an integer >= 0`);
+  // The port is replaced once the server runs; load.ts checks the rest.
+  const load = parseLoadOptions([
+    '--port', '1', '--clients', values.clients, '--messages', values.messages, '--picks', values.picks,
+    '--seed', values.seed, '--timeout-ms', values['timeout-ms'], '--max-seconds', values['max-seconds'],
+  ]);
+  return { load, probePicks, compare: values.compare, keepData: values['keep-data'] };
+}
+
+/** Throws unless the server stopped cleanly and logged its stats. */
+function checkedStats(exit: StratusExit, what: string): CommandStatsByName {
+  if (exit.code !== 0 || exit.signal !== null) {
+    throw new Error(`${what}: stratus exited ${String(exit.code ?? exit.signal)}\n${(exit.stdout + exit.stderr).slice(-4000)}`);
+  }
+  if (!exit.stats) throw new Error(`${what}: stratus logged no "command stats" line`);
+  return exit.stats;
+}
+
+interface ProbeForm {
+  /** The row name of load.ts's table. */
+  form: string;
+  /** The server's name for the command (the key of its stats). */
+  command: 'FETCH' | 'SEARCH';
+  text: string;
+  /** How often the form runs: once for 1:* and SEARCH, --probe-picks times for single messages. */
+  repeat: 'once' | 'picks';
+  check: (answer: FetchedMessage[], seq: number, exists: number) => void;
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new WorkloadCheckError(`probe: ${message}`);
+}
+
+function probeForms(options: LoadOptions): ProbeForm[] {
+  const corpus = makeCorpus(options.messages, options.seed * 1000 + 1); // bench1's corpus, as runLoad seeds it
+  const { fromTerm, subjectTerm } = searchTerms(corpus);
+  const item = (answer: FetchedMessage[], seq: number, name: string): unknown =>
+    answer.find((m) => m.seq === seq)?.items.get(name);
+  const all = (name: string) => (answer: FetchedMessage[], _seq: number, exists: number) => {
+    check(answer.filter((m) => m.items.has(name)).length >= exists, `1:* ${name} answered for fewer than ${exists} messages`);
+  };
+  const none = (): void => undefined;
+  return [
+    { form: 'FETCH-FLAGS', command: 'FETCH', text: 'FETCH 1:* (FLAGS)', repeat: 'once', check: all('FLAGS') },
+    { form: 'FETCH-META', command: 'FETCH', text: 'FETCH 1:* (UID RFC822.SIZE INTERNALDATE)', repeat: 'once', check: all('RFC822.SIZE') },
+    {
+      form: 'FETCH-ENVELOPE', command: 'FETCH', text: 'FETCH {n} (ENVELOPE BODYSTRUCTURE)', repeat: 'picks',
+      check: (answer, seq) => check(Array.isArray(item(answer, seq, 'ENVELOPE')), `no ENVELOPE for ${seq}`),
+    },
+    {
+      form: 'FETCH-BODY', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[]', repeat: 'picks',
+      check: (answer, seq) => check(Buffer.isBuffer(item(answer, seq, 'BODY[]')), `no BODY[] for ${seq}`),
+    },
+    {
+      form: 'FETCH-PARTIAL', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[1]<0.100>', repeat: 'picks',
+      check: (answer, seq) => {
+        const part = item(answer, seq, 'BODY[1]<0>');
+        check(Buffer.isBuffer(part) && part.length > 0 && part.length <= 100, `BODY[1]<0> of ${seq} is not 1–100 bytes`);
+      },
+    },
+    { form: 'SEARCH-UNSEEN', command: 'SEARCH', text: 'SEARCH UNSEEN', repeat: 'once', check: none },
+    { form: 'SEARCH-FROM', command: 'SEARCH', text: `SEARCH FROM "${fromTerm}"`, repeat: 'once', check: none },
+    { form: 'SEARCH-SUBJECT', command: 'SEARCH', text: `SEARCH SUBJECT "${subjectTerm}"`, repeat: 'once', check: none },
+    { form: 'SEARCH-BODY', command: 'SEARCH', text: `SEARCH BODY "${RARE_WORD}"`, repeat: 'once', check: none },
+  ];
+}
+
+export interface ProbeRow extends CommandStoreCalls {
+  form: string;
+  text: string;
+  /** Messages in the INBOX the form ran on. */
+  exists: number;
+}
+
+/** One server per form, each running just that form (after LOGIN and SELECT) as bench1. */
+async function probe(dataDir: string, options: LoadOptions, picks: number): Promise<ProbeRow[]> {
+  const rows: ProbeRow[] = [];
+  const user = userOf(options, 1);
+  for (const form of probeForms(options)) {
+    const server = await startStratus({ dataDir, env: { STRATUS_STATS: '1' } });
+    let exists = 0;
+    try {
+      const client = await ImapClient.connect({ host: '127.0.0.1', port: server.port, timeoutMs: options.timeoutMs });
+      try {
+        await client.login(user, options.password);
+        exists = (await client.select('INBOX')).exists;
+        check(exists > 0, `${user}'s INBOX is empty`);
+        const random = seededRandom(options.seed ^ 0x9e0be);
+        const times = form.repeat === 'once' ? 1 : picks;
+        for (let i = 0; i < times; i++) {
+          const seq = 1 + Math.floor(random() * exists);
+          const text = form.text.replace('{n}', String(seq));
+          if (form.command === 'SEARCH') {
+            const hits = await client.search(text.slice('SEARCH '.length), { name: form.form });
+            check(hits.every((n) => Number.isInteger(n) && n >= 1 && n <= exists), `${text} returned a bad number`);
+          } else {
+            const [, set = '', ...items] = text.split(' ');
+            form.check(await client.fetch(set, items.join(' '), { name: form.form }), seq, exists);
+          }
+        }
+        await client.logout();
+      } finally {
+        client.close();
+      }
+    } finally {
+      const exit = await server.stop();
+      const stats = checkedStats(exit, `probe ${form.form}`);
+      const calls = stats[form.command];
+      if (calls) rows.push({ form: form.form, text: form.text, exists, ...calls });
+    }
+    const expected = form.repeat === 'once' ? 1 : picks;
+    const got = rows.at(-1);
+    if (got?.form !== form.form || got.count !== expected) {
+      throw new Error(`probe ${form.form}: the server counted ${String(got?.form === form.form ? got.count : 0)} ${form.command} commands, expected ${expected}`);
+    }
+  }
+  return rows;
+}
+
+function probeTable(rows: ProbeRow[]): string {
+  const byForm: CommandStatsByName = {};
+  for (const row of rows) {
+    byForm[`${row.form}: \`${row.text.replace('{n}', 'n')}\``] = row;
+  }
+  return storeCallTable(byForm, 'workload step (alone, 1 client)');
+}
+
+interface Reference {
+  commands: CommandSummary[];
+  totalOpsPerSecond: number;
+}
+
+/** The last load.ts JSON line in `file`. */
+function readReference(file: string): Reference {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{') && l.includes('"imap-load"'));
+  const last = lines.at(-1);
+  if (!last) throw new Error(`${file} holds no load.ts JSON line`);
+  const value = JSON.parse(last) as Reference;
+  if (!Array.isArray(value.commands) || typeof value.totalOpsPerSecond !== 'number') throw new Error(`${file}: not a load.ts summary`);
+  return value;
+}
+
+export function comparisonTable(ours: LoadResult, reference: Reference, name = 'Dovecot'): string {
+  const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '–');
+  const rows = ours.commands.map((c) => {
+    const r = reference.commands.find((x) => x.command === c.command);
+    if (!r) return `| ${c.command} | ${c.opsPerSecond.toFixed(1)} | – | – | ${c.p50Ms.toFixed(2)} | – | – |`;
+    return (
+      `| ${c.command} | ${c.opsPerSecond.toFixed(1)} | ${r.opsPerSecond.toFixed(1)} | ${ratio(c.opsPerSecond, r.opsPerSecond)} ` +
+      `| ${c.p50Ms.toFixed(2)} | ${r.p50Ms.toFixed(2)} | ${ratio(c.p50Ms, r.p50Ms)} |`
+    );
+  });
+  return [
+    `| command | Stratus ops/s | ${name} ops/s | ops/s ratio | Stratus p50 ms | ${name} p50 ms | p50 ratio |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    `| **total** | ${ours.totalOpsPerSecond.toFixed(1)} | ${reference.totalOpsPerSecond.toFixed(1)} | ` +
+      `${ratio(ours.totalOpsPerSecond, reference.totalOpsPerSecond)} | | | |`,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  let options: RunnerOptions;
+  try {
+    options = parseRunnerOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  const reference = options.compare === undefined ? undefined : readReference(options.compare);
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-bench-'));
+  const load = options.load;
+  try {
+    const users = [...new Set(Array.from({ length: load.clients }, (_, i) => userOf(load, i + 1)))];
+    for (const user of users) await addUser(dataDir, user, load.password);
+    const server = await startStratus({ dataDir, env: { STRATUS_STATS: '1' } });
+    const outcome: { ok: true; result: LoadResult } | { ok: false; error: unknown } = await runLoad({
+      ...load,
+      port: server.port,
+    }).then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const exit = await server.stop(); // stopped (and its stats read) whether or not the load passed
+    if (!outcome.ok) {
+      if (exit.code !== 0 || exit.signal !== null) console.error(`stratus also exited ${String(exit.code ?? exit.signal)}`);
+      throw outcome.error;
+    }
+    const stats = checkedStats(exit, 'load run');
+    const summary = outcome.result;
+    console.log(
+      `Stratus (embedded store, STRATUS_STATS=1) on 127.0.0.1:${server.port}: ${load.clients} clients, ` +
+        `${load.messages} messages each, ${load.picks} picks, seed ${load.seed}\n`,
+    );
+    console.log(markdownTable(summary));
+    console.log(
+      `\n${summary.totalCount} commands in ${summary.wallSeconds.toFixed(2)} s; every answer checked, exactly ` +
+        `(sizes, bodies, SEARCH results) for ${summary.exactlyCheckedClients} of ${load.clients} clients\n`,
+    );
+    console.log('Store calls per IMAP command over the run (the server names FETCH and SEARCH of every form alike):\n');
+    console.log(storeCallTable(stats));
+    let probeRows: ProbeRow[] = [];
+    if (options.probePicks > 0) {
+      probeRows = await probe(dataDir, load, options.probePicks);
+      console.log(
+        `\nStore calls per command of each workload step alone (a fresh server each, bench1's INBOX of ` +
+          `${probeRows[0]?.exists ?? '?'} messages, ${options.probePicks} picks for single-message forms):\n`,
+      );
+      console.log(probeTable(probeRows));
+    }
+    if (reference) {
+      console.log(`\nAgainst ${options.compare ?? ''}:\n`);
+      console.log(comparisonTable(summary, reference));
+    }
+    const { password: _password, dataDir: _dataDir, ...shown } = { ...load, port: server.port };
+    console.log(
+      `\n${JSON.stringify({ bench: 'stratus-embedded', options: { ...shown, probePicks: options.probePicks }, ...summary, storeCalls: stats, probe: probeRows })}`,
+    );
+    return 0;
+  } catch (error) {
+    console.error(`benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    if (options.keepData) console.error(`data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(fileURLToPath(import.meta.url)) === resolve(process.argv[1])) {
+  process.exitCode = await main();
+}

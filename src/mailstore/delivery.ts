@@ -1,0 +1,237 @@
+// Delivery (issue 6): one raw message to one or many recipients' INBOXes, as LMTP and SES ingest need it.
+//
+// Per recipient: resolve the address (a login, else an alias item), then store the bytes once under the recipient's
+// owner prefix with Return-Path / Delivered-To / Received in front of the original bytes (which are otherwise kept
+// byte for byte), write the cold item, and commit into INBOX through the APPEND commit (storage-design §C4). That
+// one transaction also puts the idempotency marker `U#<user>/D#<hash of the message id>` (attribute_not_exists) and
+// carries the user's quota as the usage condition, so a retried delivery is answered from the marker and never
+// stored twice, and an over-quota recipient is refused by the transaction itself. Recipients fail independently.
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KvItem, TxAction } from '../storage/kv.js';
+import type { StoreContext } from './context.js';
+import { MailStoreError } from './errors.js';
+import { newEmailId, type MailboxId, type TenantId, type UserId } from './ids.js';
+import { blobKeys, keys } from './keys.js';
+import { resolvePath } from './mailboxes.js';
+import { commitAppend, writeColdItem, type AppendCommitted } from './messages.js';
+import { normalizeLogin } from './directory.js';
+
+/** Markers outlive any MTA retry schedule (Postfix gives up after 5 days) and then expire (DynamoDB TTL `ttl`). */
+const MARKER_TTL_SECONDS = 30 * 24 * 3600;
+/** Change-log `by` of deliveries: no IMAP session has this id, so every session announces the new message. */
+const DELIVERY_SESSION = 'delivery';
+
+export interface DeliveryTrace {
+  /** `with` of the Received header (RFC 5321 §4.4): LMTP, or e.g. ESMTPS for mail SES received. */
+  protocol: string;
+  /** `from` of the Received header: the client's LHLO name, or the system that handed us the message. */
+  from: string;
+  /** The client's address, shown in the Received comment when known. */
+  remoteAddress?: string;
+  /** `by`: this host; defaults to the machine's name. */
+  by?: string;
+  /** `id`: the transaction id (the SES message id, the LMTP session id). */
+  id?: string;
+}
+
+export interface DeliveryRequest {
+  /** The message as received, byte for byte. */
+  raw: Buffer;
+  /** The envelope sender (MAIL FROM / SES return path); '' is the null sender of bounces. */
+  sender: string;
+  recipients: string[];
+  /** What makes a retry "the same delivery": the SES message id, or a digest of the bytes (LMTP). */
+  messageId: string;
+  trace: DeliveryTrace;
+  /** Time of arrival (INTERNALDATE and the Received date); now when unset. */
+  receivedAt?: number;
+}
+
+export type DeliveryOutcome =
+  | {
+      recipient: string;
+      status: 'delivered';
+      mailboxId: string;
+      uid: number;
+      uidValidity: number;
+      /** True when an earlier delivery of this message to this recipient had already stored it. */
+      duplicate: boolean;
+    }
+  | { recipient: string; status: 'unknown-user' | 'over-quota' }
+  | { recipient: string; status: 'temporary-failure'; reason: string };
+
+export interface Recipient {
+  tenantId: TenantId;
+  userId: UserId;
+  login: string;
+}
+
+/**
+ * The user an address delivers to: the login of that name, else an alias item `ALIAS#<address>` carrying
+ * `userId`/`tenantId` (issue 4 manages aliases; this is the one place delivery looks them up).
+ */
+export async function resolveRecipient(ctx: StoreContext, address: string): Promise<Recipient | undefined> {
+  let normalized: string;
+  try {
+    normalized = normalizeLogin(address);
+  } catch {
+    return undefined;
+  }
+  const login = await ctx.kv.get('mail', keys.login(normalized), { consistent: true });
+  if (login) {
+    return login.status === 'active'
+      ? { tenantId: login.tenantId as TenantId, userId: login.userId as UserId, login: normalized }
+      : undefined;
+  }
+  const alias = await ctx.kv.get('mail', keys.alias(normalized), { consistent: true });
+  if (alias && typeof alias.userId === 'string' && typeof alias.tenantId === 'string' && alias.status !== 'disabled') {
+    return { tenantId: alias.tenantId as TenantId, userId: alias.userId as UserId, login: normalized };
+  }
+  return undefined;
+}
+
+/** Delivers to every recipient (each at most once, in the order given); never throws for one recipient's failure. */
+export async function deliver(ctx: StoreContext, request: DeliveryRequest): Promise<DeliveryOutcome[]> {
+  if (request.raw.length > ctx.maxMessageBytes) throw new MailStoreError('LIMIT', `Message is larger than ${ctx.maxMessageBytes} bytes`);
+  const unique = [...new Set(request.recipients)];
+  const outcomes = await Promise.all(unique.map((r) => deliverOne(ctx, request, r)));
+  const byRecipient = new Map(unique.map((r, i) => [r, outcomes[i]!]));
+  return request.recipients.map((r) => byRecipient.get(r)!);
+}
+
+async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient: string): Promise<DeliveryOutcome> {
+  try {
+    const target = await resolveRecipient(ctx, recipient);
+    if (!target) return { recipient, status: 'unknown-user' };
+    const markerKey = keys.delivered(target.userId, markerHash(request.messageId));
+    const earlier = await readMarker(ctx, markerKey);
+    if (earlier) return delivered(recipient, earlier, true);
+
+    const user = await ctx.kv.get('mail', keys.user(target.userId), { consistent: true });
+    if (!user) return { recipient, status: 'unknown-user' };
+    const receivedAt = request.receivedAt ?? Date.now();
+    const bytes = Buffer.concat([traceHeaders(request, recipient, receivedAt), request.raw]);
+    const limits = quotaOf(user);
+    // Refuse early what cannot fit, so a full mailbox costs no blob; the transaction below is the authority.
+    if (wouldExceed(user, limits, bytes.length)) return { recipient, status: 'over-quota' };
+
+    const caller = { tenantId: target.tenantId, userId: target.userId, login: target.login, session: DELIVERY_SESSION };
+    const { mailboxId } = await resolvePath(ctx, caller, 'INBOX');
+    const emailId = newEmailId();
+    await ctx.blob.put(blobKeys.message(target.tenantId, target.userId, emailId), bytes, bytes.length);
+    await writeColdItem(ctx, target.tenantId, target.userId, emailId, bytes);
+    let attempts = 0;
+    const done = await commitAppend(
+      ctx,
+      target.userId,
+      mailboxId,
+      DELIVERY_SESSION,
+      { emailId, size: bytes.length, bits: 0, keywords: [], internalDate: receivedAt },
+      {
+        limits,
+        extraActions: (uid, uidValidity): TxAction[] => [
+          {
+            type: 'put',
+            table: 'mail',
+            item: {
+              ...markerKey,
+              mailboxId,
+              uid,
+              uidValidity,
+              emailId,
+              at: Date.now(),
+              ttl: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS,
+            },
+            condition: { op: 'notExists', attr: 'pk' },
+          },
+        ],
+        // A lost race with a concurrent retry of this delivery shows up as the marker's condition failing; the
+        // re-plan then finds the marker and answers with the winner's UID (our blob and cold item are GC's).
+        alreadyDone: async () => (attempts++ === 0 ? undefined : readMarker(ctx, markerKey)),
+      },
+    );
+    return delivered(recipient, { ...done, mailboxId }, !done.committed);
+  } catch (err) {
+    if (err instanceof MailStoreError && err.code === 'OVERQUOTA') return { recipient, status: 'over-quota' };
+    return { recipient, status: 'temporary-failure', reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+type MarkerHit = AppendCommitted & { mailboxId: string };
+
+async function readMarker(ctx: StoreContext, key: { pk: string; sk: string }): Promise<MarkerHit | undefined> {
+  const item = await ctx.kv.get('mail', key, { consistent: true });
+  if (!item) return undefined;
+  return {
+    mailboxId: item.mailboxId as MailboxId,
+    uid: item.uid as number,
+    uidValidity: item.uidValidity as number,
+    modseq: 0,
+    committed: false,
+  };
+}
+
+function delivered(recipient: string, hit: MarkerHit, duplicate: boolean): DeliveryOutcome {
+  return { recipient, status: 'delivered', mailboxId: hit.mailboxId, uid: hit.uid, uidValidity: hit.uidValidity, duplicate };
+}
+
+/** A fixed-length key for any message id (SES ids, `<…@…>` Message-IDs, digests). */
+export function markerHash(messageId: string): string {
+  return createHash('sha256').update(messageId, 'utf8').digest('base64url').slice(0, 32);
+}
+
+/** The user META may carry `quotaBytes` / `quotaMessages` (issue 4 manages them); absent means unlimited. */
+function quotaOf(user: KvItem): { bytes?: number; messages?: number } | undefined {
+  const bytes = typeof user.quotaBytes === 'number' ? user.quotaBytes : undefined;
+  const messages = typeof user.quotaMessages === 'number' ? user.quotaMessages : undefined;
+  return bytes === undefined && messages === undefined ? undefined : { bytes, messages };
+}
+
+function wouldExceed(user: KvItem, limits: { bytes?: number; messages?: number } | undefined, size: number): boolean {
+  if (!limits) return false;
+  const usedBytes = (user.usageBytes as number | undefined) ?? 0;
+  const usedMessages = (user.usageMessages as number | undefined) ?? 0;
+  return (limits.bytes !== undefined && usedBytes + size > limits.bytes) || (limits.messages !== undefined && usedMessages + 1 > limits.messages);
+}
+
+/**
+ * Return-Path (RFC 5321 §4.4), Delivered-To (as Postfix and Dovecot write it) and our Received stamp, in that order
+ * on top, with the message's own line ending so the result stays consistent.
+ */
+export function traceHeaders(request: DeliveryRequest, recipient: string, receivedAt: number): Buffer {
+  const eol = lineEnding(request.raw);
+  const t = request.trace;
+  const from = clean(t.from) || 'unknown';
+  const comment = t.remoteAddress ? ` ([${clean(t.remoteAddress)}])` : '';
+  const received =
+    `Received: from ${from}${comment}${eol}\tby ${clean(t.by ?? hostname())} (Stratus) with ${clean(t.protocol)}` +
+    (t.id ? ` id ${clean(t.id)}` : '') +
+    `${eol}\tfor <${clean(recipient)}>; ${rfc5322Date(receivedAt)}`;
+  const lines = [`Return-Path: <${clean(request.sender)}>`, `Delivered-To: ${clean(recipient)}`, received];
+  return Buffer.from(lines.join(eol) + eol, 'utf8');
+}
+
+/** Header text from the wire: no control characters (no header injection), no angle brackets inside <…>. */
+function clean(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x1f\x7f<>]/g, '').trim();
+}
+
+function lineEnding(raw: Buffer): string {
+  const lf = raw.indexOf(0x0a);
+  return lf > 0 && raw[lf - 1] !== 0x0d ? '\n' : '\r\n';
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** RFC 5322 §3.3 date-time in UTC, e.g. "Tue, 04 Mar 2025 09:05:07 +0000". */
+export function rfc5322Date(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`
+  );
+}

@@ -1,0 +1,103 @@
+// Hints between processes over Redis pub/sub (ioredis; ElastiCache Valkey in AWS). Each process holds two
+// connections whatever its number of sessions: one to publish, one subscriber connection for all its mailboxes.
+//
+// Channel per mailbox (`stratus:h:<mailboxId>`), not per user: the commit path knows the mailbox and its new
+// MODSEQ, and a frontend only cares about mailboxes some local session has selected. A per-user channel would
+// wake every frontend holding any of the user's mailboxes for every delivery to any other one (Junk, Sent,
+// folders nobody has open), each wake costing a store read; per-mailbox channels make the broker do that filtering.
+// The price is one SUBSCRIBE per (process, mailbox) on first SELECT and one UNSUBSCRIBE when the last session there
+// leaves — the table below reference-counts them. (NOTIFY, which wants STATUS for unselected mailboxes, would add
+// a per-user channel beside these.)
+//
+// A process delivers its own hints to its local listeners at once and ignores their echo from Redis (the payload
+// names the origin). Redis pub/sub is at-most-once: a hint published while a connection is down is lost, so after
+// a reconnect `onReconnect` runs (the server wires it to an immediate poll of every watched mailbox).
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Hint, HintBus, HintListener } from './hint-bus.js';
+import { ListenerTable } from './hint-bus.js';
+
+const PREFIX = 'stratus:h:';
+
+export interface RedisHintBusOptions {
+  onError?: (err: unknown) => void;
+  /** Runs when the subscriber connection is back after a loss (hints may have been missed meanwhile). */
+  onReconnect?: () => void;
+}
+
+export class RedisHintBus implements HintBus {
+  private readonly listeners = new ListenerTable();
+  private readonly origin = randomUUID();
+  private closed = false;
+  private readyOnce = false;
+
+  private constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly options: RedisHintBusOptions,
+  ) {
+    const onError = options.onError ?? (() => undefined);
+    pub.on('error', onError);
+    sub.on('error', onError);
+    sub.on('message', (channel: string, payload: string) => this.received(channel, payload));
+    sub.on('ready', () => {
+      if (this.readyOnce && !this.closed) options.onReconnect?.();
+      this.readyOnce = true;
+    });
+  }
+
+  /** Connects both connections; fails (rather than starting without hints) when Redis cannot be reached. */
+  static async connect(url: string, options: RedisHintBusOptions = {}): Promise<RedisHintBus> {
+    // No offline queue for publishing: a hint that cannot go now is dropped, never delivered late in a burst.
+    const pub = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const sub = new Redis(url, { lazyConnect: true, autoResubscribe: true });
+    try {
+      await Promise.all([pub.connect(), sub.connect()]);
+    } catch (err) {
+      pub.disconnect();
+      sub.disconnect();
+      throw new Error(`cannot connect to Redis at ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return new RedisHintBus(pub, sub, options);
+  }
+
+  publish(hint: Hint): void {
+    if (this.closed) return;
+    queueMicrotask(() => this.listeners.deliver(hint, this.onError));
+    try {
+      this.pub.publish(PREFIX + hint.mailboxId, `${this.origin} ${hint.modseq}`).catch(this.onError);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  subscribe(mailboxId: string, listener: HintListener): () => void {
+    if (this.listeners.add(mailboxId, listener)) {
+      this.sub.subscribe(PREFIX + mailboxId).catch(this.onError);
+    }
+    return () => {
+      if (this.listeners.remove(mailboxId, listener) && !this.closed) {
+        this.sub.unsubscribe(PREFIX + mailboxId).catch(this.onError);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+  }
+
+  private get onError(): (err: unknown) => void {
+    return this.options.onError ?? (() => undefined);
+  }
+
+  private received(channel: string, payload: string): void {
+    if (!channel.startsWith(PREFIX)) return;
+    const space = payload.indexOf(' ');
+    if (space < 0 || payload.slice(0, space) === this.origin) return;
+    const modseq = Number(payload.slice(space + 1));
+    if (!Number.isSafeInteger(modseq) || modseq < 1) return;
+    this.listeners.deliver({ mailboxId: channel.slice(PREFIX.length), modseq }, this.onError);
+  }
+}

@@ -1,0 +1,62 @@
+// What a command runs with: the connection's dependencies, its output, its reader (SASL reads more lines) and the
+// session state.
+import type { MailStoreClient } from '../mailstore/client.js';
+import type { LineReader } from './line-reader.js';
+import type { Maildrop } from './maildrop.js';
+import type { Output } from './output.js';
+import type { Pop3Command } from './parser.js';
+
+export interface Pop3Deps {
+  store: MailStoreClient;
+  logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  /** USER/PASS and SASL PLAIN allowed without TLS (true on loopback listeners): the same rule as IMAP's. */
+  allowPlaintextAuth: boolean;
+  /** The connection is TLS. */
+  secure: boolean;
+  limits: { maxLineBytes: number };
+  /** Wait before answering a failed authentication. */
+  authFailureDelayMs: number;
+  /** Lifetime of the maildrop lease; it is refreshed at a third of it while the session lives. Default 60. */
+  leaseSeconds?: number;
+  /** RFC 1939 §3 autologout: at least 10 minutes of inactivity. Default 600 000. */
+  idleTimeoutMs?: number;
+}
+
+export type Phase = 'authorization' | 'transaction' | 'update';
+
+export interface Transaction {
+  token: string;
+  login: string;
+  maildrop: Maildrop;
+}
+
+export interface SessionState {
+  phase: Phase;
+  /** The name given by USER, waiting for PASS. */
+  pendingUser: string | undefined;
+  transaction: Transaction | undefined;
+}
+
+export interface CommandContext {
+  deps: Pop3Deps;
+  out: Output;
+  reader: LineReader;
+  state: SessionState;
+  /** Takes the maildrop lease and keeps it alive until `release` (called by QUIT and by the connection's end). */
+  lease: { keep(token: string): void; release(): Promise<void> };
+}
+
+export interface CommandSpec {
+  states: readonly Phase[];
+  run(command: Pop3Command, ctx: CommandContext): Promise<void>;
+}
+
+export function transactionOf(ctx: CommandContext): Transaction {
+  const t = ctx.state.transaction;
+  if (!t) throw new Error('no transaction in the TRANSACTION state');
+  return t;
+}
+
+export function plaintextAllowed(ctx: CommandContext): boolean {
+  return ctx.deps.secure || ctx.deps.allowPlaintextAuth;
+}
