@@ -12,6 +12,20 @@ export interface Config {
   adminPort: Port;
   /** The operator's admin token; when unset the embedded backend keeps one in the data directory. */
   adminToken?: string;
+  /**
+   * IMAPS, implicit TLS (RFC 8314); 'off' disables it. Default 1993, or 0 (any free port) when STRATUS_IMAP_PORT
+   * is 0, so tests that ask for ephemeral ports never collide on 1993.
+   */
+  imapsPort: Port;
+  /** PEM certificate and key for IMAPS and STARTTLS; unset: a self-signed pair made under `<dataDir>/tls/`. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /**
+   * STARTTLS on the plain IMAP port (STRATUS_STARTTLS=on/off/auto). Auto (unset): offered where plaintext
+   * authentication is refused without TLS, or a real certificate is configured; not on a loopback listener with the
+   * self-signed certificate, where clients that upgrade opportunistically would fail on the unknown certificate.
+   */
+  startTls?: boolean;
   /** IMAP behind a load balancer that terminated TLS (NLB 993): sessions count as secure. 'off' by default. */
   imapTlsOffloadPort: Port;
   /** POP3 (RFC 1939); 'off' disables it. No STLS/POP3S until the server has TLS. */
@@ -106,6 +120,10 @@ export function loadConfig(env: Env = process.env): Config {
     imapPort: port(env, 'STRATUS_IMAP_PORT', 1143),
     adminPort: port(env, 'STRATUS_ADMIN_PORT', 8080),
     adminToken: env.STRATUS_ADMIN_TOKEN || undefined,
+    imapsPort: port(env, 'STRATUS_IMAPS_PORT', env.STRATUS_IMAP_PORT === '0' ? 0 : 1993),
+    tlsCert: env.STRATUS_TLS_CERT || undefined,
+    tlsKey: env.STRATUS_TLS_KEY || undefined,
+    startTls: bool(env, 'STRATUS_STARTTLS'),
     imapTlsOffloadPort: env.STRATUS_IMAP_TLS_OFFLOAD_PORT ? port(env, 'STRATUS_IMAP_TLS_OFFLOAD_PORT', 0) : 'off',
     pop3Port: port(env, 'STRATUS_POP3_PORT', 1110),
     lmtpPort: port(env, 'STRATUS_LMTP_PORT', 2424),

@@ -7,6 +7,8 @@ export interface CapabilityContext {
   plaintextAuthAllowed: boolean;
   /** IDLE is offered when the process pushes changes to idling sessions (connection.ts idleAvailable). */
   idle?: boolean;
+  /** STARTTLS may run on this connection (a TLS context is configured and the connection is not yet secure). */
+  startTls?: boolean;
 }
 
 /** Implemented features, in the order they are advertised. */
@@ -29,6 +31,27 @@ const IMPLEMENTED = [
   'QUOTA=RES-MESSAGE',
   'QUOTA=RES-MAILBOX',
   'QUOTASET',
+  // ENABLE (RFC 5161) enables only advertised extensions that need it, see commands/enable.ts.
+  'ENABLE',
+  // ID (RFC 2971), NAMESPACE (RFC 2342), see commands/id.ts, namespace.ts.
+  'ID',
+  'NAMESPACE',
+  // MOVE / UID MOVE (RFC 6851): one two-mailbox transaction per ≤48 messages, see commands/move.ts, mailstore/move.ts.
+  'MOVE',
+  // \HasChildren / \HasNoChildren on every LIST answer (RFC 3348), see commands/list.ts listRows.
+  'CHILDREN',
+  // STATUS SIZE (RFC 8438) from the exact byte counter of META, see commands/status.ts.
+  'STATUS=SIZE',
+  // CREATE ... (USE (\Sent)) (RFC 6154 §3), NO [USEATTR] for unknown or several uses, see commands/create.ts.
+  'CREATE-SPECIAL-USE',
+  // RFC 7162: MODSEQ, HIGHESTMODSEQ, FETCH CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ; SELECT (QRESYNC …),
+  // UID FETCH (VANISHED), VANISHED instead of EXPUNGE (commands/select.ts, fetch.ts, store.ts, session/condstore.ts).
+  'CONDSTORE',
+  'QRESYNC',
+  // SEARCH RETURN (MIN MAX ALL COUNT SAVE) answered with ESEARCH (RFC 4731), and `$` in every command that takes a
+  // sequence set (RFC 5182): commands/search.ts, MailboxView.resolve/savedUids.
+  'ESEARCH',
+  'SEARCHRES',
 ] as const;
 
 export function capabilities(ctx: CapabilityContext): string[] {
@@ -36,6 +59,8 @@ export function capabilities(ctx: CapabilityContext): string[] {
   // IDLE (RFC 2177), see commands/idle.ts: only where a mailbox cache pushes changes to idling sessions.
   if (ctx.idle) caps.push('IDLE');
   if (!ctx.authenticated) {
+    // RFC 9051 §6.2.1: offered before authentication only, and never again once the connection is secure.
+    if (ctx.startTls) caps.push('STARTTLS');
     // RFC 3501 §6.2.3 / §11.1: without a protected channel LOGIN is refused, and said so up front.
     if (ctx.plaintextAuthAllowed) caps.push('AUTH=PLAIN');
     else caps.push('LOGINDISABLED');

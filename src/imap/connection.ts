@@ -2,6 +2,7 @@
 // flushes the selected view's pending changes before each tagged answer, and maps every failure to a response in
 // one place (response-codes.ts). No exception from a command escapes: the process must outlive any client.
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { MailStoreClient } from '../mailstore/client.js';
 import type { Command } from './command.js';
 import { CommandReader } from './parser/command-reader.js';
@@ -15,6 +16,7 @@ import { allowsExpunge, dispatch } from './session/dispatch.js';
 import { updateResponse } from './session/updates.js';
 import type { MailboxCache } from '../mailstore/mailbox-cache.js';
 import type { KeepaliveTicker } from './session/keepalive.js';
+import { upgradeToTls } from './tls.js';
 
 export interface CommandObserver {
   begin(command: string): void;
@@ -37,6 +39,8 @@ export interface ImapDeps {
   mailboxes?: MailboxCache;
   /** The process's IDLE keepalive ticker; IDLE is offered only with both this and `mailboxes`. */
   keepalive?: KeepaliveTicker;
+  /** The process's TLS context: STARTTLS (RFC 9051 §6.2.1) is offered on connections that are not yet secure. */
+  tls?: SecureContext;
 }
 
 /** IDLE works (and is advertised) only when changes reach idling sessions without their asking. */
@@ -48,36 +52,57 @@ export function idleAvailable(deps: ImapDeps): boolean {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export class ImapConnection {
-  private readonly reader: CommandReader;
-  private readonly out: Output;
+  // reader, out, ctx and socket are replaced once by STARTTLS (startTls below); deps is this connection's own copy.
+  private reader: CommandReader;
+  private out: Output;
   private readonly state = new SessionState();
-  private readonly ctx: CommandContext;
+  private ctx: CommandContext;
+  private readonly deps: ImapDeps;
+  private tlsRequested = false;
   private stopping: string | null = null;
   private wakeForShutdown: () => void = () => undefined;
   private readonly shutdownSignal: Promise<{ kind: 'shutdown' }>;
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly socket: Socket,
-    private readonly deps: ImapDeps,
+    private socket: Socket,
+    deps: ImapDeps,
   ) {
-    this.reader = new CommandReader({
-      maxLineLength: deps.limits.maxLineBytes,
-      maxLiteralSize: deps.limits.maxLiteralBytes,
-      maxAppendSize: deps.limits.maxMessageBytes,
-      flow: { pause: () => socket.pause(), resume: () => socket.resume() },
-    });
+    this.deps = { ...deps };
+    this.reader = this.newReader(socket);
     this.out = new Output(socket);
-    this.ctx = { deps, out: this.out, state: this.state, reader: this.reader };
+    this.ctx = this.newContext();
     this.shutdownSignal = new Promise((resolve) => {
       this.wakeForShutdown = () => resolve({ kind: 'shutdown' });
     });
   }
 
+  private newReader(socket: Socket): CommandReader {
+    const deps = this.deps;
+    return new CommandReader({
+      maxLineLength: deps.limits.maxLineBytes,
+      maxLiteralSize: deps.limits.maxLiteralBytes,
+      maxAppendSize: deps.limits.maxMessageBytes,
+      flow: { pause: () => socket.pause(), resume: () => socket.resume() },
+    });
+  }
+
+  private newContext(): CommandContext {
+    return {
+      deps: this.deps,
+      out: this.out,
+      state: this.state,
+      reader: this.reader,
+      ...(this.deps.tls && !this.deps.secure ? { startTls: () => void (this.tlsRequested = true) } : {}),
+    };
+  }
+
+  private readonly onData = (chunk: Buffer): void => this.reader.push(chunk);
+
   start(): void {
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    socket.on('data', this.onData);
     socket.on('end', () => this.reader.end());
     socket.on('close', () => this.reader.end());
     socket.on('error', (err) => {
@@ -114,6 +139,7 @@ export class ImapConnection {
       authenticated: false,
       plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth,
       idle: idleAvailable(this.deps),
+      startTls: this.ctx.startTls !== undefined,
     });
     await this.out.untaggedStatus('OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: caps });
     for (;;) {
@@ -154,6 +180,7 @@ export class ImapConnection {
       }
       await this.flushView(allowsExpunge(command));
       await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
+      if (this.tlsRequested) await this.startTls();
     } catch (err) {
       // Writing failed (the client went away, or a body stream broke mid-literal): the connection is over.
       this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
@@ -161,6 +188,36 @@ export class ImapConnection {
     } finally {
       this.deps.observer?.end(name);
     }
+  }
+
+  /**
+   * STARTTLS after its tagged OK: the TLS handshake takes over the socket; a new reader and output serve the rest of
+   * the session, so any plaintext the client pipelined behind STARTTLS is dropped, never executed (RFC 9051 §6.2.1).
+   */
+  private async startTls(): Promise<void> {
+    this.tlsRequested = false;
+    const context = this.deps.tls;
+    if (!context) return;
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    this.reader.end();
+    const secure = await upgradeToTls(raw, context);
+    if (!secure) {
+      raw.destroy();
+      return;
+    }
+    this.socket = secure;
+    this.deps.secure = true;
+    this.reader = this.newReader(secure);
+    this.out = new Output(secure);
+    this.ctx = this.newContext();
+    secure.on('data', this.onData);
+    secure.on('end', () => this.reader.end());
+    secure.on('close', () => this.reader.end());
+    secure.on('error', (err) => {
+      this.deps.logger.info({ err: err.message }, 'imap tls socket error');
+      this.reader.end();
+    });
   }
 
   /** Untagged updates the selected view has queued (RFC 3501 §7.4.1 order: EXPUNGE, then EXISTS/RECENT, FETCH). */

@@ -49,6 +49,8 @@ export const requestSchemas = {
   }),
   'message.expunge': z.object({ token, mailboxId, uids }),
   'message.copy': z.object({ token, mailboxId, uids, to: path }),
+  /** MOVE (RFC 6851): ≤48 messages per two-mailbox transaction (src/mailstore/move.ts). */
+  'message.move': z.object({ token, mailboxId, uids, to: path }),
   'message.meta': z.object({ token, emailIds: z.array(emailId).max(1000) }),
   'message.bodyUrl': z.object({ token, blobPrefix: z.string().min(1).max(512), emailId }),
   /** Delivery (issue 6): only a delivery agent's token (src/mailstore/delivery-agent.ts) is accepted. */
@@ -145,6 +147,8 @@ export interface ResponseMap extends AdminResponseMap {
   'message.expunge': { modseq: number; expunged: number[] };
   /** UIDs in source order and their new UIDs in the destination (RFC 4315 COPYUID). */
   'message.copy': { uidValidity: number; source: number[]; destination: number[] };
+  /** As message.copy; the source UIDs are gone from the source, whose last commit was at `sourceModseq` (0: none). */
+  'message.move': { uidValidity: number; source: number[]; destination: number[]; sourceModseq: number };
   'message.meta': { items: Record<string, MessageIndex> };
   /** A short-lived GET URL for one message's bytes (only when the store issues presigned URLs). */
   'message.bodyUrl': { url: string };

@@ -216,3 +216,119 @@ async function backoff(attempt: number): Promise<void> {
   const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
   await sleep(Math.random() * cap);
 }
+
+/** One mailbox's side of a two-mailbox commit (MOVE): its META changes and its one change-log item. */
+export interface PairSide {
+  uidsAllocated?: number;
+  counters?: CounterDelta;
+  keywords?: string[];
+  log: CommitPlan<unknown>['log'];
+}
+
+export interface PairPlan<R> {
+  /** Message items of both mailboxes; never META or L#. */
+  actions: TxAction[];
+  source: PairSide;
+  destination: PairSide;
+  result: R;
+}
+
+export type PairPlanner<R> = (source: MailboxMeta, destination: MailboxMeta, attempt: number) => Promise<PairPlan<R> | NoChange<R>>;
+
+export interface PairCommitted<R> {
+  source: MailboxMeta;
+  destination: MailboxMeta;
+  result: R;
+  committed: boolean;
+}
+
+/**
+ * The commit protocol for two mailboxes of one owner (MOVE, storage-design §C4): ONE transaction compare-and-swaps
+ * both METAs (each m → m+1) and writes one change-log item in each, beside the message items. Usage does not move
+ * (same owner). A lost race on either META re-plans on fresh METAs, as commitMailbox does.
+ */
+export async function commitMailboxPair<R>(
+  ctx: StoreContext,
+  sourceId: MailboxId,
+  destinationId: MailboxId,
+  by: string,
+  plan: PairPlanner<R>,
+): Promise<PairCommitted<R>> {
+  if (sourceId === destinationId) throw new Error('commitMailboxPair needs two different mailboxes');
+  const kv = ctx.kv;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const [srcItem, dstItem] = await Promise.all([
+      kv.get('mail', keys.mailbox(sourceId), { consistent: true }),
+      kv.get('mail', keys.mailbox(destinationId), { consistent: true }),
+    ]);
+    if (!srcItem || srcItem.state !== 'active' || !dstItem || dstItem.state !== 'active') {
+      throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    }
+    const src = metaFromItem(srcItem);
+    const dst = metaFromItem(dstItem);
+    const planned = await plan(src, dst, attempt);
+    if ('noChange' in planned) return { source: src, destination: dst, result: planned.result, committed: false };
+    const sides: [MailboxId, MailboxMeta, PairSide][] = [
+      [sourceId, src, planned.source],
+      [destinationId, dst, planned.destination],
+    ];
+    const metaActions: TxAction[] = sides.map(([id, meta, side]) => {
+      const add: { [name: string]: number } = {};
+      if (side.uidsAllocated) add.uidNext = side.uidsAllocated;
+      for (const [name, delta] of Object.entries(side.counters ?? {})) if (delta) add[name] = delta;
+      return {
+        type: 'update',
+        table: 'mail',
+        key: keys.mailbox(id),
+        update: { set: { modseq: (meta.modseq + 1) as ModSeq, ...(side.keywords ? { keywords: side.keywords } : {}) }, add },
+        condition: {
+          op: 'and',
+          conditions: [
+            { op: 'eq', attr: 'modseq', value: meta.modseq },
+            { op: 'eq', attr: 'state', value: 'active' },
+          ],
+        },
+      };
+    });
+    const logActions: TxAction[] = sides.map(([id, meta, side]) => ({
+      type: 'put',
+      table: 'mail',
+      item: { ...keys.log(id, (meta.modseq + 1) as ModSeq), by, at: Date.now(), ...side.log },
+      condition: { op: 'notExists', attr: 'pk' },
+    }));
+    try {
+      await kv.transactWrite([...metaActions, ...planned.actions, ...logActions]);
+    } catch (err) {
+      if (
+        err instanceof ConditionFailedError ||
+        err instanceof TransactionConflictError ||
+        err instanceof ThrottledError ||
+        err instanceof UnavailableError
+      ) {
+        await backoff(attempt);
+        continue;
+      }
+      throw err;
+    }
+    const after = (meta: MailboxMeta, side: PairSide): MailboxMeta => ({
+      ...meta,
+      modseq: (meta.modseq + 1) as ModSeq,
+      uidNext: meta.uidNext + (side.uidsAllocated ?? 0),
+      messages: meta.messages + (side.counters?.messages ?? 0),
+      unseen: meta.unseen + (side.counters?.unseen ?? 0),
+      deleted: meta.deleted + (side.counters?.deleted ?? 0),
+      bytes: meta.bytes + (side.counters?.bytes ?? 0),
+      keywords: side.keywords ?? meta.keywords,
+    });
+    const committed = { source: after(src, planned.source), destination: after(dst, planned.destination), result: planned.result, committed: true };
+    for (const meta of [committed.source, committed.destination]) {
+      try {
+        ctx.publishHint?.({ mailboxId: meta.mailboxId, modseq: meta.modseq });
+      } catch {
+        // only "look now": the safety poll still finds the change
+      }
+    }
+    return committed;
+  }
+  throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
+}

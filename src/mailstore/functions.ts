@@ -20,6 +20,7 @@ import { leaseMailbox } from './leases.js';
 import { scramFinish, scramStart } from './scram-login.js';
 import { appendMessage, copyMessages, expungeMessages, messageMeta, prepareAppend, storeFlags } from './messages.js';
 import { bodyUrl, withUploadUrl } from './body-urls.js';
+import { moveMessages } from './move.js';
 import { deliverStaged, prepareDelivery, resolveAddresses } from './delivery-ops.js';
 import { ADMIN_FAMILY_OF, adminHandlers } from './tenants-functions.js';
 
@@ -43,6 +44,7 @@ export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message' | 'in
   'message.store': 'message',
   'message.expunge': 'message',
   'message.copy': 'message',
+  'message.move': 'message',
   'message.meta': 'message',
   'message.bodyUrl': 'message',
   'deliver.prepare': 'ingest',
@@ -86,6 +88,7 @@ const handlers: { [O in Operation]: Handler } = {
   'message.expunge': async (ctx, b: { token: string } & Parameters<typeof expungeMessages>[2]) =>
     expungeMessages(ctx, callerOf(ctx, b.token), b),
   'message.copy': async (ctx, b: { token: string } & Parameters<typeof copyMessages>[2]) => copyMessages(ctx, callerOf(ctx, b.token), b),
+  'message.move': async (ctx, b: { token: string } & Parameters<typeof moveMessages>[2]) => moveMessages(ctx, callerOf(ctx, b.token), b),
   'message.meta': async (ctx, b: { token: string; emailIds: string[] }) => messageMeta(ctx, callerOf(ctx, b.token), b.emailIds),
   'message.bodyUrl': async (ctx, b: { token: string; blobPrefix: string; emailId: string }) => bodyUrl(ctx, callerOf(ctx, b.token), b),
   'deliver.prepare': async (ctx, b: { token: string; size: number }) => prepareDelivery(ctx, b.token, b.size),

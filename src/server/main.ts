@@ -13,9 +13,13 @@ import { KeepaliveTicker } from '../imap/session/keepalive.js';
 import { startPop3Listener } from './pop3-listener.js';
 import { startLmtpListener } from '../lmtp/listener.js';
 import { issueAgentToken } from '../mailstore/delivery-agent.js';
+import { loadTlsMaterial, secureContext } from './tls.js';
+import type { SecureContext } from 'node:tls';
 
 export interface RunningServer {
   imapPort: number | undefined;
+  /** IMAPS (implicit TLS) port, when enabled. */
+  imapsPort: number | undefined;
   pop3Port: number | undefined;
   lmtpPort: number | undefined;
   /** The admin REST API's port (src/admin), when enabled. */
@@ -60,6 +64,24 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   const keepalive = new KeepaliveTicker(config.idleKeepaliveMs);
   const listeners: Listener[] = [];
   let imapPort: number | undefined;
+  const offerStartTls = config.startTls ?? (!config.allowPlaintextAuth || config.tlsCert !== undefined);
+  // TLS (src/server/tls.ts): IMAPS needs it; STARTTLS on the plain port is offered whenever it is available.
+  let tls: SecureContext | undefined;
+  let tlsKeys: { cert: Buffer; key: Buffer } | undefined;
+  // A self-signed certificate belongs to the embedded backend's data directory; in AWS the NLB terminates TLS (993)
+  // unless a certificate is configured.
+  const tlsWanted = config.tlsCert !== undefined || config.backend === 'embedded';
+  if (tlsWanted && (config.imapsPort !== 'off' || config.imapPort !== 'off')) {
+    try {
+      const material = await loadTlsMaterial({ dataDir: config.dataDir, certPath: config.tlsCert, keyPath: config.tlsKey, hostname: config.host });
+      tls = secureContext(material);
+      tlsKeys = { cert: material.cert, key: material.key };
+      logger.info({ certificate: material.certPath, source: material.source }, 'TLS ready');
+    } catch (err) {
+      if (config.imapsPort !== 'off' || config.tlsCert !== undefined) throw err;
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: STARTTLS is not offered');
+    }
+  }
   // The plain IMAP port, and (behind a load balancer that terminates TLS) the port whose sessions count as secure.
   for (const [port, secure] of imapPorts(config)) {
     const listener = await startImapListener(
@@ -79,10 +101,37 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         observer: stats,
         mailboxes,
         keepalive,
+        ...(tls && !secure && offerStartTls ? { tls } : {}),
       },
       logger,
     );
     if (!secure) imapPort = listener.port;
+    listeners.push(listener);
+  }
+  let imapsPort: number | undefined;
+  if (config.imapsPort !== 'off' && tlsKeys) {
+    const listener = await startImapListener(
+      config.host,
+      config.imapsPort,
+      {
+        store: store.client,
+        logger,
+        allowPlaintextAuth: config.allowPlaintextAuth,
+        secure: true,
+        limits: {
+          maxLineBytes: config.maxLineBytes,
+          maxLiteralBytes: config.maxLiteralBytes,
+          maxMessageBytes: config.maxMessageBytes,
+        },
+        authFailureDelayMs: config.authFailureDelayMs,
+        observer: stats,
+        mailboxes,
+        keepalive,
+      },
+      logger,
+      tlsKeys,
+    );
+    imapsPort = listener.port;
     listeners.push(listener);
   }
   let lmtpPort: number | undefined;
@@ -125,6 +174,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   let stopping: Promise<void> | undefined;
   return {
     imapPort,
+    imapsPort,
     pop3Port,
     lmtpPort,
     adminPort,

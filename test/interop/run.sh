@@ -10,11 +10,11 @@
 #
 # Adding a suite: write test/interop/<name>.sh defining `suite_<name>` (and optionally `needs_<name>`, echoing the
 # Debian packages it needs), then add <name> to SUITES below. Inside a suite, `check "description" command...` runs
-# one check; the helpers below (seed, pop3_stat, ...) and the variables HOST, IMAP_PORT, POP3_PORT, USER_LOGIN,
-# USER_PASSWORD, WORK are available. Planned: imap (mbsync, offlineimap3, curl imap://, interimap).
+# one check; the helpers below (seed, pop3_stat, ...) and the variables HOST, IMAP_PORT, IMAPS_PORT, POP3_PORT,
+# USER_LOGIN, USER_PASSWORD, WORK, STRATUS_DATA_DIR (its tls/cert.pem is the server's certificate) are available.
 set -uo pipefail
 
-SUITES=(pop3)
+SUITES=(pop3 curl_imap mbsync offlineimap)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 HOST=127.0.0.1
@@ -72,15 +72,18 @@ stratus() {
 start_server() {
   WORK="$(mktemp -d -t stratus-interop-XXXXXX)"
   IMAP_PORT="$(free_port)"
+  IMAPS_PORT="$(free_port)"
   POP3_PORT="$(free_port)"
   export STRATUS_DATA_DIR="$WORK/data" STRATUS_HOST="$HOST" STRATUS_IMAP_PORT="$IMAP_PORT" STRATUS_POP3_PORT="$POP3_PORT"
+  export STRATUS_IMAPS_PORT="$IMAPS_PORT"
   export STRATUS_LMTP_PORT="$(free_port)" STRATUS_AUTH_FAILURE_DELAY_MS=10 STRATUS_LOG_LEVEL=info
   export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
   stratus user add "$USER_LOGIN" --password "$USER_PASSWORD" >/dev/null || { log "could not add the user"; exit 1; }
   (cd "$ROOT" && exec node --import tsx src/cli.ts serve) >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
-    if grep -q '"POP3 listening"' "$WORK/server.log" && grep -q '"IMAP listening"' "$WORK/server.log"; then return 0; fi
+    if grep -q '"POP3 listening"' "$WORK/server.log" && grep -q '"IMAP listening"' "$WORK/server.log" &&
+      grep -q '"IMAPS listening"' "$WORK/server.log"; then return 0; fi
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
     sleep 0.1
   done
@@ -143,7 +146,7 @@ main() {
   install_missing "${packages[@]}" || { log "could not install ${packages[*]}"; exit 1; }
   start_server
   trap stop_server EXIT
-  log "stratus serve: IMAP $HOST:$IMAP_PORT, POP3 $HOST:$POP3_PORT, data $WORK/data"
+  log "stratus serve: IMAP $HOST:$IMAP_PORT, IMAPS $HOST:$IMAPS_PORT, POP3 $HOST:$POP3_PORT, data $WORK/data"
   for suite in "${SUITES[@]}"; do
     printf '\n== %s\n' "$suite"
     "suite_$suite"

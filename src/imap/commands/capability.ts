@@ -11,6 +11,7 @@ export function currentCapabilities(ctx: CommandContext): string[] {
     authenticated: ctx.state.phase !== 'notAuthenticated',
     plaintextAuthAllowed: ctx.deps.secure || ctx.deps.allowPlaintextAuth,
     idle: idleAvailable(ctx.deps),
+    startTls: ctx.startTls !== undefined && !ctx.deps.secure,
   });
 }
 

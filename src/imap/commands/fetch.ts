@@ -16,6 +16,8 @@ import type { BodySource } from '../session/fetch-body.js';
 import { FLAG_SEEN } from '../../mailstore/flags.js';
 import type { MessageIndex } from '../../mime/types.js';
 import { afterOwnWrite } from '../session/freshness.js';
+import { condstoreEnabled, enableCondstore, uidSetMember, vanishedSince } from '../session/condstore.js';
+import { vanishedData } from '../encoder.js';
 
 const BATCH = 100;
 
@@ -46,16 +48,31 @@ function unsupported(item: FetchItem): boolean {
 export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   const view = selectedView(ctx);
   if (command.items.some(unsupported)) throw bad('Fetch item not supported');
-  if (command.changedSince !== undefined || command.vanished) throw bad('CONDSTORE is not enabled');
-  const { rows, outOfRange } = view.resolve(command.set, command.uid);
-  if (outOfRange) throw bad('Invalid message sequence number');
+  // RFC 7162 §3.2.6: VANISHED only once QRESYNC is enabled (the parser allows it only on UID FETCH).
+  if (command.vanished && !ctx.state.enabled.has('QRESYNC')) throw bad('QRESYNC is not enabled');
+  const changedSince = command.changedSince;
+  // §3.1: FETCH MODSEQ and FETCH (CHANGEDSINCE) are CONDSTORE enabling commands.
+  if (changedSince !== undefined || command.items.some((i) => i.item === 'MODSEQ')) enableCondstore(ctx);
+  const resolved = view.resolve(command.set, command.uid);
+  if (resolved.outOfRange) throw bad('Invalid message sequence number');
+  // §3.1.4.1: only messages whose mod-sequence is above CHANGEDSINCE.
+  const rows = changedSince === undefined ? resolved.rows : resolved.rows.filter((r) => view.modseqAt(r.index) > changedSince);
 
   // UID FETCH always reports the UID (§6.4.8).
   const items: FetchItem[] = command.uid && !command.items.some((i) => i.item === 'UID') ? [{ item: 'UID' }, ...command.items] : [...command.items];
+  // §3.1.4.1: CHANGEDSINCE implies the MODSEQ item.
+  if (changedSince !== undefined && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
   if (items.some(setsSeen) && !view.readOnly) {
     await markSeen(ctx, view, rows);
-    // Report the new flags alongside the body unless FLAGS were asked for anyway (§6.4.5).
+    // Report the new flags alongside the body unless FLAGS were asked for anyway (§6.4.5); with CONDSTORE the
+    // changed flags come with their new MODSEQ (RFC 7162 §3.1.4.1).
     if (!items.some((i) => i.item === 'FLAGS')) items.push({ item: 'FLAGS' });
+    if (condstoreEnabled(ctx) && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
+  }
+  if (command.vanished && changedSince !== undefined) {
+    // §3.2.6: expunged UIDs of the set, reported before the FETCH responses.
+    const gone = await vanishedSince(ctx, view, changedSince, uidSetMember(command.set, view));
+    if (gone.length > 0) await ctx.out.send(vanishedData(gone, true));
   }
   const withIndex = items.some(needsIndex);
   const meta = ctx.state.user?.meta;

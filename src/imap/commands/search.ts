@@ -1,29 +1,118 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4, §6.4.8). Flags, UIDs, sizes and internal dates are answered from the
 // view; header, text and sent-date keys read cold items in batches of 100 (`message.meta`, cached per session).
-import type { SearchCommand } from '../command.js';
+// RETURN (MIN MAX ALL COUNT SAVE) answers with `* ESEARCH` (RFC 4731 §3.1) and SAVE keeps the result as `$`
+// (RFC 5182 §2.1); a MODSEQ key enables CONDSTORE and adds the highest MODSEQ of the answer (RFC 7162 §3.1.5).
+import type { SearchCommand, SearchKey } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
-import { bad, no } from '../response-codes.js';
-import { searchData } from '../encoder.js';
-import { matches, needsIndex, usesSavedResult } from '../session/search-evaluator.js';
+import { no } from '../response-codes.js';
+import { esearchData, searchData } from '../encoder.js';
+import type { EsearchResult } from '../encoder.js';
+import { matches, needsIndex } from '../session/search-evaluator.js';
 import type { SearchScope } from '../session/search-evaluator.js';
 import type { MessageIndex } from '../../mime/types.js';
+import { enableCondstore } from '../session/condstore.js';
+import type { MailboxView } from '../session/mailbox-view.js';
 
 const BATCH = 100;
 /** Text in the cold items is UTF-8, and US-ASCII is a subset of it (RFC 3501 §6.4.4 requires US-ASCII). */
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 
+function usesModseq(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'modseq':
+      return true;
+    case 'and':
+      return key.keys.some(usesModseq);
+    case 'or':
+      return usesModseq(key.left) || usesModseq(key.right);
+    case 'not':
+      return usesModseq(key.key);
+    default:
+      return false;
+  }
+}
+
 export const search: Handler<SearchCommand> = async (command, ctx) => {
   const view = selectedView(ctx);
-  if (command.charset !== undefined && !CHARSETS.includes(command.charset)) {
-    throw no({ code: 'BADCHARSET', charsets: CHARSETS }, 'Unsupported charset');
+  const options = command.returnOptions;
+  const save = options?.includes('SAVE') ?? false;
+  let hits: Hit[];
+  try {
+    if (command.charset !== undefined && !CHARSETS.includes(command.charset)) {
+      throw no({ code: 'BADCHARSET', charsets: CHARSETS }, 'Unsupported charset');
+    }
+    hits = await evaluate(command, ctx.state.user?.meta, view);
+  } catch (err) {
+    // RFC 5182 §2.1: a failed SEARCH (RETURN (SAVE)) leaves `$` empty.
+    if (save) view.savedUids = [];
+    throw err;
   }
-  if (command.returnOptions !== undefined) throw bad('SEARCH RETURN is not supported');
-  if (usesSavedResult(command.key)) throw bad('No saved search result');
-  const scope: SearchScope = { count: view.count, maxUid: view.count > 0 ? view.uidAt(view.count - 1) : 0, now: Date.now() };
+  const withModseq = usesModseq(command.key);
+  if (withModseq) enableCondstore(ctx);
+  const number = (h: Hit) => (command.uid ? h.uid : h.seq);
+  const name = command.uid ? 'UID SEARCH' : 'SEARCH';
+
+  if (options === undefined) {
+    const highest = withModseq ? Math.max(0, ...hits.map((h) => h.modseq)) : undefined;
+    await ctx.out.send(searchData(hits.map(number), highest));
+    return done(`${name} completed`);
+  }
+  // RETURN () means ALL (RFC 4731 §3.1); SAVE alone sends no ESEARCH (RFC 5182 §2.1).
+  const wanted = new Set(options.length === 0 ? ['ALL'] : options);
+  const first = hits[0];
+  const last = hits[hits.length - 1];
+  if (save) {
+    // With MIN and/or MAX but neither ALL nor COUNT, only those messages are saved (RFC 5182 §2.1).
+    const partial = !wanted.has('ALL') && !wanted.has('COUNT') && (wanted.has('MIN') || wanted.has('MAX'));
+    const savedHits = partial ? [...(wanted.has('MIN') && first ? [first] : []), ...(wanted.has('MAX') && last ? [last] : [])] : hits;
+    view.savedUids = [...new Set(savedHits.map((h) => h.uid))];
+  }
+  wanted.delete('SAVE');
+  if (wanted.size === 0) return done(`${name} completed`);
+  const result: { -readonly [K in keyof EsearchResult]: EsearchResult[K] } = { tag: command.tag, uid: command.uid };
+  const reported: Hit[] = [];
+  if (wanted.has('MIN') && first) {
+    result.min = number(first);
+    reported.push(first);
+  }
+  if (wanted.has('MAX') && last) {
+    result.max = number(last);
+    reported.push(last);
+  }
+  if (wanted.has('ALL')) {
+    result.all = hits.map(number);
+    reported.push(...hits);
+  }
+  if (wanted.has('COUNT')) {
+    result.count = hits.length;
+    reported.push(...hits);
+  }
+  // RFC 7162 §3.1.5: the highest MODSEQ of the messages the answer reports; none when nothing matched.
+  if (withModseq && reported.length > 0) result.modSeq = Math.max(...reported.map((h) => h.modseq));
+  await ctx.out.send(esearchData(result));
+  return done(`${name} completed`);
+};
+
+interface Hit {
+  seq: number;
+  uid: number;
+  modseq: number;
+}
+
+async function evaluate(
+  command: SearchCommand,
+  meta: { load(ids: readonly string[]): Promise<Map<string, MessageIndex>> } | undefined,
+  view: MailboxView,
+): Promise<Hit[]> {
+  const scope: SearchScope = {
+    count: view.count,
+    maxUid: view.count > 0 ? view.uidAt(view.count - 1) : 0,
+    now: Date.now(),
+    saved: new Set(view.savedUids),
+  };
   const withIndex = needsIndex(command.key);
-  const meta = ctx.state.user?.meta;
-  const found: number[] = [];
+  const found: Hit[] = [];
   for (let start = 0; start < view.count; start += BATCH) {
     const end = Math.min(view.count, start + BATCH);
     let indexes = new Map<string, MessageIndex>();
@@ -44,9 +133,8 @@ export const search: Handler<SearchCommand> = async (command, ctx) => {
         modseq: view.modseqAt(i),
         index: indexes.get(view.emailIdAt(i)),
       };
-      if (matches(command.key, subject, scope)) found.push(command.uid ? subject.uid : subject.seq);
+      if (matches(command.key, subject, scope)) found.push({ seq: subject.seq, uid: subject.uid, modseq: subject.modseq });
     }
   }
-  await ctx.out.send(searchData(found));
-  return done(`${command.uid ? 'UID SEARCH' : 'SEARCH'} completed`);
-};
+  return found;
+}

@@ -5,6 +5,7 @@ import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { storePath } from '../session/mailbox-names.js';
 import { statusData } from '../encoder.js';
+import { enableCondstore } from '../session/condstore.js';
 
 function value(item: StatusItem, s: MailboxStatus, recent: number): number | null {
   switch (item) {
@@ -22,6 +23,8 @@ function value(item: StatusItem, s: MailboxStatus, recent: number): number | nul
       return s.deleted;
     case 'SIZE':
       return s.bytes;
+    case 'HIGHESTMODSEQ':
+      return s.highestModseq; // RFC 7162 §3.1.6 (every mailbox has mod-sequences)
     default:
       return null; // not advertised (HIGHESTMODSEQ needs CONDSTORE, …): left out rather than guessed
   }
@@ -31,6 +34,7 @@ export const status: Handler<StatusCommand> = async (command, ctx) => {
   const path = storePath(command.mailbox);
   const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path });
   const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : 0;
+  if (command.items.includes('HIGHESTMODSEQ')) enableCondstore(ctx); // RFC 7162 §3.1: a CONDSTORE enabling command
   const pairs: [StatusItem, number][] = [];
   for (const item of command.items) {
     const v = value(item, s, recent);

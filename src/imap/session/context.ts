@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly out: Output;
   readonly state: SessionState;
   readonly reader: CommandReader;
+  /** Present when STARTTLS may run on this connection: asks for the TLS handshake right after the tagged OK. */
+  readonly startTls?: () => void;
 }
 
 /** The tagged OK: `<tag> OK [code] text`. */

@@ -31,18 +31,32 @@ import { getquota } from '../commands/getquota.js';
 import { getquotaroot } from '../commands/getquotaroot.js';
 import { setquota } from '../commands/setquota.js';
 import { idle } from '../commands/idle.js';
+import { starttls } from '../commands/starttls.js';
+import { enable } from '../commands/enable.js';
+import { id } from '../commands/id.js';
+import { namespace } from '../commands/namespace.js';
+import { move } from '../commands/move.js';
 
 const ANY: readonly Phase[] = ['notAuthenticated', 'authenticated', 'selected'];
 const NOT_AUTHENTICATED: readonly Phase[] = ['notAuthenticated'];
 const AUTHENTICATED: readonly Phase[] = ['authenticated', 'selected'];
 const SELECTED: readonly Phase[] = ['selected'];
+/** RFC 5161 §3.1: ENABLE only in the authenticated state. */
+const AUTHENTICATED_ONLY: readonly Phase[] = ['authenticated'];
 
 function allowedIn(command: Command): readonly Phase[] | null {
   switch (command.name) {
     case 'CAPABILITY':
     case 'NOOP':
     case 'LOGOUT':
+    case 'ID':
       return ANY;
+    case 'STARTTLS':
+      return NOT_AUTHENTICATED;
+    case 'ENABLE':
+      return AUTHENTICATED_ONLY;
+    case 'NAMESPACE':
+      return AUTHENTICATED;
     case 'LOGIN':
     case 'AUTHENTICATE':
       return NOT_AUTHENTICATED;
@@ -73,7 +87,7 @@ function allowedIn(command: Command): readonly Phase[] | null {
     case 'MOVE':
       return SELECTED;
     default:
-      return null; // not implemented in this build (STARTTLS, ENABLE, ID, NAMESPACE …)
+      return null; // not implemented in this build
   }
 }
 
@@ -142,8 +156,17 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
     case 'SEARCH':
       return search(command, ctx);
     case 'COPY':
-    case 'MOVE':
       return copy(command, ctx);
+    case 'MOVE':
+      return move(command, ctx);
+    case 'STARTTLS':
+      return starttls(command, ctx);
+    case 'ENABLE':
+      return enable(command, ctx);
+    case 'ID':
+      return id(command, ctx);
+    case 'NAMESPACE':
+      return namespace(command, ctx);
     case 'IDLE':
       return idle(command, ctx);
     case 'GETQUOTA':

@@ -8,8 +8,16 @@ import { afterOwnWrite } from './freshness.js';
 /** zod's bound on one request's UID list is 100k; smaller requests keep each call short. */
 const REQUEST_UIDS = 10_000;
 
-/** Returns the sequence numbers to announce, in the order to announce them (each valid when sent). */
-export async function expungeDeleted(ctx: CommandContext, view: MailboxView, wanted: (uid: number) => boolean): Promise<number[]> {
+/**
+ * Returns the sequence numbers to announce, in the order to announce them (each valid when sent); the expunged
+ * UIDs are appended to `expungedUids` when given (QRESYNC announces UIDs: session/condstore.ts expungeResponses).
+ */
+export async function expungeDeleted(
+  ctx: CommandContext,
+  view: MailboxView,
+  wanted: (uid: number) => boolean,
+  expungedUids?: number[],
+): Promise<number[]> {
   const uids: number[] = [];
   for (let i = 0; i < view.count; i++) {
     const uid = view.uidAt(i);
@@ -23,6 +31,7 @@ export async function expungeDeleted(ctx: CommandContext, view: MailboxView, wan
       uids: uids.slice(i, i + REQUEST_UIDS),
     });
     seqs.push(...view.removeNow(result.expunged));
+    expungedUids?.push(...result.expunged);
     if (result.modseq > 0) await afterOwnWrite(ctx, view, result.modseq);
   }
   return seqs; // per batch highest first, each computed after the previous batch was removed

@@ -11,9 +11,12 @@ import type { SequenceSet } from '../types.js';
 /** What a flush asks the session to send, in order. Pure data: the encoder writes it. */
 export type ViewUpdate =
   | { kind: 'expunge'; seq: number }
+  /** QRESYNC enabled: expunges are announced as `* VANISHED uids` instead (RFC 7162 §3.2.10). */
+  | { kind: 'vanished'; uids: number[] }
   | { kind: 'exists'; count: number }
   | { kind: 'recent'; count: number }
-  | { kind: 'fetch'; seq: number; uid: number; flags: string[] }
+  /** `modseq` is set once CONDSTORE is enabled: unsolicited FETCH then carries MODSEQ (RFC 7162 §3.1.4.1). */
+  | { kind: 'fetch'; seq: number; uid: number; flags: string[]; modseq?: number }
   | { kind: 'flags'; flags: string[] };
 
 export interface MessageRow {
@@ -33,6 +36,11 @@ export class MailboxView {
   /** The highest MODSEQ whose changes this view has taken in (announced or queued). */
   modseq: number;
   keywords: string[];
+  /**
+   * The SEARCHRES saved result `$` (RFC 5182 §2.1) as UIDs: it lives as long as the view (reset by SELECT, EXAMINE,
+   * UNSELECT, CLOSE), and an expunged message leaves it because `resolve` only names UIDs still in the view.
+   */
+  savedUids: number[] = [];
 
   private uids: number[] = [];
   private flagBits: number[] = [];
@@ -50,7 +58,18 @@ export class MailboxView {
   private readonly pendingFlags = new Set<number>();
   private keywordsGrew = false;
 
-  constructor(opened: { status: MailboxStatus; messages: HotList; blobPrefix: string }, readOnly: boolean) {
+  /**
+   * The session's enabled extensions (a live set, SessionState.enabled): CONDSTORE adds MODSEQ to unsolicited FETCH,
+   * QRESYNC turns EXPUNGE into VANISHED.
+   */
+  readonly enabled: ReadonlySet<string>;
+
+  constructor(
+    opened: { status: MailboxStatus; messages: HotList; blobPrefix: string },
+    readOnly: boolean,
+    enabled: ReadonlySet<string> = new Set(),
+  ) {
+    this.enabled = enabled;
     const { status, messages } = opened;
     this.mailboxId = status.mailboxId;
     this.path = status.path;
@@ -65,6 +84,14 @@ export class MailboxView {
 
   get count(): number {
     return this.uids.length;
+  }
+
+  get condstore(): boolean {
+    return this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+  }
+
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
   }
 
   get recentCount(): number {
@@ -126,6 +153,14 @@ export class MailboxView {
    */
   resolve(set: SequenceSet, byUid: boolean, saved?: readonly number[]): { rows: MessageRow[]; outOfRange: boolean } {
     const rows: MessageRow[] = [];
+    if (set.kind === 'saved' && saved === undefined) {
+      // `$` (RFC 5182): the saved UIDs, whichever form of the command uses it.
+      for (const uid of [...new Set(this.savedUids)].sort((a, b) => a - b)) {
+        const index = this.indexOfUid(uid);
+        if (index >= 0) rows.push({ index, seq: index + 1, uid });
+      }
+      return { rows, outOfRange: false };
+    }
     if (byUid) {
       const max = this.uids[this.uids.length - 1] ?? 0;
       const savedSet = saved ? new Set(saved) : undefined;
@@ -202,12 +237,15 @@ export class MailboxView {
   flush(allowExpunge: boolean): ViewUpdate[] {
     const out: ViewUpdate[] = [];
     if (allowExpunge && this.ghosts.size > 0) {
+      const vanished: number[] = [];
       for (let i = this.uids.length - 1; i >= 0; i--) {
         if (this.ghosts.has(this.uids[i]!)) {
-          out.push({ kind: 'expunge', seq: i + 1 });
+          if (this.qresync) vanished.unshift(this.uids[i]!);
+          else out.push({ kind: 'expunge', seq: i + 1 });
           this.removeAt(i);
         }
       }
+      if (vanished.length > 0) out.push({ kind: 'vanished', uids: vanished });
       this.ghosts.clear();
     }
     if (this.keywordsGrew) {
@@ -222,7 +260,11 @@ export class MailboxView {
     }
     for (const uid of [...this.pendingFlags].sort((a, b) => a - b)) {
       const i = this.indexOfUid(uid);
-      if (i >= 0) out.push({ kind: 'fetch', seq: i + 1, uid, flags: this.flagsAt(i) });
+      if (i >= 0) {
+        const update: ViewUpdate = { kind: 'fetch', seq: i + 1, uid, flags: this.flagsAt(i) };
+        if (this.condstore) update.modseq = this.modseqAt(i);
+        out.push(update);
+      }
     }
     this.pendingFlags.clear();
     return out;

@@ -37,6 +37,8 @@ export interface SearchScope {
   /** Highest UID (value of `*` for UIDs). */
   maxUid: number;
   now: number;
+  /** The SEARCHRES saved result `$` as UIDs (RFC 5182); `$` matches nothing without it. */
+  saved?: ReadonlySet<number>;
 }
 
 /** True when any key needs the cold item (headers, text, Date: header). */
@@ -59,7 +61,7 @@ export function needsIndex(key: SearchKey): boolean {
   }
 }
 
-/** True when the key uses `$` (RFC 5182), which this server does not keep. */
+/** True when the key uses `$` (RFC 5182). */
 export function usesSavedResult(key: SearchKey): boolean {
   switch (key.kind) {
     case 'seq':
@@ -89,9 +91,10 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     case 'flag':
       return hasFlag(m, key.flag) === key.present;
     case 'seq':
-      return inSet(key.set, m.seq, scope.count);
     case 'uid':
-      return inSet(key.set, m.uid, scope.maxUid);
+      // `$` holds UIDs, so it names the same messages in either position (RFC 5182 §2.2).
+      if (key.set.kind === 'saved') return scope.saved?.has(m.uid) ?? false;
+      return key.kind === 'seq' ? inSet(key.set, m.seq, scope.count) : inSet(key.set, m.uid, scope.maxUid);
     case 'size':
       return key.op === 'larger' ? m.size > key.size : m.size < key.size;
     case 'date':

@@ -21,6 +21,8 @@ export class SessionState {
   onViewChange: (() => void) | null = null;
   /** Set while in IDLE: ends it early (server shutdown). */
   interruptIdle: (() => void) | null = null;
+  /** Extensions this session enabled (RFC 5161 ENABLE, or implicitly: RFC 7162 §3.1 CONDSTORE enabling commands). */
+  readonly enabled = new Set<string>();
 
   get token(): string {
     if (!this.user) throw new Error('session has no token: command dispatched in the wrong state');

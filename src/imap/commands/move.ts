@@ -1,0 +1,40 @@
+// MOVE and UID MOVE (RFC 6851). The store moves hot items in transactions of ≤48 messages, each over both mailboxes
+// (src/mailstore/move.ts). Per request: `* OK [COPYUID …]` first (RFC 6851 §4.3), then `* n EXPUNGE` for each moved
+// message (highest sequence number first; VANISHED under QRESYNC), and the tagged OK last.
+import type { CopyMoveCommand } from '../command.js';
+import type { Handler } from '../session/context.js';
+import { done, selectedView } from '../session/context.js';
+import { bad, no } from '../response-codes.js';
+import { storePath } from '../session/mailbox-names.js';
+import { afterOwnWrite } from '../session/freshness.js';
+import { expungeData, statusResponse, vanishedData } from '../encoder.js';
+
+const REQUEST_UIDS = 10_000;
+
+export const move: Handler<CopyMoveCommand> = async (command, ctx) => {
+  const view = selectedView(ctx);
+  const { rows, outOfRange } = view.resolve(command.set, command.uid);
+  if (outOfRange) throw bad('Invalid message sequence number');
+  if (view.readOnly) throw no('READ-ONLY', 'Mailbox is read-only');
+  const to = storePath(command.mailbox);
+  const uids = rows.map((r) => r.uid);
+  for (let i = 0; i < uids.length; i += REQUEST_UIDS) {
+    const result = await ctx.deps.store.call('message.move', {
+      token: ctx.state.token,
+      mailboxId: view.mailboxId,
+      uids: uids.slice(i, i + REQUEST_UIDS),
+      to,
+    });
+    if (result.source.length > 0) {
+      const code = { code: 'COPYUID', uidValidity: result.uidValidity, source: result.source, destination: result.destination } as const;
+      await ctx.out.send(statusResponse(null, 'OK', 'Moved', code));
+    }
+    const seqs = view.removeNow(result.source);
+    // RFC 7162 §3.2.10 / RFC 6851 §4.3: with QRESYNC enabled the moved messages are announced as VANISHED.
+    if (ctx.state.enabled.has('QRESYNC')) {
+      if (result.source.length > 0) await ctx.out.send(vanishedData(result.source, false));
+    } else for (const seq of seqs) await ctx.out.send(expungeData(seq));
+    if (result.sourceModseq > 0) await afterOwnWrite(ctx, view, result.sourceModseq);
+  }
+  return done(`${command.uid ? 'UID MOVE' : 'MOVE'} completed`);
+};
