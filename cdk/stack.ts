@@ -3,7 +3,8 @@
 // DynamoDB tables and the S3 bucket of reference/storage-design.md §C1, §C8. Hints: ElastiCache Serverless (Valkey).
 // Least privilege: the frontend may invoke the functions and reach the cache, nothing else; it never holds the
 // session-token key, DynamoDB access or S3 access (message bytes move through presigned URLs the functions issue).
-import { CfnOutput, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as autoscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,6 +19,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -31,6 +34,13 @@ export interface FamilyAccess {
   msgmeta: readonly string[];
   /** S3 actions on message objects (`t/*`), e.g. to issue presigned URLs or index a body. */
   blobs: readonly string[];
+  /** S3 actions on SES's raw inbound objects (`inbound/*`); ingest only. */
+  inbound?: readonly string[];
+  /**
+   * Who invokes it: the frontend (through the Lambda API), API Gateway (admin REST API) or SES (receipt rule).
+   * Only `frontend` families are in the task role's invoke policy and its STRATUS_FUNCTION_* environment.
+   */
+  caller: 'frontend' | 'api' | 'ses';
 }
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
@@ -42,16 +52,36 @@ const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
  */
 export const FAMILIES: Record<string, FamilyAccess> = {
   // auth.login reads the LOGIN item; it writes nothing.
-  auth: { mail: READ, msgmeta: [], blobs: [] },
+  auth: { mail: READ, msgmeta: [], blobs: [], caller: 'frontend' },
   // mailbox.* commits to `mail` only; bodies are never touched here.
-  mailbox: { mail: [...READ, ...WRITE], msgmeta: [], blobs: [] },
+  mailbox: { mail: [...READ, ...WRITE], msgmeta: [], blobs: [], caller: 'frontend' },
   // message.* indexes APPENDed bytes (read), writes cold items, and presigns PUT/GET URLs for the frontend.
   message: {
     mail: [...READ, ...WRITE],
     msgmeta: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
     blobs: ['s3:GetObject', 's3:PutObject'],
+    caller: 'frontend',
+  },
+  // quota.* (GETQUOTA/SETQUOTA) reads users and tenants; SETQUOTA updates their limits in one transaction.
+  quota: { mail: [...READ, 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], msgmeta: [], blobs: [], caller: 'frontend' },
+  // admin.* (src/mailstore/tenants*.ts) touches `mail` only: tenants, domains, users, aliases, tokens.
+  admin: { mail: [...READ, ...WRITE], msgmeta: [], blobs: [], caller: 'api' },
+  // SES receiving (only with sesReceiving): reads SES's object under inbound/, stores the message under t/,
+  // commits to `mail` and writes the cold items to `msgmeta`.
+  ingest: {
+    mail: [...READ, ...WRITE],
+    msgmeta: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+    blobs: ['s3:PutObject'],
+    inbound: ['s3:GetObject'],
+    caller: 'ses',
   },
 };
+
+/** Where SES's S3 action writes raw inbound mail (the ingest function reads only here). */
+export const INBOUND_PREFIX = 'inbound/';
+
+/** API Gateway stage throttling of the admin REST API (requests per second, burst). */
+export const ADMIN_API_THROTTLE = { rateLimit: 20, burstLimit: 40 } as const;
 
 /** Container ports of the frontend (unprivileged: the container runs as a non-root user). */
 export const PORTS = {
@@ -72,7 +102,7 @@ export interface StratusStackProps extends StackProps {
   desiredCount?: number;
   /** Upper bound for autoscaling. */
   maxCount?: number;
-  /** SES inbound: receipt rule set → S3 → ingest function. Needs `functions/ingest.ts`. */
+  /** SES inbound: receipt rule set → S3 (`inbound/`) → ingest function (`functions/ingest.ts`). */
   sesReceiving?: boolean;
   /** Where the function bundles are written (tests use a temporary folder). */
   bundleDir?: string;
@@ -95,9 +125,7 @@ export class StratusStack extends Stack {
       props.domainName ??
       new CfnParameter(this, 'DomainName', { type: 'String', description: 'Mail domain, e.g. example.com' })
         .valueAsString;
-    if (props.sesReceiving) {
-      throw new Error('sesReceiving needs the ingest function (functions/ingest.ts), which this stack does not have yet');
-    }
+    const sesReceiving = props.sesReceiving ?? false;
 
     // ---- Network: two AZs, one NAT gateway, free gateway endpoints for DynamoDB and S3 (§D3 "fixed costs").
     const vpc = new ec2.Vpc(this, 'Vpc', {
@@ -155,6 +183,12 @@ export class StratusStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // The operator's admin token (admin API bearer, may do everything): only the admin function gets it.
+    const adminToken = new secretsmanager.Secret(this, 'AdminToken', {
+      description: 'Stratus operator admin token (Authorization: Bearer … on the admin API)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     // ---- Hints between frontends (§C9): ElastiCache Serverless, Valkey, TLS, in the private subnets.
     const cacheSg = new ec2.SecurityGroup(this, 'CacheSg', { vpc, description: 'Valkey hints', allowAllOutbound: false });
@@ -174,6 +208,7 @@ export class StratusStack extends Stack {
     cacheSg.addIngressRule(functionSg, ec2.Port.tcp(6379), 'functions publish hints');
     const bundleDir = props.bundleDir ?? DEFAULT_BUNDLE_DIR;
     for (const [family, access] of Object.entries(FAMILIES)) {
+      if (access.caller === 'ses' && !sesReceiving) continue;
       const logGroup = new logs.LogGroup(this, `${pascal(family)}Logs`, {
         retention: logs.RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -201,10 +236,19 @@ export class StratusStack extends Stack {
           STRATUS_REDIS_URL: redisUrl,
           // A dynamic reference: CloudFormation resolves it at deploy time; the value never appears in the template.
           STRATUS_TOKEN_KEY: SecretValue.secretsManager(tokenKey.secretArn).unsafeUnwrap(),
+          ...(family === 'admin'
+            ? { STRATUS_ADMIN_TOKEN: SecretValue.secretsManager(adminToken.secretArn).unsafeUnwrap() }
+            : {}),
+          ...(access.inbound ? { STRATUS_INGEST_BUCKET: bucket.bucketName, STRATUS_INGEST_PREFIX: INBOUND_PREFIX } : {}),
         },
       });
       grantTable(fn, mailTable, access.mail);
       grantTable(fn, msgmetaTable, access.msgmeta);
+      if (access.inbound) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: [...access.inbound], resources: [bucket.arnForObjects(`${INBOUND_PREFIX}*`)] }),
+        );
+      }
       if (access.blobs.length > 0) {
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...access.blobs], resources: [bucket.arnForObjects('t/*')] }));
         fn.addToRolePolicy(
@@ -227,6 +271,7 @@ export class StratusStack extends Stack {
     });
     const functionEnv: Record<string, string> = {};
     for (const [family, fn] of Object.entries(this.functions)) {
+      if (FAMILIES[family]!.caller !== 'frontend') continue;
       functionEnv[`STRATUS_FUNCTION_${family.toUpperCase()}`] = fn.functionName;
     }
     const container = taskDefinition.addContainer('frontend', {
@@ -285,7 +330,9 @@ export class StratusStack extends Stack {
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: Object.values(this.functions).map((fn) => fn.functionArn),
+        resources: Object.entries(this.functions)
+          .filter(([family]) => FAMILIES[family]!.caller === 'frontend')
+          .map(([, fn]) => fn.functionArn),
       }),
     );
     taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['elasticache:Connect'], resources: [cacheArn] }));
@@ -359,6 +406,63 @@ export class StratusStack extends Stack {
       cooldown: Duration.minutes(5),
     });
 
+    // ---- Admin REST API: API Gateway (REST, regional) → admin function, Lambda proxy integration, stage
+    // throttling, JSON access logs. The admin function authorises every request itself (bearer tokens).
+    const adminAccessLogs = new logs.LogGroup(this, 'AdminApiAccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const adminApi = new apigateway.LambdaRestApi(this, 'AdminApi', {
+      handler: this.functions.admin!,
+      proxy: true,
+      description: 'Stratus admin API (tenants, domains, users, quotas, tokens)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: ADMIN_API_THROTTLE.rateLimit,
+        throttlingBurstLimit: ADMIN_API_THROTTLE.burstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(adminAccessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        metricsEnabled: true,
+      },
+    });
+
+    // ---- SES receiving (optional): receipt rule for the domain → S3 action (inbound/) → ingest (asynchronous).
+    // The S3 action gets no kmsKey: that would make SES encrypt client-side (S3 encryption client format), which a
+    // plain GetObject cannot read. The bucket's default SSE-KMS applies instead, so SES (writing as itself) needs
+    // GenerateDataKey/Encrypt on the bucket key through the key policy; sesActions.S3 adds the bucket policy
+    // statement (ses.amazonaws.com s3:PutObject on inbound/*, aws:SourceAccount = this account).
+    if (sesReceiving) {
+      const ingest = this.functions.ingest!;
+      bucketKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'SesWritesInboundMail',
+          principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+          actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+      bucket.addLifecycleRule({ id: 'inbound-processed', prefix: INBOUND_PREFIX, expiration: Duration.days(14) });
+      const ruleSet = new ses.ReceiptRuleSet(this, 'InboundRules', {
+        dropSpam: false,
+        rules: [
+          {
+            recipients: [domainName],
+            scanEnabled: true,
+            actions: [
+              new sesActions.S3({ bucket, objectKeyPrefix: INBOUND_PREFIX }),
+              new sesActions.Lambda({ function: ingest, invocationType: sesActions.LambdaInvocationType.EVENT }),
+            ],
+          },
+        ],
+      });
+      new CfnOutput(this, 'ReceiptRuleSetName', {
+        value: ruleSet.receiptRuleSetName,
+        description: 'Activate it: aws ses set-active-receipt-rule-set --rule-set-name <value>',
+      });
+    }
+
     // ---- Alarms and a dashboard.
     const alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'Stratus alarms' });
     const alarmAction = new cwActions.SnsAction(alarmTopic);
@@ -385,6 +489,7 @@ export class StratusStack extends Stack {
       alarm(`${name}ReadThrottles`, table.metric('ReadThrottleEvents', fiveMinutes), `Reads of ${name} were throttled`);
       alarm(`${name}WriteThrottles`, table.metric('WriteThrottleEvents', fiveMinutes), `Writes to ${name} were throttled`);
     }
+    alarm('AdminApi5xx', adminApi.metricServerError(fiveMinutes), 'The admin API answered 5xx');
     targetGroups.forEach((tg, i) => {
       alarm(
         `${listeners[i]!.name}UnhealthyHosts`,
@@ -432,6 +537,11 @@ export class StratusStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn, description: 'Subscribe to receive alarms' });
     new CfnOutput(this, 'TokenKeySecretArn', { value: tokenKey.secretArn });
+    new CfnOutput(this, 'AdminTokenSecretArn', {
+      value: adminToken.secretArn,
+      description: 'The operator admin token: aws secretsmanager get-secret-value --secret-id <value>',
+    });
+    new CfnOutput(this, 'AdminApiUrl', { value: adminApi.url, description: 'Admin REST API base URL' });
     new CfnOutput(this, 'Domain', { value: domainName });
   }
 }

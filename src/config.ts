@@ -28,8 +28,13 @@ export interface Config {
   startTls?: boolean;
   /** IMAP behind a load balancer that terminated TLS (NLB 993): sessions count as secure. 'off' by default. */
   imapTlsOffloadPort: Port;
-  /** POP3 (RFC 1939); 'off' disables it. No STLS/POP3S until the server has TLS. */
+  /** POP3 (RFC 1939); 'off' disables it. STLS (RFC 2595) on it follows the STARTTLS policy (`startTls`). */
   pop3Port: Port;
+  /**
+   * POP3S, implicit TLS (RFC 8314); 'off' disables it. Default 1995, or 0 (any free port) when STRATUS_POP3_PORT
+   * is 0, or 'off' when STRATUS_POP3_PORT is 'off'.
+   */
+  pop3sPort: Port;
   /** LMTP (RFC 2033) for inbound mail from an MTA; 'off' disables it. */
   lmtpPort: Port;
   /** LOGIN / AUTHENTICATE PLAIN without TLS: allowed on loopback listeners unless set otherwise. */
@@ -126,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     startTls: bool(env, 'STRATUS_STARTTLS'),
     imapTlsOffloadPort: env.STRATUS_IMAP_TLS_OFFLOAD_PORT ? port(env, 'STRATUS_IMAP_TLS_OFFLOAD_PORT', 0) : 'off',
     pop3Port: port(env, 'STRATUS_POP3_PORT', 1110),
+    pop3sPort: env.STRATUS_POP3S_PORT || env.STRATUS_POP3_PORT !== 'off' ? port(env, 'STRATUS_POP3S_PORT', env.STRATUS_POP3_PORT === '0' ? 0 : 1995) : 'off',
     lmtpPort: port(env, 'STRATUS_LMTP_PORT', 2424),
     allowPlaintextAuth: bool(env, 'STRATUS_ALLOW_PLAINTEXT_AUTH') ?? isLoopback(host),
     backend,

@@ -52,6 +52,16 @@ const IMPLEMENTED = [
   // sequence set (RFC 5182): commands/search.ts, MailboxView.resolve/savedUids.
   'ESEARCH',
   'SEARCHRES',
+  // FETCH BINARY[…], BINARY.PEEK, BINARY.SIZE decoded from base64 / quoted-printable, literal8 for NUL, NO [UNKNOWN-CTE]
+  // (RFC 3516), see commands/fetch.ts and session/fetch-body.ts binaryBody; APPEND accepts literal8 (parser).
+  'BINARY',
+  // LIST selection options SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE, return options CHILDREN, SUBSCRIBED,
+  // SPECIAL-USE, several patterns, CHILDINFO (RFC 5258), RETURN (STATUS (…)) (RFC 5819): commands/list.ts.
+  'LIST-EXTENDED',
+  'LIST-STATUS',
+  // Several messages in one APPEND, each streamed to the blob store, all committed in ONE transaction (≤ 95, else
+  // NO [LIMIT]), APPENDUID with the UID range (RFC 3502): parser/command-reader.ts stepTail, commands/append.ts.
+  'MULTIAPPEND',
 ] as const;
 
 export function capabilities(ctx: CapabilityContext): string[] {

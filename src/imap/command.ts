@@ -136,6 +136,19 @@ export interface LiteralBody {
   readonly stream: Readable;
   refuse(): void;
   discard(): void;
+  /**
+   * MULTIAPPEND (RFC 3502): settles once the line after this message has been read — the next message of the same
+   * APPEND (announced, none of its bytes read yet; same obligations as this one), or null when the command ended
+   * here (or the message failed, was refused or discarded). The stream ends only after this has settled.
+   */
+  readonly following: Promise<AppendNext | null>;
+}
+
+/** A further message of a MULTIAPPEND. */
+export interface AppendNext {
+  readonly flags: readonly Flag[];
+  readonly internalDate?: Date;
+  readonly message: LiteralBody;
 }
 
 export interface AppendCommand extends Tagged<'APPEND'> {

@@ -22,7 +22,9 @@ export type ResponseCode =
   | 'CLIENTBUG'
   | 'BADCHARSET'
   | 'EXPUNGEISSUED'
-  | 'READ-ONLY';
+  | 'READ-ONLY'
+  /** RFC 3516 §4.3: the section's Content-Transfer-Encoding cannot be decoded. */
+  | 'UNKNOWN-CTE';
 
 /** A refusal decided by the protocol layer itself (wrong state, bad argument, missing mailbox selected…). */
 export class ImapFailure extends Error {

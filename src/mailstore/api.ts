@@ -38,6 +38,11 @@ export const requestSchemas = {
     size: z.number().int().min(0),
     flags: z.array(flag).max(512),
     internalDate: z.number().int(),
+    /** MULTIAPPEND (RFC 3502): further messages committed in the same transaction, after the first (≤ 95 in all). */
+    more: z
+      .array(z.object({ emailId, size: z.number().int().min(0), flags: z.array(flag).max(512), internalDate: z.number().int() }))
+      .max(94)
+      .optional(),
   }),
   'message.store': z.object({
     token,
@@ -137,7 +142,8 @@ export interface ResponseMap extends AdminResponseMap {
   'mailbox.lease': { mailboxId: string; acquired: boolean; expiresAt: number };
   /** Where to put the bytes before `message.append` (in AWS a presigned URL; here a blob key). */
   'message.prepareAppend': { emailId: string; blobKey: string; uploadUrl?: string };
-  'message.append': { mailboxId: string; uid: number; uidValidity: number; modseq: number };
+  /** `uids`: the UIDs of the first and of the `more` messages, in order (`uid` is the first). */
+  'message.append': { mailboxId: string; uid: number; uids: number[]; uidValidity: number; modseq: number };
   'message.store': {
     modseq: number;
     changed: { uid: number; flags: number; keywords: string[]; modseq: number }[];

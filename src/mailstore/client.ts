@@ -44,6 +44,25 @@ export class MailStoreClient {
     return this.call('message.append', { token, path, emailId, size: length, flags, internalDate });
   }
 
+  /** MULTIAPPEND (RFC 3502), step 1 per message: streams `length` bytes to the blob store; nothing is visible yet. */
+  async stage(token: string, body: Readable, length: number): Promise<string> {
+    const { emailId, blobKey, uploadUrl } = await this.call('message.prepareAppend', { token, size: length });
+    if (uploadUrl !== undefined) await putToUrl(uploadUrl, body, length);
+    else await this.blob.put(blobKey, body, length);
+    return emailId;
+  }
+
+  /** MULTIAPPEND step 2: commits every staged message in ONE transaction (all or nothing, ≤ 95 messages). */
+  appendStaged(
+    token: string,
+    path: string,
+    messages: readonly { emailId: string; size: number; flags: string[]; internalDate: number }[],
+  ): Promise<ResponseOf<'message.append'>> {
+    const [first, ...more] = messages;
+    if (!first) throw new MailStoreError('BADREQUEST', 'No message to append');
+    return this.call('message.append', { token, path, ...first, ...(more.length > 0 ? { more } : {}) });
+  }
+
   /**
    * Delivery (LMTP): stages the bytes in the blob store, then asks the store to deliver them to every recipient.
    * `token` is a delivery agent's (src/mailstore/delivery-agent.ts), not a user's.

@@ -43,31 +43,78 @@ export function prepareAppend(ctx: StoreContext, caller: Caller, size: number): 
 
 /**
  * APPEND (§C4): the bytes are already in the blob store. Index them, write the immutable cold item, then commit the
- * hot item, log entry, counters and usage in one transaction that allocates the UID.
+ * hot item, log entry, counters and usage in one transaction that allocates the UID. With `more` (MULTIAPPEND,
+ * RFC 3502) every message is indexed first and all are committed in that one transaction: all or nothing.
  */
 export async function appendMessage(
   ctx: StoreContext,
   caller: Caller,
-  input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number },
+  input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number; more?: AppendItem[] },
 ): Promise<ResponseOf<'message.append'>> {
   const { mailboxId } = await resolvePath(ctx, caller, input.path, 'TRYCREATE');
-  const emailId = input.emailId as EmailId;
-  const blobKey = blobKeys.message(caller.tenantId, caller.userId, emailId);
-  const head = await ctx.blob.head(blobKey);
-  if (!head || head.size !== input.size) throw new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
-  const raw = await readAll(await ctx.blob.get(blobKey), ctx.maxMessageBytes);
-  await writeColdItem(ctx, caller.tenantId, caller.userId, emailId, raw);
-  const { bits, keywords } = parseFlags(input.flags);
+  const items: AppendItem[] = [input, ...(input.more ?? [])];
+  if (items.length > BATCH) throw new MailStoreError('LIMIT', `At most ${BATCH} messages in one APPEND`);
+  const commits: AppendCommitInput[] = [];
+  for (const item of items) {
+    const emailId = item.emailId as EmailId;
+    const blobKey = blobKeys.message(caller.tenantId, caller.userId, emailId);
+    const head = await ctx.blob.head(blobKey);
+    if (!head || head.size !== item.size) throw new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
+    const raw = await readAll(await ctx.blob.get(blobKey), ctx.maxMessageBytes);
+    await writeColdItem(ctx, caller.tenantId, caller.userId, emailId, raw);
+    const { bits, keywords } = parseFlags(item.flags);
+    commits.push({ emailId, size: item.size, bits, keywords, internalDate: item.internalDate });
+  }
   const limits = await usageLimits(ctx, caller.userId); // hard quota: the usage update is conditioned on these
-  const done = await commitAppend(
-    ctx,
-    caller.userId,
-    mailboxId,
-    caller.session,
-    { emailId, size: input.size, bits, keywords, internalDate: input.internalDate },
-    { limits },
-  );
-  return { mailboxId, uid: done.uid, uidValidity: done.uidValidity, modseq: done.modseq };
+  if (commits.length === 1) {
+    const done = await commitAppend(ctx, caller.userId, mailboxId, caller.session, commits[0] as AppendCommitInput, { limits });
+    return { mailboxId, uid: done.uid, uids: [done.uid], uidValidity: done.uidValidity, modseq: done.modseq };
+  }
+  const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
+    if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    const first = meta.uidNext as number;
+    const modseq = meta.modseq + 1;
+    const grown = [...new Set(commits.flatMap((c) => c.keywords))].filter((k) => !meta.keywords.includes(k));
+    let unseen = 0;
+    let deleted = 0;
+    let bytes = 0;
+    const actions: TxAction[] = commits.map((c, i) => {
+      const counters = countersOf(c.bits);
+      unseen += counters.unseen;
+      deleted += counters.deleted;
+      bytes += c.size;
+      const item = { ...keys.message(mailboxId, (first + i) as Uid), e: c.emailId, f: c.bits, k: c.keywords, m: modseq, z: c.size, d: c.internalDate };
+      return { type: 'put', table: 'mail', item, condition: { op: 'notExists', attr: 'pk' } };
+    });
+    const uids = commits.map((_, i) => first + i);
+    return {
+      actions,
+      uidsAllocated: commits.length,
+      counters: { messages: commits.length, unseen, deleted, bytes },
+      keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
+      log: {
+        op: 'A',
+        u: uids,
+        e: commits.map((c) => c.emailId),
+        f: commits.map((c) => c.bits),
+        k: commits.map((c) => c.keywords),
+        z: commits.map((c) => c.size),
+        d: commits.map((c) => c.internalDate),
+      },
+      usage: { bytes, messages: commits.length, limits },
+      result: { uids, uidValidity: meta.uidValidity, modseq },
+    };
+  });
+  const { uids, uidValidity, modseq } = done.result;
+  return { mailboxId, uid: uids[0] as number, uids, uidValidity, modseq };
+}
+
+/** One message of an APPEND whose bytes are already in the blob store. */
+export interface AppendItem {
+  emailId: string;
+  size: number;
+  flags: string[];
+  internalDate: number;
 }
 
 /** §C4 step 2: indexes the stored bytes and writes the immutable cold item of `emailId`. */

@@ -1,8 +1,11 @@
 // One POP3 connection: greets, reads command lines, runs one command at a time (pipelined commands wait in the
 // reader, RFC 2449 PIPELINING), and maps every failure to "-ERR" in one place (responses.ts). No exception from a
 // command escapes: the process must outlive any client. A connection that ends without QUIT (drop, idle timeout,
-// server shutdown) changes nothing in the store; its maildrop lease is released.
+// server shutdown) changes nothing in the store; its maildrop lease is released. STLS (RFC 2595 §4) swaps the
+// socket, reader and output for TLS ones after its "+OK"; whatever the client pipelined before the handshake is
+// dropped, never executed.
 import type { Socket } from 'node:net';
+import { upgradeToTls } from '../imap/tls.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandContext, Pop3Deps, SessionState } from './context.js';
 import { LineReader } from './line-reader.js';
@@ -17,10 +20,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
 export class Pop3Connection {
-  private readonly reader: LineReader;
-  private readonly out: Output;
+  // socket, reader, out and ctx are replaced once by STLS (startTls below); deps is this connection's own copy.
+  private reader: LineReader;
+  private out: Output;
   private readonly state: SessionState = { phase: 'authorization', pendingUser: undefined, transaction: undefined };
-  private readonly ctx: CommandContext;
+  private ctx: CommandContext;
+  private readonly deps: Pop3Deps;
+  private tlsRequested = false;
   private stopping: string | null = null;
   private wakeForShutdown: () => void = () => undefined;
   private readonly shutdownSignal: Promise<{ kind: 'shutdown' }>;
@@ -29,34 +35,50 @@ export class Pop3Connection {
   private leaseToken: string | undefined;
 
   constructor(
-    private readonly socket: Socket,
-    private readonly deps: Pop3Deps,
+    private socket: Socket,
+    deps: Pop3Deps,
   ) {
-    this.reader = new LineReader(deps.limits.maxLineBytes, { pause: () => socket.pause(), resume: () => socket.resume() });
+    this.deps = { ...deps };
+    this.reader = this.newReader(socket);
     this.out = new Output(socket);
-    this.ctx = {
-      deps,
-      out: this.out,
-      reader: this.reader,
-      state: this.state,
-      lease: { keep: (token) => this.keepLease(token), release: () => this.releaseLease() },
-    };
+    this.ctx = this.newContext();
     this.shutdownSignal = new Promise((resolve) => {
       this.wakeForShutdown = () => resolve({ kind: 'shutdown' });
     });
   }
 
-  start(): void {
-    const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
+  private newReader(socket: Socket): LineReader {
+    return new LineReader(this.deps.limits.maxLineBytes, { pause: () => socket.pause(), resume: () => socket.resume() });
+  }
+
+  private newContext(): CommandContext {
+    return {
+      deps: this.deps,
+      out: this.out,
+      reader: this.reader,
+      state: this.state,
+      lease: { keep: (token) => this.keepLease(token), release: () => this.releaseLease() },
+      ...(this.deps.tls && !this.deps.secure ? { startTls: () => void (this.tlsRequested = true) } : {}),
+    };
+  }
+
+  private readonly onData = (chunk: Buffer): void => this.reader.push(chunk);
+
+  private attach(socket: Socket, label: string): void {
+    socket.on('data', this.onData);
     socket.on('end', () => this.reader.end());
     socket.on('close', () => this.reader.end());
     socket.on('error', (err) => {
-      this.deps.logger.info({ err: err.message }, 'pop3 socket error');
+      this.deps.logger.info({ err: err.message }, label);
       this.reader.end();
     });
     // RFC 1939 §3: an inactivity autologout timer of at least 10 minutes; it ends the session without UPDATE.
     socket.setTimeout(this.deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+  }
+
+  start(): void {
+    const socket = this.socket;
+    this.attach(socket, 'pop3 socket error');
     this.finished = this.run()
       .catch((err: unknown) => {
         this.deps.logger.error({ err }, 'pop3 connection failed');
@@ -92,6 +114,7 @@ export class Pop3Connection {
       if (event.kind === 'end') break;
       if (event.kind === 'too-long') await this.answer(errLine('Line too long'));
       else await this.execute(event.text);
+      if (this.tlsRequested) await this.startTls();
       if (this.state.phase === 'update' || this.out.isClosed) break;
     }
     await this.out.end();
@@ -117,6 +140,34 @@ export class Pop3Connection {
       if (err instanceof Error && err.message === 'connection closed') return;
       await this.answer(failure.line);
     }
+  }
+
+  /**
+   * STLS after its "+OK": the TLS handshake takes over the socket; a new reader and output serve the rest of the
+   * session, so plaintext pipelined behind STLS is dropped (RFC 2595 §4), and the USER given before it forgotten.
+   */
+  private async startTls(): Promise<void> {
+    this.tlsRequested = false;
+    const context = this.deps.tls;
+    if (!context) return;
+    const raw = this.socket;
+    raw.off('data', this.onData);
+    raw.setTimeout(0);
+    this.reader.end();
+    const secure = await upgradeToTls(raw, context);
+    if (!secure) {
+      raw.destroy();
+      this.reader = this.newReader(raw); // nothing pipelined before the failed handshake runs either
+      this.reader.end();
+      return;
+    }
+    this.socket = secure;
+    this.deps.secure = true;
+    this.state.pendingUser = undefined;
+    this.reader = this.newReader(secure);
+    this.out = new Output(secure);
+    this.ctx = this.newContext();
+    this.attach(secure, 'pop3 tls socket error');
   }
 
   private async answer(line: string): Promise<void> {

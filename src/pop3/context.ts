@@ -1,5 +1,6 @@
 // What a command runs with: the connection's dependencies, its output, its reader (SASL reads more lines) and the
 // session state.
+import type { SecureContext } from 'node:tls';
 import type { MailStoreClient } from '../mailstore/client.js';
 import type { LineReader } from './line-reader.js';
 import type { Maildrop } from './maildrop.js';
@@ -13,6 +14,8 @@ export interface Pop3Deps {
   allowPlaintextAuth: boolean;
   /** The connection is TLS. */
   secure: boolean;
+  /** The process's TLS context: STLS (RFC 2595 §4) is offered on connections that are not yet secure. */
+  tls?: SecureContext;
   limits: { maxLineBytes: number };
   /** Wait before answering a failed authentication. */
   authFailureDelayMs: number;
@@ -44,6 +47,8 @@ export interface CommandContext {
   state: SessionState;
   /** Takes the maildrop lease and keeps it alive until `release` (called by QUIT and by the connection's end). */
   lease: { keep(token: string): void; release(): Promise<void> };
+  /** Present while STLS may be used: asks the connection to start TLS once the "+OK" has been written. */
+  startTls?: () => void;
 }
 
 export interface CommandSpec {

@@ -21,6 +21,8 @@ export interface RunningServer {
   /** IMAPS (implicit TLS) port, when enabled. */
   imapsPort: number | undefined;
   pop3Port: number | undefined;
+  /** POP3S (implicit TLS) port, when enabled. */
+  pop3sPort: number | undefined;
   lmtpPort: number | undefined;
   /** The admin REST API's port (src/admin), when enabled. */
   adminPort: number | undefined;
@@ -65,20 +67,21 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   const listeners: Listener[] = [];
   let imapPort: number | undefined;
   const offerStartTls = config.startTls ?? (!config.allowPlaintextAuth || config.tlsCert !== undefined);
-  // TLS (src/server/tls.ts): IMAPS needs it; STARTTLS on the plain port is offered whenever it is available.
+  // TLS (src/server/tls.ts): IMAPS and POP3S need it; STARTTLS / STLS on the plain ports follow `offerStartTls`.
   let tls: SecureContext | undefined;
   let tlsKeys: { cert: Buffer; key: Buffer } | undefined;
   // A self-signed certificate belongs to the embedded backend's data directory; in AWS the NLB terminates TLS (993)
   // unless a certificate is configured.
   const tlsWanted = config.tlsCert !== undefined || config.backend === 'embedded';
-  if (tlsWanted && (config.imapsPort !== 'off' || config.imapPort !== 'off')) {
+  const tlsPorts = [config.imapsPort, config.imapPort, config.pop3sPort, config.pop3Port];
+  if (tlsWanted && tlsPorts.some((p) => p !== 'off')) {
     try {
       const material = await loadTlsMaterial({ dataDir: config.dataDir, certPath: config.tlsCert, keyPath: config.tlsKey, hostname: config.host });
       tls = secureContext(material);
       tlsKeys = { cert: material.cert, key: material.key };
       logger.info({ certificate: material.certPath, source: material.source }, 'TLS ready');
     } catch (err) {
-      if (config.imapsPort !== 'off' || config.tlsCert !== undefined) throw err;
+      if (config.imapsPort !== 'off' || config.pop3sPort !== 'off' || config.tlsCert !== undefined) throw err;
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: STARTTLS is not offered');
     }
   }
@@ -157,10 +160,30 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         secure: false,
         limits: { maxLineBytes: config.maxLineBytes },
         authFailureDelayMs: config.authFailureDelayMs,
+        ...(tls && offerStartTls ? { tls } : {}),
       },
       logger,
     );
     pop3Port = listener.port;
+    listeners.push(listener);
+  }
+  let pop3sPort: number | undefined;
+  if (config.pop3sPort !== 'off' && tlsKeys) {
+    const listener = await startPop3Listener(
+      config.host,
+      config.pop3sPort,
+      {
+        store: store.client,
+        logger,
+        allowPlaintextAuth: config.allowPlaintextAuth,
+        secure: true,
+        limits: { maxLineBytes: config.maxLineBytes },
+        authFailureDelayMs: config.authFailureDelayMs,
+      },
+      logger,
+      tlsKeys,
+    );
+    pop3sPort = listener.port;
     listeners.push(listener);
   }
   const health = config.healthPort === 'off' ? undefined : await startHealthEndpoint(config.host, config.healthPort, logger);
@@ -176,6 +199,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     imapPort,
     imapsPort,
     pop3Port,
+    pop3sPort,
     lmtpPort,
     adminPort,
     healthPort: health?.port,

@@ -1,7 +1,7 @@
-// TLS for the IMAP listeners (RFC 8314 implicit TLS, RFC 9051 §6.2.1 STARTTLS): one secure context per process,
-// TLS 1.2 or newer only. Certificates come from STRATUS_TLS_CERT / STRATUS_TLS_KEY (PEM files); without them a
-// self-signed certificate is made on first start under the data directory (tls/cert.pem, tls/key.pem, key 0600)
-// with Debian's `openssl` CLI and reused afterwards.
+// TLS for the IMAP and POP3 listeners (RFC 8314 implicit TLS, RFC 9051 §6.2.1 STARTTLS, RFC 2595 STLS): one secure
+// context per process, TLS 1.2 or newer only. Certificates come from STRATUS_TLS_CERT / STRATUS_TLS_KEY (PEM
+// files); without them a self-signed certificate is made on first start under the data directory (tls/cert.pem,
+// tls/key.pem, key 0600) with Debian's `openssl` CLI and reused afterwards.
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';

@@ -8,34 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FAMILIES, PORTS, StratusStack } from '../../cdk/stack.js';
+import { ADMIN_API_THROTTLE, FAMILIES, INBOUND_PREFIX, PORTS, StratusStack } from '../../cdk/stack.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
 
 const CERT = 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000';
+/** The families deployed without SES receiving (ingest needs sesReceiving), and those the frontend invokes. */
+const DEPLOYED = Object.keys(FAMILIES).filter((f) => FAMILIES[f]!.caller !== 'ses');
+const FRONTEND = Object.keys(FAMILIES).filter((f) => FAMILIES[f]!.caller === 'frontend');
 
-describe('CDK stack', () => {
-  let dir: string;
-  let template: Template;
-  let resources: Record<string, Resource>;
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'stratus-cdk-'));
-    const app = new App({ outdir: join(dir, 'out') });
-    const stack = new StratusStack(app, 'Test', {
-      domainName: 'example.com',
-      certificateArn: CERT,
-      desiredCount: 3,
-      maxCount: 12,
-      bundleDir: join(dir, 'bundles'),
-      env: { account: '111111111111', region: 'eu-west-1' },
-    });
-    template = Template.fromStack(stack);
-    resources = template.toJSON().Resources as Record<string, Resource>;
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
+/** Helpers over the resources of one synthesized template. */
+function inspect(resources: Record<string, Resource>) {
   const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
   const logicalId = (type: string, prefix: string): string => {
     const found = ofType(type).filter(([id]) => id.startsWith(prefix));
@@ -62,6 +46,37 @@ describe('CDK stack', () => {
     const fnId = logicalId('AWS::Lambda::Function', `${family.charAt(0).toUpperCase()}${family.slice(1)}Function`);
     return ((resources[fnId]!.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
   };
+
+  return { ofType, logicalId, statementsOf, actionsOf, functionRole };
+}
+
+describe('CDK stack', () => {
+  let dir: string;
+  let template: Template;
+  let resources: Record<string, Resource>;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stratus-cdk-'));
+    const app = new App({ outdir: join(dir, 'out') });
+    const stack = new StratusStack(app, 'Test', {
+      domainName: 'example.com',
+      certificateArn: CERT,
+      desiredCount: 3,
+      maxCount: 12,
+      bundleDir: join(dir, 'bundles'),
+      env: { account: '111111111111', region: 'eu-west-1' },
+    });
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources as Record<string, Resource>;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const h = () => inspect(resources);
+  const ofType = (type: string) => h().ofType(type);
+  const logicalId = (type: string, prefix: string) => h().logicalId(type, prefix);
+  const statementsOf = (roleId: string) => h().statementsOf(roleId);
+  const actionsOf = (statements: Statement[]) => h().actionsOf(statements);
+  const functionRole = (family: string) => h().functionRole(family);
 
   it('puts IMAP and POP3 behind the NLB: TCP 143/110, TLS 993/995 with the ACM certificate', () => {
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
@@ -107,6 +122,7 @@ describe('CDK stack', () => {
             { Name: 'STRATUS_FUNCTION_AUTH', Value: Match.anyValue() },
             { Name: 'STRATUS_FUNCTION_MAILBOX', Value: Match.anyValue() },
             { Name: 'STRATUS_FUNCTION_MESSAGE', Value: Match.anyValue() },
+            { Name: 'STRATUS_FUNCTION_QUOTA', Value: Match.anyValue() },
             { Name: 'STRATUS_HEALTH_PORT', Value: String(PORTS.health) },
             { Name: 'STRATUS_REDIS_URL', Value: Match.anyValue() },
           ]),
@@ -127,12 +143,17 @@ describe('CDK stack', () => {
     const image = ((template.toJSON().Resources as Record<string, Resource>)[logicalId('AWS::ECS::TaskDefinition', 'FrontendTask')]!
       .Properties!.ContainerDefinitions as { Image: unknown }[])[0]!.Image;
     assert.match(JSON.stringify(image), /container-assets/);
+    // The admin function is API Gateway's and ingest is SES's: the frontend is not told their names.
+    const containerEnv = JSON.stringify(
+      (resources[logicalId('AWS::ECS::TaskDefinition', 'FrontendTask')]!.Properties!.ContainerDefinitions as { Environment: unknown }[])[0]!.Environment,
+    );
+    assert.doesNotMatch(containerEnv, /STRATUS_FUNCTION_(ADMIN|INGEST)/);
   });
 
   it('has one Lambda per function family: Node.js 22, arm64, in the VPC, with the store configuration', () => {
     const fns = ofType('AWS::Lambda::Function');
-    assert.equal(fns.length, Object.keys(FAMILIES).length);
-    for (const [, fn] of fns) {
+    assert.equal(fns.length, DEPLOYED.length, 'every family but ingest (needs sesReceiving)');
+    for (const [id, fn] of fns) {
       const p = fn.Properties!;
       assert.equal(p.Runtime, 'nodejs22.x');
       assert.deepEqual(p.Architectures, ['arm64']);
@@ -143,6 +164,9 @@ describe('CDK stack', () => {
       for (const name of ['STRATUS_TABLE_MAIL', 'STRATUS_TABLE_MSGMETA', 'STRATUS_S3_BUCKET', 'STRATUS_REDIS_URL']) assert.ok(env[name], name);
       // The token key is a deploy-time dynamic reference to the secret, never a literal.
       assert.match(JSON.stringify(env.STRATUS_TOKEN_KEY), /resolve:secretsmanager/);
+      // Only the admin function holds the operator token, also as a dynamic reference to its own secret.
+      if (id.startsWith('AdminFunction')) assert.match(JSON.stringify(env.STRATUS_ADMIN_TOKEN), /resolve:secretsmanager:.*AdminToken/);
+      else assert.equal(env.STRATUS_ADMIN_TOKEN, undefined, id);
     }
   });
 
@@ -213,8 +237,9 @@ describe('CDK stack', () => {
   it('alarms on function errors and throttles, DynamoDB throttles and unhealthy NLB targets', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
     const count = (metric: string, namespace: string) => alarms.filter((a) => a.MetricName === metric && a.Namespace === namespace).length;
-    assert.equal(count('Errors', 'AWS/Lambda'), Object.keys(FAMILIES).length);
-    assert.equal(count('Throttles', 'AWS/Lambda'), Object.keys(FAMILIES).length);
+    assert.equal(count('Errors', 'AWS/Lambda'), DEPLOYED.length);
+    assert.equal(count('Throttles', 'AWS/Lambda'), DEPLOYED.length);
+    assert.equal(count('5XXError', 'AWS/ApiGateway'), 1);
     assert.equal(count('ReadThrottleEvents', 'AWS/DynamoDB'), 2);
     assert.equal(count('WriteThrottleEvents', 'AWS/DynamoDB'), 2);
     assert.equal(count('UnHealthyHostCount', 'AWS/NetworkELB'), 4);
@@ -234,7 +259,10 @@ describe('CDK stack', () => {
     assert.equal(resources[taskRoleId]!.Properties!.ManagedPolicyArns, undefined);
     // The invoke statement names exactly the function ARNs.
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction')!;
-    assert.equal((invoke.Resource as unknown[]).length, Object.keys(FAMILIES).length);
+    assert.equal((invoke.Resource as unknown[]).length, FRONTEND.length);
+    const invoked = JSON.stringify(invoke.Resource);
+    for (const family of FRONTEND) assert.match(invoked, new RegExp(`"${family.charAt(0).toUpperCase()}${family.slice(1)}Function`), family);
+    assert.doesNotMatch(invoked, /AdminFunction|IngestFunction/, 'the frontend cannot call the admin or ingest function');
     // The frontend never receives the token key (it could forge any user's session).
     const env = JSON.stringify(taskDef.Properties!.ContainerDefinitions);
     assert.doesNotMatch(env, /STRATUS_TOKEN_KEY|secretsmanager/);
@@ -244,7 +272,8 @@ describe('CDK stack', () => {
     const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
     const msgmeta = logicalId('AWS::DynamoDB::Table', 'MsgmetaTable');
     const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
-    for (const [family, access] of Object.entries(FAMILIES)) {
+    for (const family of DEPLOYED) {
+      const access = FAMILIES[family]!;
       const statements = statementsOf(functionRole(family)).filter((s) => s.Effect === 'Allow');
       const onResource = (needle: string) =>
         actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(`"${needle}"`))).sort();
@@ -263,19 +292,199 @@ describe('CDK stack', () => {
     assert.deepEqual(FAMILIES.auth!.mail.filter((a) => !/Get|Query/.test(a)), [], 'auth only reads');
     assert.deepEqual(FAMILIES.mailbox!.blobs, [], 'mailbox never touches bytes');
   });
+
+  it('serves the admin function through an API Gateway REST API: Lambda proxy, stage throttling, access logs', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    const adminFn = logicalId('AWS::Lambda::Function', 'AdminFunction');
+    // {proxy+} and the root, both ANY, both AWS_PROXY to the admin function.
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+    const methods = ofType('AWS::ApiGateway::Method');
+    assert.equal(methods.length, 2);
+    for (const [, m] of methods) {
+      assert.equal(m.Properties!.HttpMethod, 'ANY');
+      const integration = m.Properties!.Integration as { Type: string; IntegrationHttpMethod: string; Uri: unknown };
+      assert.equal(integration.Type, 'AWS_PROXY');
+      assert.equal(integration.IntegrationHttpMethod, 'POST');
+      assert.match(JSON.stringify(integration.Uri), new RegExp(adminFn));
+    }
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [adminFn, 'Arn'] },
+    });
+    const accessLogs = logicalId('AWS::Logs::LogGroup', 'AdminApiAccessLogs');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: ADMIN_API_THROTTLE.rateLimit,
+          ThrottlingBurstLimit: ADMIN_API_THROTTLE.burstLimit,
+        }),
+      ]),
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [accessLogs, 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError',
+      Namespace: 'AWS/ApiGateway',
+      Dimensions: Match.arrayWith([Match.objectLike({ Name: 'ApiName' })]),
+      AlarmActions: [Match.anyValue()],
+    });
+  });
+
+  it('limits the admin role to the mail table (no msgmeta, no S3) and keeps the operator token in its own secret', () => {
+    const statements = statementsOf(functionRole('admin')).filter((s) => s.Effect === 'Allow');
+    const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
+    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    assert.ok(dynamo.length > 0);
+    for (const s of dynamo) assert.deepEqual(s.Resource, { 'Fn::GetAtt': [mail, 'Arn'] }, 'the mail table only');
+    assert.deepEqual(
+      actionsOf(dynamo).sort(),
+      ['BatchGetItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a}`),
+    );
+    const all = actionsOf(statements);
+    assert.ok(!all.some((a) => a.startsWith('s3:') || a.startsWith('kms:')), 'no bucket access');
+    assert.deepEqual(all.filter((a) => !a.startsWith('dynamodb:')).sort(), ['elasticache:Connect']);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('admin token'),
+      GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    template.hasOutput('AdminTokenSecretArn', {});
+    template.hasOutput('AdminApiUrl', {});
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+  });
 });
 
 describe('CDK stack without context', () => {
-  it('asks for the domain and certificate as CloudFormation parameters, and refuses SES without ingest', () => {
+  it('asks for the domain and certificate as CloudFormation parameters', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratus-cdk-'));
     try {
       // Constructed, not synthesized: the parameters are children of the stack (a second synth costs seconds).
       const app = new App({ outdir: join(dir, 'out') });
       const stack = new StratusStack(app, 'Bare', { bundleDir: join(dir, 'bundles') });
       for (const name of ['CertificateArn', 'DomainName']) assert.ok(stack.node.tryFindChild(name) instanceof CfnParameter, name);
-      assert.throws(() => new StratusStack(app, 'Ses', { sesReceiving: true, bundleDir: join(dir, 'bundles') }), /ingest/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('CDK stack with SES receiving', () => {
+  /** The deploying account, as CloudFormation resolves it (conditions name no literal account). */
+  const ACCOUNT = { Ref: 'AWS::AccountId' };
+  let dir: string;
+  let template: Template;
+  let resources: Record<string, Resource>;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stratus-cdk-ses-'));
+    const app = new App({ outdir: join(dir, 'out') });
+    const stack = new StratusStack(app, 'Ses', {
+      domainName: 'example.com',
+      certificateArn: CERT,
+      sesReceiving: true,
+      bundleDir: join(dir, 'bundles'),
+      env: { account: '111111111111', region: 'eu-west-1' },
+    });
+    template = Template.fromStack(stack);
+    resources = template.toJSON().Resources as Record<string, Resource>;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds the ingest function, reached by SES only', () => {
+    const { ofType, logicalId } = inspect(resources);
+    assert.equal(ofType('AWS::Lambda::Function').length, Object.keys(FAMILIES).length);
+    const ingest = logicalId('AWS::Lambda::Function', 'IngestFunction');
+    const env = (resources[ingest]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.equal(env.STRATUS_INGEST_PREFIX, INBOUND_PREFIX);
+    assert.ok(env.STRATUS_INGEST_BUCKET);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'ses.amazonaws.com',
+      SourceAccount: ACCOUNT,
+      FunctionName: { 'Fn::GetAtt': [ingest, 'Arn'] },
+    });
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+    assert.ok(alarms.some((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(ingest)), 'ingest errors alarm');
+  });
+
+  it('has a receipt rule for the domain: S3 action on inbound/ first, then the ingest function asynchronously', () => {
+    const { logicalId } = inspect(resources);
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
+    template.resourceCountIs('AWS::SES::ReceiptRule', 1);
+    const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
+    const ingest = logicalId('AWS::Lambda::Function', 'IngestFunction');
+    const rule = (Object.values(resources).find((r) => r.Type === 'AWS::SES::ReceiptRule')!.Properties!.Rule) as {
+      Recipients: string[];
+      Enabled: boolean;
+      ScanEnabled: boolean;
+      Actions: { S3Action?: { BucketName: unknown; ObjectKeyPrefix: string; KmsKeyArn?: unknown }; LambdaAction?: { FunctionArn: unknown; InvocationType: string } }[];
+    };
+    assert.deepEqual(rule.Recipients, ['example.com']);
+    assert.equal(rule.Enabled, true);
+    assert.equal(rule.ScanEnabled, true);
+    assert.equal(rule.Actions.length, 2);
+    const [store, invoke] = rule.Actions;
+    assert.deepEqual(store!.S3Action!.BucketName, { Ref: bucket });
+    assert.equal(store!.S3Action!.ObjectKeyPrefix, INBOUND_PREFIX);
+    // No client-side SES encryption (the ingest function reads with a plain GetObject); the bucket's SSE-KMS applies.
+    assert.equal(store!.S3Action!.KmsKeyArn, undefined);
+    assert.deepEqual(invoke!.LambdaAction!.FunctionArn, { 'Fn::GetAtt': [ingest, 'Arn'] });
+    assert.equal(invoke!.LambdaAction!.InvocationType, 'Event');
+    template.hasOutput('ReceiptRuleSetName', {});
+  });
+
+  it('lets SES write inbound/ only, in this account, through the bucket policy and the bucket key policy', () => {
+    const { ofType, logicalId } = inspect(resources);
+    const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
+    const statements = ofType('AWS::S3::BucketPolicy').flatMap(([, p]) => (p.Properties!.PolicyDocument as { Statement: (Statement & { Principal?: unknown; Condition?: unknown })[] }).Statement);
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    assert.equal(allows.length, 1, 'SES is the only principal let in');
+    assert.deepEqual(allows[0]!.Principal, { Service: 'ses.amazonaws.com' });
+    assert.equal(allows[0]!.Action, 's3:PutObject');
+    assert.deepEqual(allows[0]!.Condition, { StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+    assert.match(JSON.stringify(allows[0]!.Resource), new RegExp(`${bucket}.*"/${INBOUND_PREFIX}\\*"`));
+    // TLS-only still denies everything else.
+    assert.ok(statements.some((s) => s.Effect === 'Deny' && s.Action === 's3:*'));
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'ses.amazonaws.com' },
+            Action: ['kms:GenerateDataKey', 'kms:Encrypt'],
+            Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: INBOUND_PREFIX, ExpirationInDays: 14 })]) },
+    });
+  });
+
+  it('gives the ingest role read on inbound/*, write on t/*, mail and msgmeta writes, and nothing more', () => {
+    const { statementsOf, actionsOf, functionRole, logicalId } = inspect(resources);
+    const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
+    const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
+    const msgmeta = logicalId('AWS::DynamoDB::Table', 'MsgmetaTable');
+    const statements = statementsOf(functionRole('ingest')).filter((s) => s.Effect === 'Allow');
+    const on = (needle: string) => actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes(needle))).sort();
+    assert.deepEqual(on(`"/${INBOUND_PREFIX}*"`), ['s3:GetObject']);
+    assert.deepEqual(on('"/t/*"'), ['s3:PutObject']);
+    const s3 = actionsOf(statements).filter((a) => a.startsWith('s3:')).sort();
+    assert.deepEqual(s3, ['s3:GetObject', 's3:PutObject'], 'no other S3 action');
+    for (const s of statements.filter((x) => actionsOf([x]).some((a) => a.startsWith('s3:')))) {
+      assert.match(JSON.stringify(s.Resource), new RegExp(`${bucket}.*"/(t|inbound)/\\*"`), 'never the whole bucket');
+    }
+    assert.deepEqual(on(`"${mail}"`).filter((a) => a.startsWith('dynamodb:')), [...FAMILIES.ingest!.mail].sort());
+    assert.deepEqual(on(`"${msgmeta}"`).filter((a) => a.startsWith('dynamodb:')), [...FAMILIES.ingest!.msgmeta].sort());
+    assert.ok(FAMILIES.ingest!.msgmeta.includes('dynamodb:PutItem') && FAMILIES.ingest!.mail.includes('dynamodb:PutItem'));
+    for (const a of actionsOf(statements)) assert.ok(!a.endsWith(':*'), `no wildcard action ${a}`);
+    // The frontend still cannot invoke ingest.
+    const { ofType } = inspect(resources);
+    const taskDef = ofType('AWS::ECS::TaskDefinition')[0]![1];
+    const taskRoleId = (taskDef.Properties!.TaskRoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    assert.doesNotMatch(JSON.stringify(statementsOf(taskRoleId)), /IngestFunction/);
   });
 });

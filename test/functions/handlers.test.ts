@@ -28,6 +28,20 @@ describe('function handlers', () => {
     assert.ok(listed.ok && (listed.result as { mailboxes: { path: string }[] }).mailboxes.some((m) => m.path === 'INBOX'));
   });
 
+  it('answers GETQUOTAROOT through the quota function (functions/quota.ts), and nothing of another family', async () => {
+    const auth = makeLambdaHandler('auth', storeOf);
+    const quota = makeLambdaHandler('quota', storeOf);
+    const login = await auth({ op: 'auth.login', body: { login: 'dora@example.net', password: 'pw-dora' } });
+    const token = login.ok ? (login.result as { token: string }).token : '';
+    const root = await quota({ op: 'quota.root', body: { token, path: 'INBOX' } });
+    assert.equal(root.ok, true, JSON.stringify(root));
+    const wrong = await quota({ op: 'mailbox.list', body: { token } });
+    assert.deepEqual(wrong.ok ? '' : wrong.error.code, 'BADREQUEST');
+    // The deployed entry point is exactly this handler.
+    const mod = (await import('../../functions/quota.js')) as { handler: unknown };
+    assert.equal(typeof mod.handler, 'function');
+  });
+
   it('refuses operations of another family, unknown operations and malformed bodies', async () => {
     const auth = makeLambdaHandler('auth', storeOf);
     const wrong = await auth({ op: 'mailbox.list', body: {} });

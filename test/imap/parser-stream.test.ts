@@ -9,14 +9,23 @@ import type { CommandReaderOptions, ReaderEvent } from '../../src/imap/parser/co
 async function record(ev: ReaderEvent): Promise<string> {
   if (ev.kind === 'command' && ev.command.name === 'APPEND') {
     const { message, ...rest } = ev.command;
-    const chunks: Buffer[] = [];
-    let outcome = 'ok';
-    try {
-      for await (const chunk of message.stream) chunks.push(chunk as Buffer);
-    } catch (e) {
-      outcome = `error: ${(e as Error).message}`;
+    const read = async (body: typeof message): Promise<{ body: string; outcome: string }> => {
+      const chunks: Buffer[] = [];
+      let outcome = 'ok';
+      try {
+        for await (const chunk of body.stream) chunks.push(chunk as Buffer);
+      } catch (e) {
+        outcome = `error: ${(e as Error).message}`;
+      }
+      return { body: Buffer.concat(chunks).toString('latin1'), outcome };
+    };
+    const first = await read(message);
+    // MULTIAPPEND (RFC 3502): further messages of the same command, recorded only when there are any.
+    const more: object[] = [];
+    for (let next = await message.following; next; next = await next.message.following) {
+      more.push({ flags: next.flags, size: next.message.size, ...(await read(next.message)) });
     }
-    return JSON.stringify({ ...rest, size: message.size, body: Buffer.concat(chunks).toString('latin1'), outcome });
+    return JSON.stringify({ ...rest, size: message.size, ...first, ...(more.length > 0 ? { more } : {}) });
   }
   return JSON.stringify(ev);
 }
@@ -217,8 +226,12 @@ test('APPEND handler refuses a synchronizing literal before the continuation, or
   assert.deepEqual(await reader.next(), { kind: 'command', command: { tag: 'd', name: 'NOOP' } });
 });
 
-test('APPEND: data after the message (MULTIAPPEND) errors the stream, the connection carries on', async () => {
-  const events = await run([Buffer.from('a APPEND INBOX {3+}\r\nabc (\\Seen) {2+}\r\nxy\r\nb NOOP\r\n')]);
+test('APPEND: MULTIAPPEND (RFC 3502) next messages come through `following`; other data errors the stream', async () => {
+  const multi = await run([Buffer.from('a APPEND INBOX {3+}\r\nabc (\\Seen) {2+}\r\nxy {1+}\r\nz\r\nb NOOP\r\n')]);
+  assert.equal(multi.length, 2);
+  assert.match(multi[0] ?? '', /"body":"abc","outcome":"ok","more":\[\{"flags":\["\\\\Seen"\],"size":2,"body":"xy","outcome":"ok"\},\{"flags":\[\],"size":1,"body":"z","outcome":"ok"\}\]/);
+  assert.equal(multi[1], JSON.stringify({ kind: 'command', command: { tag: 'b', name: 'NOOP' } }));
+  const events = await run([Buffer.from('a APPEND INBOX {3+}\r\nabc junk\r\nb NOOP\r\n')]);
   assert.equal(events.length, 2);
   assert.match(events[0] ?? '', /"outcome":"error: Unexpected data after APPEND message"/);
   assert.equal(events[1], JSON.stringify({ kind: 'command', command: { tag: 'b', name: 'NOOP' } }));

@@ -1,5 +1,6 @@
 // A bare TCP POP3 client for wire-level tests: send exact bytes, read exact answers (latin1, so bytes stay bytes).
 import net from 'node:net';
+import tls from 'node:tls';
 
 export class RawPop3 {
   private buffer = '';
@@ -29,6 +30,36 @@ export class RawPop3 {
     const client = new RawPop3(socket);
     client.greeting = await client.line();
     return client;
+  }
+
+  /** POP3S: TLS from the first byte (the server's certificate is self-signed: not verified). */
+  static async connectTls(port: number): Promise<RawPop3> {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    const client = new RawPop3(socket);
+    client.greeting = await client.line();
+    return client;
+  }
+
+  /** After STLS's +OK: hands the plain socket to a TLS client handshake; the returned client continues on it. */
+  async upgrade(): Promise<RawPop3> {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = tls.connect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    return new RawPop3(secure);
+  }
+
+  /** What has arrived and not been read yet. */
+  get pending(): string {
+    return this.buffer;
   }
 
   private wake(): void {

@@ -307,6 +307,7 @@ describe('POP3 where plaintext passwords are not allowed', () => {
     const caps = listing((await pop.multiCommand('CAPA')).body);
     assert.ok(!caps.includes('USER'));
     assert.ok(caps.includes('SASL SCRAM-SHA-256'));
+    assert.ok(caps.includes('STLS'), 'STLS is offered where plaintext authentication is refused');
     assert.match(await pop.command(`USER ${fx.user}`), /^-ERR \[AUTH\] Plaintext/);
     assert.match(await pop.command(`AUTH PLAIN ${b64(`\0${fx.user}\0${fx.password}`)}`), /^-ERR \[AUTH\] Plaintext/);
     const client = scramClient(fx.user, fx.password);

@@ -1,17 +1,22 @@
-// APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID). The literal is streamed straight into the blob store by
-// `store.append` — never buffered whole. The mailbox is checked before the client is invited to send (so a missing
-// one is NO [TRYCREATE] without transferring the message); a client that disconnects mid-literal makes the stream
-// fail, the blob put fails, and nothing is committed.
-import type { AppendCommand } from '../command.js';
+// APPEND (RFC 3501 §6.3.11, RFC 4315 APPENDUID) and MULTIAPPEND (RFC 3502). Each literal is streamed straight into
+// the blob store — never buffered whole; then ONE `message.append` commits every message of the command in one
+// transaction (all or nothing, RFC 3502 §6.3.11), answered with APPENDUID and the UID range. The mailbox is checked
+// before the client is invited to send (so a missing one is NO [TRYCREATE] without transferring the message); a
+// client that disconnects mid-literal makes the stream fail, the blob put fails, and nothing is committed.
+import type { AppendCommand, LiteralBody } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
 import { catchUp } from '../session/freshness.js';
 import { MailStoreError } from '../../mailstore/errors.js';
+import type { Flag } from '../types.js';
+
+/** Messages in one commit transaction (the store's batch, src/mailstore/messages.ts). */
+const MAX_MESSAGES = 95;
 
 export const append: Handler<AppendCommand> = async (command, ctx) => {
-  const message = command.message;
+  let message: LiteralBody = command.message;
   let consuming = false;
   try {
     const path = storePath(command.mailbox);
@@ -23,21 +28,46 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
       if (err instanceof MailStoreError && err.code === 'NONEXISTENT') throw no('TRYCREATE', 'Mailbox does not exist');
       throw err;
     }
-    if (message.synchronizing) await ctx.out.continuation('Ready for literal data');
-    consuming = true;
-    // \Recent cannot be set by a client (RFC 3501 §2.3.2).
-    const flags = command.flags.filter((f) => f !== '\\Recent');
-    const internalDate = command.internalDate?.getTime() ?? Date.now();
-    const result = await ctx.deps.store.append(token, path, message.stream, message.size, flags, internalDate);
+    const staged: { emailId: string; size: number; flags: string[]; internalDate: number }[] = [];
+    let flagsGiven: readonly Flag[] = command.flags;
+    let dateGiven = command.internalDate;
+    for (;;) {
+      if (message.size > ctx.deps.limits.maxMessageBytes) throw no('TOOBIG', 'Message too large');
+      if (staged.length >= MAX_MESSAGES) throw no('LIMIT', `At most ${MAX_MESSAGES} messages in one APPEND`);
+      if (message.synchronizing) await ctx.out.continuation('Ready for literal data');
+      consuming = true;
+      // \Recent cannot be set by a client (RFC 3501 §2.3.2).
+      const flags = flagsGiven.filter((f) => f !== '\\Recent');
+      const internalDate = dateGiven?.getTime() ?? Date.now();
+      const emailId = await ctx.deps.store.stage(token, message.stream, message.size);
+      staged.push({ emailId, size: message.size, flags, internalDate });
+      const next = await message.following;
+      if (next === null) break;
+      message = next.message;
+      consuming = false;
+      flagsGiven = next.flags;
+      dateGiven = next.internalDate;
+    }
+    const result = await ctx.deps.store.appendStaged(token, path, staged);
     const view = ctx.state.view;
     if (view && view.mailboxId === result.mailboxId) await catchUp(ctx, view);
-    return done('APPEND completed', { code: 'APPENDUID', uidValidity: result.uidValidity, uids: [result.uid] });
+    return done('APPEND completed', { code: 'APPENDUID', uidValidity: result.uidValidity, uids: result.uids });
   } catch (err) {
     // Leave the reader in step with the client: an unread literal is refused (before "+") or skipped.
     if (consuming) message.discard();
     else message.refuse();
+    await abandonFollowing(message);
     // The literal broke off (the client went away or sent a bad tail): nothing was committed, and not our fault.
     if (message.stream.errored) throw bad('Message literal was not completed');
     throw err;
   }
 };
+
+/**
+ * A MULTIAPPEND message the reader already announced after the one that failed is refused too (no continuation for
+ * `{n}`, its bytes skipped for `{n+}`), so the reader never waits on a message nobody will read. refuse()/discard()
+ * settle `following` with null when nothing was announced yet, so this never waits for the client.
+ */
+async function abandonFollowing(message: LiteralBody): Promise<void> {
+  for (let next = await message.following; next !== null; next = await next.message.following) next.message.refuse();
+}

@@ -6,12 +6,12 @@ import type { FetchCommand, FetchItem } from '../command.js';
 import type { Handler, CommandContext } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
 import type { MailboxView, MessageRow } from '../session/mailbox-view.js';
-import { bad } from '../response-codes.js';
+import { bad, no } from '../response-codes.js';
 import { fetchResponse } from '../encoder.js';
 import type { FetchValue } from '../encoder.js';
 import { envelopeWire } from '../wire/envelope.js';
 import { bodyNonExtensibleWire, bodystructureWire } from '../wire/bodystructure.js';
-import { needsIndexForSection, sectionBody } from '../session/fetch-body.js';
+import { binaryBody, needsIndexForSection, sectionBody, slicePartial } from '../session/fetch-body.js';
 import type { BodySource } from '../session/fetch-body.js';
 import { FLAG_SEEN } from '../../mailstore/flags.js';
 import type { MessageIndex } from '../../mime/types.js';
@@ -31,18 +31,21 @@ function needsIndex(item: FetchItem): boolean {
       return true;
     case 'BODY[]':
       return needsIndexForSection(item.section);
+    case 'BINARY[]':
+    case 'BINARY.SIZE':
+      return true;
     default:
       return false;
   }
 }
 
-/** Items that set \Seen (RFC 3501 §6.4.5: BODY[...] without .PEEK, RFC822, RFC822.TEXT). */
+/** Items that set \Seen (RFC 3501 §6.4.5: BODY[...] without .PEEK, RFC822, RFC822.TEXT; RFC 3516 §4.2 BINARY[...]). */
 function setsSeen(item: FetchItem): boolean {
-  return (item.item === 'BODY[]' && !item.peek) || item.item === 'RFC822' || item.item === 'RFC822.TEXT';
+  return ((item.item === 'BODY[]' || item.item === 'BINARY[]') && !item.peek) || item.item === 'RFC822' || item.item === 'RFC822.TEXT';
 }
 
 function unsupported(item: FetchItem): boolean {
-  return item.item === 'BINARY[]' || item.item === 'BINARY.SIZE' || item.item === 'EMAILID' || item.item === 'THREADID';
+  return item.item === 'EMAILID' || item.item === 'THREADID';
 }
 
 export const fetch: Handler<FetchCommand> = async (command, ctx) => {
@@ -147,6 +150,18 @@ async function fetchValues(
         values.push({ name: 'BODY[]', section: item.section, ...(item.partial ? { origin: item.partial.offset } : {}), body });
         break;
       }
+      case 'BINARY[]': {
+        // RFC 3516 §4.3: the decoded content; the encoder sends literal8 `~{n}` when it contains NUL.
+        const decoded = decodedOrFail(await binaryBody(source, item.part));
+        const body = decoded === null ? null : slicePartial(decoded, item.partial);
+        values.push({ name: 'BINARY[]', part: item.part, ...(item.partial ? { origin: item.partial.offset } : {}), body });
+        break;
+      }
+      case 'BINARY.SIZE': {
+        const decoded = decodedOrFail(await binaryBody(source, item.part));
+        values.push({ name: 'BINARY.SIZE', part: item.part, size: decoded === null ? 0 : decoded.length });
+        break;
+      }
       case 'RFC822':
         values.push({ name: 'RFC822', body: await sectionBody(source, { part: [] }, undefined) });
         break;
@@ -161,4 +176,11 @@ async function fetchValues(
     }
   }
   return values;
+}
+
+/** RFC 3516 §4.3: "If the server does not know how to decode the section's CTE, it MUST fail the request and issue a
+ * "NO" response that contains the "UNKNOWN-CTE" extended response code." */
+function decodedOrFail(result: Buffer | null | 'unknown-cte'): Buffer | null {
+  if (result === 'unknown-cte') throw no('UNKNOWN-CTE', 'Unknown Content-Transfer-Encoding');
+  return result;
 }

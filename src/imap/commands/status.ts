@@ -35,11 +35,16 @@ export const status: Handler<StatusCommand> = async (command, ctx) => {
   const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path });
   const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : 0;
   if (command.items.includes('HIGHESTMODSEQ')) enableCondstore(ctx); // RFC 7162 §3.1: a CONDSTORE enabling command
+  await ctx.out.send(statusData(path, statusPairs(command.items, s, recent)));
+  return done('STATUS completed');
+};
+
+/** The requested items in order, leaving out those this server does not answer (also LIST RETURN (STATUS …)). */
+export function statusPairs(items: readonly StatusItem[], s: MailboxStatus, recent: number): [StatusItem, number][] {
   const pairs: [StatusItem, number][] = [];
-  for (const item of command.items) {
+  for (const item of items) {
     const v = value(item, s, recent);
     if (v !== null) pairs.push([item, v]);
   }
-  await ctx.out.send(statusData(path, pairs));
-  return done('STATUS completed');
-};
+  return pairs;
+}

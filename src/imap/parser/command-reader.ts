@@ -23,8 +23,8 @@
 // flow.pause() is called; flow.resume() once they have been taken.
 import { Readable } from 'node:stream';
 import type { CommandPart } from './cursor.js';
-import { appendPrefix, parseCommand, readTag } from './parse-command.js';
-import type { Command, LiteralBody } from '../command.js';
+import { appendNextPrefix, appendPrefix, parseCommand, readTag } from './parse-command.js';
+import type { AppendNext, Command, LiteralBody } from '../command.js';
 
 export type ReaderEvent =
   | { readonly kind: 'command'; readonly command: Command }
@@ -75,6 +75,8 @@ interface ActiveBody {
   /** push() returned false and the consumer has not asked for more since. */
   blocked: boolean;
   readRequested: boolean;
+  /** Settles LiteralBody.following (MULTIAPPEND); later calls are no-ops. */
+  settle(next: AppendNext | null): void;
 }
 
 type State =
@@ -359,7 +361,12 @@ export class CommandReader {
   }
 
   private startBody(size: number, synchronizing: boolean, binary: boolean): LiteralBody {
+    let settleFollowing: (next: AppendNext | null) => void = () => undefined;
+    const following = new Promise<AppendNext | null>((resolve) => {
+      settleFollowing = resolve;
+    });
     const active: ActiveBody = {
+      settle: (next) => settleFollowing(next),
       stream: new Readable({
         read: () => {
           active.readRequested = true;
@@ -381,6 +388,7 @@ export class CommandReader {
     active.stream.on('error', () => undefined);
     this.state = size === 0 ? { mode: 'tail', body: active } : { mode: 'stream', remaining: size, body: active };
     const skipRest = (): void => {
+      active.settle(null);
       if (active.finished) return;
       const state = this.state;
       active.finished = true;
@@ -398,6 +406,7 @@ export class CommandReader {
         // Before a continuation the client sends nothing for a synchronizing literal: the command just ends.
         const state = this.state;
         if (synchronizing && !active.finished && state.mode === 'stream' && state.body === active && active.received === 0) {
+          active.settle(null);
           active.finished = true;
           active.stream.destroy();
           this.state = { mode: 'line' };
@@ -407,6 +416,7 @@ export class CommandReader {
         skipRest();
       },
       discard: skipRest,
+      following,
     };
   }
 
@@ -424,7 +434,10 @@ export class CommandReader {
     return true;
   }
 
-  /** The rest of APPEND's line after the message: must be empty (MULTIAPPEND and CATENATE are not supported). */
+  /**
+   * The rest of APPEND's line after the message: empty (the command ends), or MULTIAPPEND's next message
+   * `SP [flags SP] [date-time SP] literal` (RFC 3502 §6), handed to the handler through `following`.
+   */
   private stepTail(body: ActiveBody): boolean {
     const lf = this.buf.indexOf(0x0a, this.scanFrom);
     if (lf < 0) {
@@ -440,8 +453,18 @@ export class CommandReader {
     const line = raw.subarray(0, lf > 0 && raw[lf - 1] === 0x0d ? lf - 1 : lf);
     if (line.length === 0) {
       body.finished = true;
+      body.settle(null);
       body.stream.push(null);
       this.state = { mode: 'line' };
+      return true;
+    }
+    const literal = literalAtEnd(line);
+    const prefix = literal ? appendNextPrefix(line.subarray(0, literal.index)) : null;
+    if (literal && prefix?.ok) {
+      const message = this.startBody(literal.size, literal.sync, literal.binary); // sets this.state
+      body.finished = true;
+      body.settle({ flags: prefix.flags, ...(prefix.internalDate ? { internalDate: prefix.internalDate } : {}), message });
+      body.stream.push(null);
       return true;
     }
     this.failBody(body, 'Unexpected data after APPEND message');
@@ -450,6 +473,7 @@ export class CommandReader {
   }
 
   private failBody(body: ActiveBody, message: string): void {
+    body.settle(null);
     if (body.finished) return;
     body.finished = true;
     body.stream.destroy(new Error(message));

@@ -373,3 +373,25 @@ export function appendPrefix(parts: readonly CommandPart[]): AppendPrefix {
     return { kind: 'error', tag, text: e instanceof SyntaxFault ? e.message : 'Command could not be parsed' };
   }
 }
+
+/** MULTIAPPEND (RFC 3502 §6): what follows a message literal before the next one, `SP [flag-list SP] [date-time SP]`. */
+export function appendNextPrefix(bytes: Buffer): { ok: true; flags: Flag[]; internalDate?: Date } | { ok: false; text: string } {
+  const c = new Cursor([{ kind: 'text', bytes }]);
+  try {
+    c.sp();
+    let flags: Flag[] = [];
+    if (c.peek() === 0x28) {
+      flags = flagList(c);
+      c.sp();
+    }
+    let internalDate: Date | undefined;
+    if (c.peek() === 0x22) {
+      internalDate = dateTime(c);
+      c.sp();
+    }
+    if (!c.atEnd()) c.fail('Unexpected characters before APPEND message');
+    return { ok: true, flags, ...(internalDate ? { internalDate } : {}) };
+  } catch (e) {
+    return { ok: false, text: e instanceof SyntaxFault ? e.message : 'Command could not be parsed' };
+  }
+}

@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import type { Section, Partial } from '../command.js';
 import type { MessageIndex } from '../../mime/types.js';
-import { partRange } from '../../mime/section.js';
+import { findPart, partRange } from '../../mime/section.js';
+import { decodeTransfer } from '../../mime/transfer-decode.js';
 import type { SectionKind } from '../../mime/section.js';
 import type { BodyContent } from '../encoder.js';
 
@@ -128,4 +129,34 @@ export function filterHeader(header: Buffer, fields: readonly string[], not: boo
     if (keep) out += line.endsWith('\n') ? line : `${line}\r\n`;
   }
   return Buffer.from(`${out}\r\n`, 'latin1');
+}
+
+/** Content-Transfer-Encodings BINARY can undo (RFC 2045 §6.1); anything else is answered NO [UNKNOWN-CTE]. */
+const IDENTITY_CTE = new Set(['', '7bit', '8bit', 'binary']);
+const DECODED_CTE = new Set(['base64', 'quoted-printable']);
+
+/** The decoded content of BINARY[part] (RFC 3516 §4.2), null when the part does not exist, 'unknown-cte' when its
+ * transfer encoding is not one we can decode. BINARY[] is the whole message, its body decoded by the root's CTE. */
+export async function binaryBody(source: BodySource, part: readonly number[]): Promise<Buffer | null | 'unknown-cte'> {
+  const index = source.index;
+  if (!index) return null;
+  const node = findPart(index, part);
+  if (node === null) return null;
+  const enc = (node.enc ?? '').trim().toLowerCase();
+  if (!IDENTITY_CTE.has(enc) && !DECODED_CTE.has(enc)) return 'unknown-cte';
+  const range = partRange(index, part, part.length === 0 ? 'full' : 'body');
+  if (range === null) return null;
+  const raw = range.length === 0 ? Buffer.alloc(0) : await readAll(await open(source, range.start, range.length));
+  if (IDENTITY_CTE.has(enc)) return raw;
+  if (part.length === 0) {
+    // The header stays as it is; only the body after it is decoded.
+    const bodyAt = node.bs - range.start;
+    return Buffer.concat([raw.subarray(0, bodyAt), decodeTransfer(raw.subarray(bodyAt), enc)]);
+  }
+  return decodeTransfer(raw, enc);
+}
+
+/** A partial of decoded data (RFC 3516 §4.2: the offsets refer to the DECODED section data). */
+export function slicePartial(bytes: Buffer, partial: Partial | undefined): Buffer {
+  return partial ? slice(bytes, partial) : bytes;
 }

@@ -8,6 +8,9 @@ export const capa: CommandSpec = {
   states: ['authorization', 'transaction'],
   async run(command, ctx) {
     if (command.args.length > 0) throw fail('CAPA takes no arguments');
-    await ctx.out.multiline('Capability list follows', capabilities({ plaintextAllowed: plaintextAllowed(ctx) }));
+    await ctx.out.multiline('Capability list follows', capabilities({
+        plaintextAllowed: plaintextAllowed(ctx),
+        stls: ctx.startTls !== undefined && ctx.state.phase === 'authorization',
+      }));
   },
 };

@@ -10,6 +10,7 @@ import { quit } from './quit.js';
 import { retr, top } from './retr.js';
 import { rset } from './rset.js';
 import { stat } from './stat.js';
+import { stls } from './stls.js';
 import { uidl } from './uidl.js';
 import { user } from './user.js';
 
@@ -18,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   PASS: pass,
   AUTH: auth,
   CAPA: capa,
+  STLS: stls,
   STAT: stat,
   LIST: list,
   RETR: retr,
