@@ -356,22 +356,27 @@ export function appendPrefix(parts: readonly CommandPart[]): AppendPrefix {
     if (c.atEnd()) return { kind: 'argument' };
     const name = mailbox(c);
     c.sp();
-    let flags: Flag[] = [];
-    if (c.peek() === 0x28) {
-      flags = flagList(c);
-      c.sp();
-    }
-    let internalDate: Date | undefined;
-    if (c.peek() === 0x22) {
-      internalDate = dateTime(c);
-      c.sp();
-    }
-    if (!c.atEnd()) c.fail('Unexpected characters before APPEND message');
-    return { kind: 'message', tag, mailbox: name, flags, ...(internalDate ? { internalDate } : {}) };
+    return { kind: 'message', tag, mailbox: name, ...appendOptions(c) };
   } catch (e) {
     if (tag === null) return { kind: 'not-append' }; // no tag: parseCommand will report it on the full command
     return { kind: 'error', tag, text: e instanceof SyntaxFault ? e.message : 'Command could not be parsed' };
   }
+}
+
+/** `[flag-list SP] [date-time SP]` before an APPEND message literal (RFC 3501 §9 append, RFC 3502 §6). */
+function appendOptions(c: Cursor): { flags: Flag[]; internalDate?: Date } {
+  let flags: Flag[] = [];
+  if (c.peek() === 0x28) {
+    flags = flagList(c);
+    c.sp();
+  }
+  let internalDate: Date | undefined;
+  if (c.peek() === 0x22) {
+    internalDate = dateTime(c);
+    c.sp();
+  }
+  if (!c.atEnd()) c.fail('Unexpected characters before APPEND message');
+  return { flags, ...(internalDate ? { internalDate } : {}) };
 }
 
 /** MULTIAPPEND (RFC 3502 §6): what follows a message literal before the next one, `SP [flag-list SP] [date-time SP]`. */
@@ -379,18 +384,7 @@ export function appendNextPrefix(bytes: Buffer): { ok: true; flags: Flag[]; inte
   const c = new Cursor([{ kind: 'text', bytes }]);
   try {
     c.sp();
-    let flags: Flag[] = [];
-    if (c.peek() === 0x28) {
-      flags = flagList(c);
-      c.sp();
-    }
-    let internalDate: Date | undefined;
-    if (c.peek() === 0x22) {
-      internalDate = dateTime(c);
-      c.sp();
-    }
-    if (!c.atEnd()) c.fail('Unexpected characters before APPEND message');
-    return { ok: true, flags, ...(internalDate ? { internalDate } : {}) };
+    return { ok: true, ...appendOptions(c) };
   } catch (e) {
     return { ok: false, text: e instanceof SyntaxFault ? e.message : 'Command could not be parsed' };
   }
