@@ -78,8 +78,9 @@ export class MailStoreClient {
   }
 
   /** Streams a message's bytes, or a byte range of them, from where `mailbox.open` said the mailbox's bodies live. */
-  openBody(blobPrefix: string, emailId: string, range?: ByteRange, token?: string): Promise<Readable> {
-    if (this.options.bodyUrls && token !== undefined) return this.openBodyByUrl(token, blobPrefix, emailId, range);
+  openBody(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {
+    // The token is required so that no caller can forget it: in AWS bodies are read only through presigned URLs.
+    if (this.options.bodyUrls) return this.openBodyByUrl(token, blobPrefix, emailId, range);
     return this.blob.get(`${blobPrefix}m/${emailId}.eml`, range);
   }
 

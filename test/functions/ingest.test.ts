@@ -79,7 +79,7 @@ describe('SES ingest on dynamodb-local + s3', () => {
     const client = new MailStoreClient(new InlineInvoker(b.ctx), b.blob);
     const { token } = await client.login('alice@example.com', 'pw-alice');
     const opened = await client.call('mailbox.open', { token, path: 'INBOX' });
-    const body = await readAll(await client.openBody(opened.blobPrefix, opened.messages.emailIds[0]!), 1 << 20);
+    const body = await readAll(await client.openBody(token, opened.blobPrefix, opened.messages.emailIds[0]!), 1 << 20);
     assert.match(body.toString(), /^Return-Path: <sender@example\.org>\r\nDelivered-To: alice@example\.com\r\nReceived: from amazonses\.com\r\n\tby stratus\.test \(Stratus\) with ESMTP id o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1\r\n\tfor <alice@example\.com>; Tue, 04 Mar 2025 09:05:07 \+0000\r\n/);
     assert.ok(body.subarray(body.length - raw.length).equals(raw));
     assert.equal(opened.messages.dates[0], Date.parse('2025-03-04T09:05:07.000Z'));

@@ -116,7 +116,7 @@ async function fetchValues(
     emailId: view.emailIdAt(row.index),
     size: view.sizeAt(row.index),
     index,
-    open: (start, end) => ctx.deps.store.openBody(view.blobPrefix, view.emailIdAt(row.index), { start, end }, ctx.state.token),
+    open: (start, end) => ctx.deps.store.openBody(ctx.state.token, view.blobPrefix, view.emailIdAt(row.index), { start, end }),
   };
   const values: FetchValue[] = [];
   for (const item of items) {

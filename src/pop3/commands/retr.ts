@@ -7,10 +7,10 @@ import { parseLineCount, parseMessageNumber } from '../parser.js';
 import { fail } from '../responses.js';
 
 async function send(ctx: CommandContext, number: number | undefined, bodyLines: number | undefined): Promise<void> {
-  const { maildrop } = transactionOf(ctx);
+  const { maildrop, token } = transactionOf(ctx);
   const message = maildrop.get(number);
   // Open before answering +OK, so a missing body is still an -ERR rather than a broken multi-line response.
-  const body = await ctx.deps.store.openBody(maildrop.blobPrefix, message.emailId);
+  const body = await ctx.deps.store.openBody(token, maildrop.blobPrefix, message.emailId);
   const stuffer = new DotStuffer(bodyLines);
   try {
     await ctx.out.write(`+OK ${message.size} octets\r\n`);
