@@ -81,8 +81,10 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
       tlsKeys = { cert: material.cert, key: material.key };
       logger.info({ certificate: material.certPath, source: material.source }, 'TLS ready');
     } catch (err) {
-      if (config.imapsPort !== 'off' || config.pop3sPort !== 'off' || config.tlsCert !== undefined) throw err;
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: STARTTLS is not offered');
+      // A configured certificate that cannot be read is an operator error; a self-signed one that cannot be made
+      // (no openssl) must not stop a laptop's `npm start`: serve plain IMAP/POP3 on loopback and say so.
+      if (config.tlsCert !== undefined) throw err;
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: IMAPS, POP3S, STARTTLS and STLS are off');
     }
   }
   // The plain IMAP port, and (behind a load balancer that terminates TLS) the port whose sessions count as secure.
