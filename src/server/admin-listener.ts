@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createAdminApp } from '../admin/app.js';
 import type { MailStoreClient } from '../mailstore/client.js';
-import type { Listener } from './imap-listener.js';
+import type { Listener } from './tcp-listener.js';
 
 export async function startAdminListener(host: string, port: number, store: MailStoreClient, logger: Logger): Promise<Listener> {
   const app = createAdminApp({ store, onError: (err) => logger.error({ err }, 'admin API failure') });

@@ -3,7 +3,8 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openStore, type Store } from './store.js';
-import { startImapListener, type Listener } from './imap-listener.js';
+import { startImapListener } from './imap-listener.js';
+import type { Listener } from './tcp-listener.js';
 import { CommandStats } from './command-stats.js';
 import { startAdminListener } from './admin-listener.js';
 import { startHealthEndpoint } from './health.js';
