@@ -2,6 +2,7 @@
 // and 503 once it drains (SIGTERM), so the NLB stops sending new connections while open sessions finish.
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import { listenOn } from './tcp-listener.js';
 
 export interface HealthEndpoint {
   port: number;
@@ -24,15 +25,7 @@ export async function startHealthEndpoint(host: string, port: number, logger: Lo
     res.end(JSON.stringify({ status: serving ? 'serving' : 'draining' }));
   });
   server.on('error', (err) => logger.error({ err }, 'health endpoint error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
+  const bound = await listenOn(server, host, port);
   logger.info({ host, port: bound }, 'health endpoint listening');
   return {
     port: bound,

@@ -45,15 +45,7 @@ export async function startTcpListener(options: TcpListenerOptions): Promise<Lis
       )
     : createServer(accept);
   server.on('error', (err) => logger.error({ err }, `${name} listener error`));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
+  const bound = await listenOn(server, host, port);
   logger.info({ host, port: bound }, `${name} listening`);
   const shutdownAll = (reason: string) => Promise.all([...sessions].map((s) => s.shutdown(reason)));
   return {
@@ -67,4 +59,17 @@ export async function startTcpListener(options: TcpListenerOptions): Promise<Lis
       await closed;
     },
   };
+}
+
+/** Binds a server and returns the port it got (port 0 picks a free one); a bind error (EADDRINUSE) rejects. */
+export async function listenOn(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }
