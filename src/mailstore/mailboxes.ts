@@ -10,19 +10,9 @@ import { newMailboxId, type MailboxId, type ModSeq } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 import { DELIMITER, normalizePath, superiors } from './names.js';
 import { FLAG_DELETED, FLAG_SEEN } from './flags.js';
+import { queryAll } from './query-all.js';
 
 const MAX_ATTEMPTS = 10;
-
-async function queryAll(ctx: StoreContext, pk: string, prefix: string): Promise<KvItem[]> {
-  const out: KvItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.kv.query('mail', { pk, sk: { beginsWith: prefix }, cursor, consistent: true });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
 
 /** Resolves a path of the caller to its mailbox id, or throws NONEXISTENT (TRYCREATE where the caller asks). */
 export async function resolvePath(

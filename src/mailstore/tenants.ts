@@ -20,6 +20,7 @@ import {
 import { MailStoreError } from './errors.js';
 import { newId, newTenantId, type MailboxId, type TenantId, type UserId } from './ids.js';
 import { keys } from './keys.js';
+import { queryAll } from './query-all.js';
 
 export interface TenantLimits {
   users: number | null;
@@ -96,17 +97,6 @@ export function userInfo(user: KvItem, status: string): UserInfo {
     usage: { bytes, storageKiB: Math.ceil(bytes / 1024), messages: num(user.usageMessages) ?? 0, mailboxes: num(user.mailboxes) ?? 0 },
     createdAt: num(user.createdAt) ?? 0,
   };
-}
-
-async function queryAll(ctx: StoreContext, pk: string, prefix: string): Promise<KvItem[]> {
-  const out: KvItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.kv.query('mail', { pk, sk: { beginsWith: prefix }, cursor, consistent: true });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
 }
 
 async function deleteAll(ctx: StoreContext, items: { pk: string; sk: string }[]): Promise<void> {

@@ -12,6 +12,8 @@ import { openHintBus } from '../notify/index.js';
 import { MailboxCache } from '../mailstore/mailbox-cache.js';
 import { KeepaliveTicker } from '../imap/session/keepalive.js';
 import { startPop3Listener } from './pop3-listener.js';
+import type { ImapDeps } from '../imap/connection.js';
+import type { Pop3Deps } from '../pop3/context.js';
 import { startLmtpListener } from '../lmtp/listener.js';
 import { issueAgentToken } from '../mailstore/delivery-agent.js';
 import { loadTlsMaterial, secureContext } from './tls.js';
@@ -88,55 +90,37 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: IMAPS, POP3S, STARTTLS and STLS are off');
     }
   }
+  // What every IMAP / POP3 session of this process shares; `startTls` offers STARTTLS / STLS with the certificate.
+  const imapDeps = (secure: boolean, startTls: boolean): ImapDeps => ({
+    store: store.client,
+    logger,
+    allowPlaintextAuth: config.allowPlaintextAuth,
+    secure,
+    limits: { maxLineBytes: config.maxLineBytes, maxLiteralBytes: config.maxLiteralBytes, maxMessageBytes: config.maxMessageBytes },
+    authFailureDelayMs: config.authFailureDelayMs,
+    observer: stats,
+    mailboxes,
+    keepalive,
+    ...(tls && startTls ? { tls } : {}),
+  });
+  const pop3Deps = (secure: boolean, startTls: boolean): Pop3Deps => ({
+    store: store.client,
+    logger,
+    allowPlaintextAuth: config.allowPlaintextAuth,
+    secure,
+    limits: { maxLineBytes: config.maxLineBytes },
+    authFailureDelayMs: config.authFailureDelayMs,
+    ...(tls && startTls ? { tls } : {}),
+  });
   // The plain IMAP port, and (behind a load balancer that terminates TLS) the port whose sessions count as secure.
   for (const [port, secure] of imapPorts(config)) {
-    const listener = await startImapListener(
-      config.host,
-      port,
-      {
-        store: store.client,
-        logger,
-        allowPlaintextAuth: config.allowPlaintextAuth,
-        secure,
-        limits: {
-          maxLineBytes: config.maxLineBytes,
-          maxLiteralBytes: config.maxLiteralBytes,
-          maxMessageBytes: config.maxMessageBytes,
-        },
-        authFailureDelayMs: config.authFailureDelayMs,
-        observer: stats,
-        mailboxes,
-        keepalive,
-        ...(tls && !secure && offerStartTls ? { tls } : {}),
-      },
-      logger,
-    );
+    const listener = await startImapListener(config.host, port, imapDeps(secure, !secure && offerStartTls), logger);
     if (!secure) imapPort = listener.port;
     listeners.push(listener);
   }
   let imapsPort: number | undefined;
   if (config.imapsPort !== 'off' && tlsKeys) {
-    const listener = await startImapListener(
-      config.host,
-      config.imapsPort,
-      {
-        store: store.client,
-        logger,
-        allowPlaintextAuth: config.allowPlaintextAuth,
-        secure: true,
-        limits: {
-          maxLineBytes: config.maxLineBytes,
-          maxLiteralBytes: config.maxLiteralBytes,
-          maxMessageBytes: config.maxMessageBytes,
-        },
-        authFailureDelayMs: config.authFailureDelayMs,
-        observer: stats,
-        mailboxes,
-        keepalive,
-      },
-      logger,
-      tlsKeys,
-    );
+    const listener = await startImapListener(config.host, config.imapsPort, imapDeps(true, false), logger, tlsKeys);
     imapsPort = listener.port;
     listeners.push(listener);
   }
@@ -153,39 +137,13 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   }
   let pop3Port: number | undefined;
   if (config.pop3Port !== 'off') {
-    const listener = await startPop3Listener(
-      config.host,
-      config.pop3Port,
-      {
-        store: store.client,
-        logger,
-        allowPlaintextAuth: config.allowPlaintextAuth,
-        secure: false,
-        limits: { maxLineBytes: config.maxLineBytes },
-        authFailureDelayMs: config.authFailureDelayMs,
-        ...(tls && offerStartTls ? { tls } : {}),
-      },
-      logger,
-    );
+    const listener = await startPop3Listener(config.host, config.pop3Port, pop3Deps(false, offerStartTls), logger);
     pop3Port = listener.port;
     listeners.push(listener);
   }
   let pop3sPort: number | undefined;
   if (config.pop3sPort !== 'off' && tlsKeys) {
-    const listener = await startPop3Listener(
-      config.host,
-      config.pop3sPort,
-      {
-        store: store.client,
-        logger,
-        allowPlaintextAuth: config.allowPlaintextAuth,
-        secure: true,
-        limits: { maxLineBytes: config.maxLineBytes },
-        authFailureDelayMs: config.authFailureDelayMs,
-      },
-      logger,
-      tlsKeys,
-    );
+    const listener = await startPop3Listener(config.host, config.pop3sPort, pop3Deps(true, false), logger, tlsKeys);
     pop3sPort = listener.port;
     listeners.push(listener);
   }
