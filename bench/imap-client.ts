@@ -18,8 +18,10 @@ export class ImapCommandError extends Error {
     readonly command: string,
     readonly status: string,
     readonly text: string,
+    /** The response code, e.g. "UNAVAILABLE" (RFC 5530), when the answer had one. */
+    readonly code?: string,
   ) {
-    super(`${command} failed: ${status} ${text}`);
+    super(`${command} failed: ${status} ${code ? `[${code}] ` : ''}${text}`);
   }
 }
 
@@ -265,7 +267,7 @@ export class ImapClient {
         }
         this.pending = undefined;
         if (response.status === 'OK') pending.resolve({ untagged: pending.untagged, completion: response });
-        else pending.reject(new ImapCommandError(pending.name, response.status, response.resp.text));
+        else pending.reject(new ImapCommandError(pending.name, response.status, response.resp.text, response.resp.code));
         return;
       }
       default:

@@ -64,6 +64,8 @@ export const FAMILIES: Record<string, FamilyAccess> = {
   },
   // quota.* (GETQUOTA/SETQUOTA) reads users and tenants; SETQUOTA updates their limits in one transaction.
   quota: { mail: [...READ, 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], msgmeta: [], blobs: [], caller: 'frontend' },
+  // acl.* (RFC 4314, src/mailstore/acl-store.ts): reads logins and META, writes META's ACL and the share index.
+  acl: { mail: [...READ, ...WRITE], msgmeta: [], blobs: [], caller: 'frontend' },
   // admin.* (src/mailstore/tenants*.ts) touches `mail` only: tenants, domains, users, aliases, tokens.
   admin: { mail: [...READ, ...WRITE], msgmeta: [], blobs: [], caller: 'api' },
   // SES receiving (only with sesReceiving): reads SES's object under inbound/, stores the message under t/,

@@ -9,6 +9,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { openStore } from './server/store.js';
 import { addUser, listUsers, setPassword } from './mailstore/directory.js';
 import { MailStoreError } from './mailstore/errors.js';
+import { MAINTENANCE_OPTIONS, runMaintenance } from './server/maintenance.js';
 
 const USAGE = `Usage:
   stratus serve                                   run the service (configured by STRATUS_* variables)
@@ -16,6 +17,10 @@ const USAGE = `Usage:
   stratus user passwd <login> [--password <pw>]   set a user's password
   stratus user list [--domain <domain>]           list users
   stratus admin token                             print the operator's admin API token
+  stratus fsck [--user <login> | --tenant <id> | --all] [--repair] [--json] [--grace-hours N]
+                                                  check the storage invariants (and repair counters, orphans)
+  stratus gc [--user <login> | --tenant <id> | --all] [--grace-hours N] [--dry-run] [--json]
+                                                  delete unreferenced message bodies older than the grace period
 Without --password, the password is read from standard input.`;
 
 async function readPassword(given: string | undefined): Promise<string> {
@@ -33,7 +38,12 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { password: { type: 'string' }, domain: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      password: { type: 'string' },
+      domain: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...MAINTENANCE_OPTIONS,
+    },
   });
   const [command, sub, login] = positionals;
   if (values.help || !command) {
@@ -52,6 +62,14 @@ async function main(argv: string[]): Promise<number> {
     if (!token) throw new ConfigError('No operator token: set STRATUS_ADMIN_TOKEN');
     process.stdout.write(token + '\n');
     return 0;
+  }
+  if (command === 'fsck' || command === 'gc') {
+    const store = openStore(config);
+    try {
+      return await runMaintenance(store.ctx, command, values, (text) => process.stdout.write(text));
+    } finally {
+      await store.close();
+    }
   }
   if (command !== 'user' || !sub) {
     process.stderr.write(USAGE + '\n');

@@ -1,6 +1,9 @@
 // One typed configuration, read from the environment once. Every knob of the service is here and in README.md.
+import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { OAuthSettings } from './auth/oauth-jwt.js';
+import { parseFaultSpec, type FaultSpec } from './storage/faulty.js';
 
 export type Port = number | 'off';
 
@@ -76,6 +79,33 @@ export interface Config {
   healthPort: Port;
   /** With S3: functions hand out presigned URLs valid this many seconds for message bytes (0: direct access). */
   presignSeconds: number;
+  /** `stratus serve` processes sharing the listeners (node:cluster); hints between them over IPC. 1: no workers. */
+  workers: number;
+  /** OAUTHBEARER (RFC 7628): bearer JWTs from this issuer, verified with its JWKS; unset: OAuth sign-in is off. */
+  oauth?: OAuthSettings;
+  /** Failed authentications after which an IMAP connection says BYE and closes. */
+  maxAuthFailures: number;
+  /** Failed logins per account within `authAccountWindowMs` (all connections of a process) before refusal. */
+  authAccountMaxFailures: number;
+  authAccountWindowMs: number;
+  /** IMAP inactivity autologout before authentication, in ms. */
+  imapLoginTimeoutMs: number;
+  /** IMAP inactivity autologout once authenticated, in ms (RFC 9051 §5.4: at least 30 minutes in production). */
+  imapIdleTimeoutMs: number;
+  /** Injected store faults for soak runs (STRATUS_FAULTS, see src/storage/faulty.ts); unset: none. */
+  faults?: FaultSpec;
+  /** Abuse controls (src/server/connection-limits.ts, src/auth/sign-in-guard.ts); 0 turns one off. */
+  abuse: {
+    /** Open IMAP + POP3 connections per client address. */
+    maxConnectionsPerIp: number;
+    /** Signed-in IMAP + POP3 sessions per user. */
+    maxSessionsPerUser: number;
+    /** Failed logins per client address within authAccountWindowMs before the address is refused for a while. */
+    maxLoginFailuresPerIp: number;
+    /** Commands per second per connection, and the burst saved up; over the rate a command waits. */
+    commandRate: number;
+    commandBurst: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -159,6 +189,46 @@ export function loadConfig(env: Env = process.env): Config {
     lambdaTimeoutMs: int(env, 'STRATUS_LAMBDA_TIMEOUT_MS', 30_000, 100),
     healthPort: env.STRATUS_HEALTH_PORT ? port(env, 'STRATUS_HEALTH_PORT', 0) : 'off',
     presignSeconds: int(env, 'STRATUS_PRESIGN_SECONDS', 0, 0),
+    workers: env.STRATUS_WORKERS === 'auto' ? availableParallelism() : int(env, 'STRATUS_WORKERS', 1, 1),
+    oauth: oauthSettings(env),
+    maxAuthFailures: int(env, 'STRATUS_MAX_AUTH_FAILURES', 5, 1),
+    authAccountMaxFailures: int(env, 'STRATUS_AUTH_ACCOUNT_MAX_FAILURES', 20, 1),
+    authAccountWindowMs: int(env, 'STRATUS_AUTH_ACCOUNT_WINDOW_MS', 15 * 60_000, 1000),
+    imapLoginTimeoutMs: int(env, 'STRATUS_IMAP_LOGIN_TIMEOUT_MS', 60_000, 100),
+    imapIdleTimeoutMs: int(env, 'STRATUS_IMAP_IDLE_TIMEOUT_MS', 30 * 60_000, 100),
+    faults: faultSpec(env),
+    abuse: {
+      maxConnectionsPerIp: int(env, 'STRATUS_MAX_CONNECTIONS_PER_IP', 200, 0),
+      maxSessionsPerUser: int(env, 'STRATUS_MAX_SESSIONS_PER_USER', 50, 0),
+      maxLoginFailuresPerIp: int(env, 'STRATUS_MAX_LOGIN_FAILURES_PER_IP', 100, 0),
+      commandRate: int(env, 'STRATUS_COMMAND_RATE', 500, 0),
+      commandBurst: int(env, 'STRATUS_COMMAND_BURST', 1000, 1),
+    },
+  };
+}
+
+function faultSpec(env: Env): FaultSpec | undefined {
+  try {
+    return parseFaultSpec(env.STRATUS_FAULTS);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function oauthSettings(env: Env): OAuthSettings | undefined {
+  const issuer = env.STRATUS_OAUTH_ISSUER;
+  const jwksUrl = env.STRATUS_OAUTH_JWKS_URL || undefined;
+  const jwksFile = env.STRATUS_OAUTH_JWKS_FILE || undefined;
+  if (!issuer) {
+    if (jwksUrl || jwksFile) throw new ConfigError('STRATUS_OAUTH_JWKS_URL / _FILE need STRATUS_OAUTH_ISSUER');
+    return undefined;
+  }
+  if (!jwksUrl === !jwksFile) throw new ConfigError('STRATUS_OAUTH_ISSUER needs exactly one of STRATUS_OAUTH_JWKS_URL and STRATUS_OAUTH_JWKS_FILE');
+  return {
+    issuer,
+    ...(jwksUrl ? { jwksUrl } : {}),
+    ...(jwksFile ? { jwksFile: resolve(jwksFile) } : {}),
+    ...(env.STRATUS_OAUTH_AUDIENCE ? { audience: env.STRATUS_OAUTH_AUDIENCE } : {}),
   };
 }
 

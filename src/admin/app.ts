@@ -94,7 +94,8 @@ export function createAdminApp(options: AdminAppOptions): Hono {
       if (!match) return problem(c, 401, 'A bearer token is required');
       try {
         const params: Record<string, string> = {};
-        for (const name of pathParams(route.path)) params[name] = decodeURIComponent(c.req.param(name) ?? '');
+        // Hono already percent-decodes parameters: decoding again turned "%2540" into "@" and "%25zz" into a 500.
+        for (const name of pathParams(route.path)) params[name] = c.req.param(name) ?? '';
         const request = { ...readQuery(c, route), ...(await readBody(c, route)), ...params, adminToken: match[1]! };
         const result = await store().call(route.op, request as RequestOf<Operation>);
         if (route.status === 204) return c.body(null, 204);

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { adminBodies } from '../mailstore/tenants-api.js';
 import type { Operation } from '../mailstore/api.js';
+import { sharedBodies } from '../mailstore/acl-admin.js';
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -20,6 +21,7 @@ export interface RouteSpec {
 
 const T = '/tenants/{tenantId}';
 const U = `${T}/users/{login}`;
+const S = `${T}/shared-mailboxes/{name}`;
 
 export const ROUTES: RouteSpec[] = [
   { method: 'get', path: '/whoami', op: 'admin.whoami', summary: 'What the bearer token may reach', status: 200 },
@@ -47,6 +49,13 @@ export const ROUTES: RouteSpec[] = [
   { method: 'post', path: `${T}/tokens`, op: 'admin.token.create', summary: 'Issue a tenant-scoped admin token (returned once)', body: adminBodies.tokenCreate, status: 201 },
   { method: 'get', path: `${T}/tokens`, op: 'admin.token.list', summary: "List a tenant's admin tokens", status: 200 },
   { method: 'delete', path: `${T}/tokens/{id}`, op: 'admin.token.revoke', summary: 'Revoke a tenant-scoped admin token', status: 204 },
+  // The tenant's public mailboxes (IMAP `Shared/<name>`) and their RFC 4314 ACLs (src/mailstore/acl-admin.ts).
+  { method: 'post', path: `${T}/shared-mailboxes`, op: 'admin.shared.create', summary: 'Create a shared mailbox', body: sharedBodies.create, status: 201 },
+  { method: 'get', path: `${T}/shared-mailboxes`, op: 'admin.shared.list', summary: "List a tenant's shared mailboxes", status: 200 },
+  { method: 'delete', path: `${S}`, op: 'admin.shared.delete', summary: 'Delete a shared mailbox and its messages', status: 204 },
+  { method: 'get', path: `${S}/acl`, op: 'admin.shared.getAcl', summary: "A shared mailbox's ACL", status: 200 },
+  { method: 'put', path: `${S}/acl/{identifier}`, op: 'admin.shared.setAcl', summary: 'Set the rights of a login of the tenant or anyone', body: sharedBodies.rights, status: 204 },
+  { method: 'delete', path: `${S}/acl/{identifier}`, op: 'admin.shared.deleteAcl', summary: 'Remove an ACL entry', status: 204 },
 ];
 
 export function pathParams(path: string): string[] {

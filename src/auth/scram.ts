@@ -1,5 +1,6 @@
 // SCRAM-SHA-256 credentials (RFC 5802 §3, RFC 7677). The server stores only salt, iteration count, StoredKey and
 // ServerKey: enough to verify a client proof and to prove itself to the client, never the password itself.
+import { verifiedPasswords } from './verified-passwords.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { clientKeyOf, DEFAULT_SCRAM_ITERATIONS, saltedPassword, serverKeyOf, sha256 } from './scram-crypto.js';
 import { saslprep, SaslprepError } from './saslprep.js';
@@ -61,7 +62,14 @@ export function verifyPassword(secret: ScramSecret, password: string): boolean {
     throw error;
   }
   const expected = Buffer.from(secret.storedKey, 'base64');
+  const remembered = verifiedPasswords.storedKeyOf(secret.salt, secret.iterations, normalised);
+  if (remembered !== undefined) {
+    const actual = Buffer.from(remembered, 'base64');
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
   const salted = saltedPassword(normalised, Buffer.from(secret.salt, 'base64'), secret.iterations);
   const actual = sha256(clientKeyOf(salted));
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  const ok = expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (ok) verifiedPasswords.remember(secret.salt, secret.iterations, normalised, secret.storedKey);
+  return ok;
 }

@@ -22,6 +22,11 @@ export type UnselectCommand = Tagged<'UNSELECT'>;
 /** IDLE (RFC 2177): the session sends "+ idling" and reads the DONE line with CommandReader.expectRawLine(). */
 export type IdleCommand = Tagged<'IDLE'>;
 
+/** COMPRESS (RFC 4978): the upper-cased algorithm name. */
+export interface CompressCommand extends Tagged<'COMPRESS'> {
+  readonly mechanism: string;
+}
+
 export interface LoginCommand extends Tagged<'LOGIN'> {
   readonly user: string;
   readonly password: string;
@@ -179,8 +184,9 @@ export type SearchKey =
   | { readonly kind: 'text'; readonly value: string }
   | {
       readonly kind: 'date';
-      /** internal = BEFORE/ON/SINCE, sent = SENTBEFORE/SENTON/SENTSINCE (Date: header). */
-      readonly field: 'internal' | 'sent';
+      /** internal = BEFORE/ON/SINCE, sent = SENTBEFORE/SENTON/SENTSINCE (Date: header),
+       * saved = SAVEDBEFORE/SAVEDON/SAVEDSINCE (RFC 8514 §4.3 save date). */
+      readonly field: 'internal' | 'sent' | 'saved';
       readonly op: 'before' | 'on' | 'since';
       readonly date: ImapDate;
     }
@@ -193,7 +199,11 @@ export type SearchKey =
       /** RFC 7162 entry-name / entry-type-req, when given (e.g. "/flags/\\draft", "all"). */
       readonly entry?: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' };
     }
-  | { readonly kind: 'younger' | 'older'; readonly seconds: number };
+  | { readonly kind: 'younger' | 'older'; readonly seconds: number }
+  /** RFC 8514 §4.3 SAVEDATESUPPORTED. */
+  | { readonly kind: 'savedatesupported' }
+  /** RFC 8474 §6 EMAILID / THREADID: the object id exactly as on the wire (case-sensitive). */
+  | { readonly kind: 'emailid' | 'threadid'; readonly id: string };
 
 /** ESEARCH return options (RFC 4731 MIN/MAX/ALL/COUNT, RFC 5182 SAVE). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
@@ -207,6 +217,35 @@ export interface SearchCommand extends Tagged<'SEARCH'> {
    * (`RETURN ()`) means ALL (RFC 4731 §3.1).
    */
   readonly returnOptions?: readonly SearchReturnOption[];
+  readonly key: SearchKey;
+}
+
+/** SORT keys (RFC 5256 §3) and the display-name keys of SORT=DISPLAY (RFC 5957 §3). */
+export type SortKeyName = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
+
+export interface SortCriterion {
+  readonly key: SortKeyName;
+  /** REVERSE before the key: this criterion descending (the implicit sequence-number order is not reversed). */
+  readonly reverse: boolean;
+}
+
+/** SORT / UID SORT (RFC 5256 §3): answered with `* SORT`. */
+export interface SortCommand extends Tagged<'SORT'> {
+  readonly uid: boolean;
+  readonly criteria: readonly SortCriterion[];
+  /** Upper-cased charset (mandatory for SORT). */
+  readonly charset: string;
+  readonly key: SearchKey;
+}
+
+export type ThreadAlgorithm = 'ORDEREDSUBJECT' | 'REFERENCES';
+
+/** THREAD / UID THREAD (RFC 5256 §3): answered with `* THREAD`. */
+export interface ThreadCommand extends Tagged<'THREAD'> {
+  readonly uid: boolean;
+  readonly algorithm: ThreadAlgorithm;
+  /** Upper-cased charset (mandatory for THREAD). */
+  readonly charset: string;
   readonly key: SearchKey;
 }
 
@@ -245,8 +284,12 @@ export type FetchItem =
         | 'RFC822.TEXT'
         | 'MODSEQ'
         | 'EMAILID'
-        | 'THREADID';
+        | 'THREADID'
+        /** RFC 8514 §4.2 */
+        | 'SAVEDATE';
     }
+  /** RFC 8970 PREVIEW, with the LAZY modifier when given. */
+  | { readonly item: 'PREVIEW'; readonly lazy: boolean }
   | { readonly item: 'BODY[]'; readonly peek: boolean; readonly section: Section; readonly partial?: Partial }
   /** RFC 3516: BINARY[part]<partial> and BINARY.PEEK. */
   | { readonly item: 'BINARY[]'; readonly peek: boolean; readonly part: readonly number[]; readonly partial?: Partial }
@@ -304,6 +347,35 @@ export interface SetQuotaCommand extends Tagged<'SETQUOTA'> {
   readonly limits: ReadonlyArray<readonly [string, number]>;
 }
 
+/** SETACL (RFC 4314 §3.1): `rights` as given, with its optional leading + or -. */
+export interface SetAclCommand extends Tagged<'SETACL'> {
+  readonly mailbox: string;
+  readonly identifier: string;
+  readonly rights: string;
+}
+
+/** DELETEACL (RFC 4314 §3.2). */
+export interface DeleteAclCommand extends Tagged<'DELETEACL'> {
+  readonly mailbox: string;
+  readonly identifier: string;
+}
+
+/** GETACL (RFC 4314 §3.3). */
+export interface GetAclCommand extends Tagged<'GETACL'> {
+  readonly mailbox: string;
+}
+
+/** LISTRIGHTS (RFC 4314 §3.4). */
+export interface ListRightsCommand extends Tagged<'LISTRIGHTS'> {
+  readonly mailbox: string;
+  readonly identifier: string;
+}
+
+/** MYRIGHTS (RFC 4314 §3.5). */
+export interface MyRightsCommand extends Tagged<'MYRIGHTS'> {
+  readonly mailbox: string;
+}
+
 export type Command =
   | CapabilityCommand
   | NoopCommand
@@ -327,13 +399,21 @@ export type Command =
   | UnselectCommand
   | ExpungeCommand
   | SearchCommand
+  | SortCommand
+  | ThreadCommand
   | FetchCommand
   | StoreCommand
   | CopyMoveCommand
   | IdleCommand
+  | CompressCommand
   | GetQuotaCommand
   | GetQuotaRootCommand
   | SetQuotaCommand
+  | SetAclCommand
+  | DeleteAclCommand
+  | GetAclCommand
+  | ListRightsCommand
+  | MyRightsCommand
   | UnknownCommand;
 
 export type CommandName = Command['name'];

@@ -14,9 +14,14 @@ import { SessionState } from './session/state.js';
 import type { CommandContext } from './session/context.js';
 import { allowsExpunge, dispatch } from './session/dispatch.js';
 import { updateResponse } from './session/updates.js';
+import { claimRecent } from './session/recent.js';
 import type { MailboxCache } from '../mailstore/mailbox-cache.js';
 import type { KeepaliveTicker } from './session/keepalive.js';
 import { upgradeToTls } from './tls.js';
+import { DeflateChannel } from './deflate-channel.js';
+import type { Duplex } from 'node:stream';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { SignInGuard } from '../auth/sign-in-guard.js';
 
 export interface CommandObserver {
   begin(command: string): void;
@@ -41,6 +46,20 @@ export interface ImapDeps {
   keepalive?: KeepaliveTicker;
   /** The process's TLS context: STARTTLS (RFC 9051 §6.2.1) is offered on connections that are not yet secure. */
   tls?: SecureContext;
+  /** AUTHENTICATE OAUTHBEARER is offered: the store verifies bearer tokens (auth.oauth). */
+  oauth?: boolean;
+  /** Failed logins per account across this process's connections (src/auth/login-throttle.ts); unset: none. */
+  loginThrottle?: LoginThrottle;
+  /** Failed authentications after which the connection says BYE and closes. Default 5. */
+  maxAuthFailures?: number;
+  /** Inactivity autologout before authentication, in ms. Default 60 s. */
+  loginTimeoutMs?: number;
+  /** Inactivity autologout once authenticated, in ms; RFC 9051 §5.4: at least 30 minutes. Default 30 min. */
+  idleTimeoutMs?: number;
+  /** This connection's failed logins per address and sessions per user (src/auth/sign-in-guard.ts); unset: none. */
+  signInGuard?: SignInGuard;
+  /** This connection's command rate: each command waits for a token (delayed, never dropped); unset: no limit. */
+  commandRate?: { take(): Promise<void> };
 }
 
 /** IDLE works (and is advertised) only when changes reach idling sessions without their asking. */
@@ -59,6 +78,11 @@ export class ImapConnection {
   private ctx: CommandContext;
   private readonly deps: ImapDeps;
   private tlsRequested = false;
+  /** COMPRESS (RFC 4978): asked for by the command in progress / active since its OK. */
+  private compressRequested = false;
+  private compressed = false;
+  /** Inactivity autologout (RFC 9051 §5.4): restarted whenever bytes move either way and after each command. */
+  private idleTimer: NodeJS.Timeout | undefined;
   private stopping: string | null = null;
   private wakeForShutdown: () => void = () => undefined;
   private readonly shutdownSignal: Promise<{ kind: 'shutdown' }>;
@@ -77,7 +101,7 @@ export class ImapConnection {
     });
   }
 
-  private newReader(socket: Socket): CommandReader {
+  private newReader(socket: Duplex): CommandReader {
     const deps = this.deps;
     return new CommandReader({
       maxLineLength: deps.limits.maxLineBytes,
@@ -94,21 +118,39 @@ export class ImapConnection {
       state: this.state,
       reader: this.reader,
       ...(this.deps.tls && !this.deps.secure ? { startTls: () => void (this.tlsRequested = true) } : {}),
+      ...(this.compressed ? {} : { startCompression: () => void (this.compressRequested = true) }),
     };
   }
 
-  private readonly onData = (chunk: Buffer): void => this.reader.push(chunk);
+  private readonly onData = (chunk: Buffer): void => {
+    this.idleTimer?.refresh();
+    this.reader.push(chunk);
+  };
+
+  /** A slow client draining a long answer (a big FETCH) is active too. */
+  private readonly onDrain = (): void => void this.idleTimer?.refresh();
+
+  /** (Re)starts the inactivity timer with the current state's duration: short before login, ≥ 30 min after. */
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    const ms = this.state.phase === 'notAuthenticated' ? (this.deps.loginTimeoutMs ?? 60_000) : (this.deps.idleTimeoutMs ?? 30 * 60_000);
+    // IDLE counts as inactivity: clients re-issue it within 29 minutes (RFC 2177 §3).
+    this.idleTimer = setTimeout(() => void this.shutdown('Autologout; idle for too long'), ms);
+    this.idleTimer.unref();
+  }
 
   start(): void {
     const socket = this.socket;
     socket.setNoDelay(true);
     socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
     socket.on('end', () => this.reader.end());
     socket.on('close', () => this.reader.end());
     socket.on('error', (err) => {
       this.deps.logger.info({ err: err.message }, 'imap socket error');
       this.reader.end();
     });
+    this.armIdleTimer();
     this.finished = this.run().catch((err: unknown) => {
       this.deps.logger.error({ err }, 'imap connection failed');
       socket.destroy();
@@ -131,6 +173,7 @@ export class ImapConnection {
       await this.serve();
     } finally {
       this.state.deselect(); // stop the mailbox cache's deliveries to this session
+      clearTimeout(this.idleTimer);
     }
   }
 
@@ -140,6 +183,8 @@ export class ImapConnection {
       plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth,
       idle: idleAvailable(this.deps),
       startTls: this.ctx.startTls !== undefined,
+      appendLimit: this.deps.limits.maxMessageBytes,
+      oauth: this.deps.oauth === true,
     });
     await this.out.untaggedStatus('OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: caps });
     for (;;) {
@@ -167,6 +212,7 @@ export class ImapConnection {
   private async execute(command: Command): Promise<void> {
     const name = command.name === 'UNKNOWN' ? command.verb : command.name;
     this.deps.observer?.begin(name);
+    await this.deps.commandRate?.take();
     try {
       let answer: { status: 'OK' | 'NO' | 'BAD'; text: string; code: Parameters<Output['tagged']>[3] };
       try {
@@ -181,11 +227,17 @@ export class ImapConnection {
       await this.flushView(allowsExpunge(command));
       await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
       if (this.tlsRequested) await this.startTls();
+      if (this.compressRequested) this.startCompression();
+      // Too many failed logins on one connection: answer, then say BYE and close (issue 3 item 6).
+      if (this.state.phase === 'notAuthenticated' && this.state.authFailures >= (this.deps.maxAuthFailures ?? 5)) {
+        this.stopping ??= 'Too many authentication failures';
+      }
     } catch (err) {
       // Writing failed (the client went away, or a body stream broke mid-literal): the connection is over.
       this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
       this.socket.destroy();
     } finally {
+      this.armIdleTimer();
       this.deps.observer?.end(name);
     }
   }
@@ -212,6 +264,7 @@ export class ImapConnection {
     this.out = new Output(secure);
     this.ctx = this.newContext();
     secure.on('data', this.onData);
+    secure.on('drain', this.onDrain);
     secure.on('end', () => this.reader.end());
     secure.on('close', () => this.reader.end());
     secure.on('error', (err) => {
@@ -220,10 +273,33 @@ export class ImapConnection {
     });
   }
 
+  /**
+   * COMPRESS DEFLATE after its tagged OK (RFC 4978 §3: compression starts right after that CRLF, both ways): the
+   * socket's bytes now pass through a DeflateChannel, read by a new reader and written by a new output.
+   */
+  private startCompression(): void {
+    this.compressRequested = false;
+    this.compressed = true;
+    this.socket.off('data', this.onData);
+    this.reader.end();
+    const channel = new DeflateChannel(this.socket);
+    channel.on('error', (err) => {
+      this.deps.logger.info({ err: err.message }, 'imap compression error');
+      this.reader.end();
+    });
+    channel.on('end', () => this.reader.end());
+    channel.on('close', () => this.reader.end());
+    this.reader = this.newReader(channel);
+    this.out = new Output(channel);
+    this.ctx = this.newContext();
+    channel.on('data', this.onData);
+  }
+
   /** Untagged updates the selected view has queued (RFC 3501 §7.4.1 order: EXPUNGE, then EXISTS/RECENT, FETCH). */
   private async flushView(allowExpunge: boolean): Promise<void> {
     const view = this.state.view;
     if (!view) return;
+    await claimRecent(this.ctx, view);
     for (const update of view.flush(allowExpunge)) await this.out.send(updateResponse(update));
   }
 }

@@ -121,7 +121,20 @@ export function formatOrderedSet(numbers: readonly number[]): string {
 
 /** A mailbox name as it goes on the wire: modified UTF-7 unless UTF8=ACCEPT is enabled, then quoted or literal. */
 export function formatMailbox(name: string, utf8 = false): string {
-  return imapString(utf8 ? name : encodeMailboxName(name));
+  if (!utf8) return imapString(encodeMailboxName(name));
+  // RFC 6855 §3 uQUOTED-CHAR (RFC 9051 §4.3 after ENABLE IMAP4rev2): UTF-8 may go quoted, so a client need not read
+  // a literal for a plain mailbox name.
+  return utf8Quotable(name) ? `"${name.replace(/[\\"]/g, '\\$&')}"` : imapString(name);
+}
+
+/** uQUOTED-CHAR has no CTL: such names (and very long ones) go as literals. */
+function utf8Quotable(name: string): boolean {
+  if (name.length === 0 || name.length > 1024) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /** `BODY[...]` section text as the client asked for it, e.g. `1.2.HEADER.FIELDS (From To)` (RFC 3501 §7.4.2). */
@@ -224,6 +237,43 @@ export function esearchData(r: EsearchResult): string {
   return `${out}${CRLF}`;
 }
 
+/** `* SORT 2 3 6` (RFC 5256 §4 sort-data), with `(MODSEQ n)` for a MODSEQ criterion (RFC 7162 §3.1.9). */
+export function sortData(numbers: readonly number[], modSeq?: number): string {
+  const list = numbers.map((n) => ` ${n}`).join('');
+  return `* SORT${list}${modSeq !== undefined && numbers.length > 0 ? ` (MODSEQ ${modSeq})` : ''}${CRLF}`;
+}
+
+/** One member of a THREAD answer: a message number, or null for a dummy parent, and its children. */
+export interface ThreadNode {
+  readonly number: number | null;
+  readonly children: readonly ThreadNode[];
+}
+
+/**
+ * thread-members / thread-nested of RFC 5256 §5: one child continues the chain, several nest; a dummy parent shows
+ * only its children. Written with an explicit stack, since a reply chain may be thousands of messages deep.
+ */
+function threadMembers(root: ThreadNode): string {
+  let out = '';
+  const work: Array<ThreadNode | string> = [root];
+  for (let item = work.pop(); item !== undefined; item = work.pop()) {
+    if (typeof item === 'string') {
+      out += item;
+      continue;
+    }
+    const kids = item.children;
+    if (item.number !== null) out += kids.length > 0 ? `${item.number} ` : `${item.number}`;
+    if (kids.length === 1 && kids[0]) work.push(kids[0]);
+    else for (let i = kids.length - 1; i >= 0; i--) work.push(')', kids[i] as ThreadNode, '(');
+  }
+  return out;
+}
+
+/** `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4 thread-data). */
+export function threadData(threads: readonly ThreadNode[]): string {
+  return `* THREAD${threads.length > 0 ? ' ' : ''}${threads.map((t) => `(${threadMembers(t)})`).join('')}${CRLF}`;
+}
+
 /** `* ID ("name" "Stratus")` or `* ID NIL` (RFC 2971 §3.2). */
 export function idData(params: ReadonlyArray<readonly [string, string | null]> | null): string {
   if (params === null || params.length === 0) return `* ID NIL${CRLF}`;
@@ -261,6 +311,10 @@ export type FetchValue =
   /** Already in wire form, from wire/envelope.ts and wire/bodystructure.ts. */
   | { readonly name: 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY'; readonly wire: string }
   | { readonly name: 'EMAILID' | 'THREADID'; readonly id: string | null }
+  /** RFC 8514 §4.2: NIL when the save date is unknown. */
+  | { readonly name: 'SAVEDATE'; readonly date: Date | null }
+  /** RFC 8970: the preview text (an nstring). */
+  | { readonly name: 'PREVIEW'; readonly text: string | null }
   | { readonly name: 'BODY[]'; readonly section: Section; readonly origin?: number; readonly body: BodyContent }
   | {
       readonly name: 'BINARY[]';
@@ -306,6 +360,10 @@ function fetchItem(v: FetchValue): ResponsePiece[] {
     case 'EMAILID':
     case 'THREADID':
       return [v.id === null ? `${v.name} NIL` : `${v.name} (${v.id})`];
+    case 'SAVEDATE':
+      return [`SAVEDATE ${v.date === null ? 'NIL' : formatDateTime(v.date)}`];
+    case 'PREVIEW':
+      return [`PREVIEW ${imapString(v.text)}`];
     case 'BODY[]':
       return [`BODY[${formatSection(v.section)}]${v.origin !== undefined ? `<${v.origin}>` : ''} `, ...literal(v.body)];
     case 'BINARY[]': {
@@ -322,8 +380,9 @@ function fetchItem(v: FetchValue): ResponsePiece[] {
 }
 
 /** `* <seq> FETCH (<items>)\r\n` as pieces; bodies stay streams until ImapWriter copies them. */
-export function fetchResponse(seq: number, items: readonly FetchValue[]): ResponsePiece[] {
-  const pieces: ResponsePiece[] = [`* ${seq} FETCH (`];
+/** `* seq FETCH (…)`, or with `uidFetch` `* uid UIDFETCH (…)` (RFC 9586 §3.3: `seq` is then the UID). */
+export function fetchResponse(seq: number, items: readonly FetchValue[], uidFetch = false): ResponsePiece[] {
+  const pieces: ResponsePiece[] = [`* ${seq} ${uidFetch ? 'UIDFETCH' : 'FETCH'} (`];
   items.forEach((item, i) => {
     if (i > 0) pieces.push(' ');
     pieces.push(...fetchItem(item));

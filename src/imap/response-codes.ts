@@ -23,6 +23,8 @@ export type ResponseCode =
   | 'BADCHARSET'
   | 'EXPUNGEISSUED'
   | 'READ-ONLY'
+  /** RFC 9586 §3: a sequence number after ENABLE UIDONLY. */
+  | 'UIDREQUIRED'
   /** RFC 3516 §4.3: the section's Content-Transfer-Encoding cannot be decoded. */
   | 'UNKNOWN-CTE';
 

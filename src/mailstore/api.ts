@@ -6,6 +6,7 @@ import type { MessageIndex } from '../mime/types.js';
 import type { MailStoreErrorCode } from './errors.js';
 import { adminRequestSchemas, quotaRequestSchemas, type AdminResponseMap } from './tenants-api.js';
 import type { DeliveryOutcome } from './delivery.js';
+import { sharedRequestSchemas, type SharedResponseMap } from './acl-admin.js';
 
 const path = z.string().min(1).max(512);
 const uid = z.number().int().min(1).max(0xffffffff);
@@ -20,6 +21,8 @@ export const requestSchemas = {
   /** SASL SCRAM-SHA-256 in two stateless steps; `state` is opaque and signed (src/auth/scram-stateless.ts). */
   'auth.scramStart': z.object({ clientFirst: z.string().min(1).max(4096) }),
   'auth.scramFinish': z.object({ state: z.string().min(1).max(8192), clientFinal: z.string().min(1).max(4096) }),
+  /** SASL OAUTHBEARER (RFC 7628): a JWT bearer token, and the authzid the client named (src/mailstore/oauth-login.ts). */
+  'auth.oauth': z.object({ token: z.string().min(1).max(16384), authzid: z.string().min(1).max(320).optional() }),
   'mailbox.list': z.object({ token }),
   'mailbox.create': z.object({ token, path, specialUse: z.string().max(32).optional() }),
   'mailbox.delete': z.object({ token, path }),
@@ -27,9 +30,13 @@ export const requestSchemas = {
   'mailbox.subscribe': z.object({ token, path, subscribed: z.boolean() }),
   'mailbox.status': z.object({ token, path }),
   'mailbox.open': z.object({ token, path }),
+  /** SELECT of a mailbox the frontend has a snapshot of, as of `since` (src/mailstore/mailbox-cache.ts). */
+  'mailbox.reopen': z.object({ token, path, mailboxId, since: z.number().int().min(0) }),
   'mailbox.changes': z.object({ token, mailboxId, since: z.number().int().min(0) }),
   /** Acquire or refresh (or, with release, give up) the caller session's exclusive lease on a mailbox. */
   'mailbox.lease': z.object({ token, path, ttlSeconds: z.number().int().min(1).max(3600), release: z.boolean().optional() }),
+  /** Claim \Recent (rev1) for UIDs below `upTo` that no session claimed yet (src/mailstore/recent.ts). */
+  'mailbox.claimRecent': z.object({ token, mailboxId, upTo: z.number().int().min(1).max(0x100000000) }),
   'message.prepareAppend': z.object({ token, size: z.number().int().min(0) }),
   'message.append': z.object({
     token,
@@ -77,6 +84,14 @@ export const requestSchemas = {
     }),
     receivedAt: z.number().int().optional(),
   }),
+  /** ACL (RFC 4314 §3, src/mailstore/acl-store.ts); `path` in any namespace (RFC 2342). */
+  'acl.set': z.object({ token, path, identifier: z.string().min(1).max(320), rights: z.string().max(64) }),
+  'acl.delete': z.object({ token, path, identifier: z.string().min(1).max(320) }),
+  'acl.get': z.object({ token, path }),
+  'acl.listRights': z.object({ token, path, identifier: z.string().min(1).max(320) }),
+  'acl.myRights': z.object({ token, path }),
+  // Shared mailboxes and their ACLs for the admin API (src/mailstore/acl-admin.ts).
+  ...sharedRequestSchemas,
   // Tenancy administration and QUOTA (src/mailstore/tenants-api.ts).
   ...adminRequestSchemas,
   ...quotaRequestSchemas,
@@ -115,6 +130,8 @@ export interface HotList {
   sizes: number[];
   dates: number[]; // internal date, ms since epoch
   emailIds: string[];
+  /** RFC 8514 save date, ms since epoch; 0 where unknown (stored before save dates were kept). Absent: all unknown. */
+  saveDates?: number[];
 }
 
 export type LogEntry =
@@ -123,11 +140,12 @@ export type LogEntry =
   | { modseq: number; op: 'X'; by: string; uids: number[] }
   | { modseq: number; op: 'N' | 'R' | 'D'; by: string };
 
-export interface ResponseMap extends AdminResponseMap {
+export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   'auth.login': { token: string; login: string; userId: string; tenantId: string };
   'auth.scramStart': { serverFirst: string; state: string };
   /** `serverFinal` ("v=…") proves the server knew the secret; send it to the client before success. */
   'auth.scramFinish': { token: string; login: string; userId: string; tenantId: string; serverFinal: string };
+  'auth.oauth': { token: string; login: string; userId: string; tenantId: string };
   'mailbox.list': { mailboxes: MailboxListEntry[] };
   'mailbox.create': { mailboxId: string };
   'mailbox.delete': Record<string, never>;
@@ -135,11 +153,15 @@ export interface ResponseMap extends AdminResponseMap {
   'mailbox.subscribe': Record<string, never>;
   'mailbox.status': MailboxStatus;
   /** `blobPrefix`: where this mailbox's bodies live; the frontend reads byte ranges there itself. */
-  'mailbox.open': { status: MailboxStatus; messages: HotList; blobPrefix: string };
+  'mailbox.open': { status: MailboxStatus; messages: HotList; blobPrefix: string; rights?: string };
+  /** `messages` present: the path names another mailbox now, or the log no longer reaches back; else `entries`. */
+  'mailbox.reopen': { status: MailboxStatus; entries: LogEntry[]; messages?: HotList; blobPrefix: string; rights?: string };
   /** `resync`: the log no longer reaches back to `since` (a gap), reopen the mailbox. */
   'mailbox.changes': { status: MailboxStatus; entries: LogEntry[]; resync: boolean };
   /** `acquired: false`: another session holds an unexpired lease (or, on release, this one held none). */
   'mailbox.lease': { mailboxId: string; acquired: boolean; expiresAt: number };
+  /** UIDs in [from, to) are recent for the calling session alone (empty when from = to). */
+  'mailbox.claimRecent': { from: number; to: number };
   /** Where to put the bytes before `message.append` (in AWS a presigned URL; here a blob key). */
   'message.prepareAppend': { emailId: string; blobKey: string; uploadUrl?: string };
   /** `uids`: the UIDs of the first and of the `more` messages, in order (`uid` is the first). */
@@ -164,6 +186,12 @@ export interface ResponseMap extends AdminResponseMap {
   'deliver.resolve': { known: boolean[] };
   /** One outcome per recipient, in order. */
   'deliver.message': { outcomes: DeliveryOutcome[] };
+  'acl.set': Record<string, never>;
+  'acl.delete': Record<string, never>;
+  /** The owner first (every right), then the stored entries; rights with the virtual c and d (RFC 4314 §2.1.1). */
+  'acl.get': { path: string; entries: { identifier: string; rights: string }[] };
+  'acl.listRights': { path: string; identifier: string; required: string; optional: string[] };
+  'acl.myRights': { path: string; rights: string };
 }
 
 export type ResponseOf<O extends Operation> = ResponseMap[O];

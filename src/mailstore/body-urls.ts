@@ -4,7 +4,8 @@
 import type { ResponseOf } from './api.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import type { EmailId } from './ids.js';
+import type { EmailId, UserId } from './ids.js';
+import { readableOwners } from './acl-list.js';
 import { blobKeys } from './keys.js';
 
 /** Adds an upload URL for exactly `size` bytes at the key prepareAppend chose (under the caller's own prefix). */
@@ -18,8 +19,8 @@ export async function withUploadUrl(
 }
 
 /**
- * A GET URL for one message body. Mailboxes are owner-only (readMeta), so `mailbox.open` hands out the caller's own
- * prefix; any other prefix is refused. The key is rebuilt from the verified token, never taken from the request.
+ * A GET URL for one message body: `mailbox.open` hands out the mailbox owner's prefix, which must be the caller's
+ * own or a sharing owner's; any other prefix is refused. The key is rebuilt from the verified token, never taken from the request.
  */
 export async function bodyUrl(
   ctx: StoreContext,
@@ -27,8 +28,13 @@ export async function bodyUrl(
   request: { blobPrefix: string; emailId: string },
 ): Promise<ResponseOf<'message.bodyUrl'>> {
   if (!ctx.blobUrls) throw new MailStoreError('CANNOT', 'This store does not issue body URLs');
-  if (request.blobPrefix !== blobKeys.userPrefix(caller.tenantId, caller.userId) || !/^[A-Za-z0-9_-]+$/.test(request.emailId)) {
-    throw new MailStoreError('NOPERM', 'Not your message');
+  if (!/^[A-Za-z0-9_-]+$/.test(request.emailId)) throw new MailStoreError('NOPERM', 'Not your message');
+  // The caller's own prefix, or that of an owner who shared a mailbox with it with "r" (RFC 4314, acl-list.ts).
+  let owner: UserId = caller.userId;
+  if (request.blobPrefix !== blobKeys.userPrefix(caller.tenantId, caller.userId)) {
+    const shared = [...(await readableOwners(ctx, caller))].find((o) => request.blobPrefix === blobKeys.userPrefix(caller.tenantId, o as UserId));
+    if (shared === undefined) throw new MailStoreError('NOPERM', 'Not your message');
+    owner = shared as UserId;
   }
-  return { url: await ctx.blobUrls.getUrl(blobKeys.message(caller.tenantId, caller.userId, request.emailId as EmailId)) };
+  return { url: await ctx.blobUrls.getUrl(blobKeys.message(caller.tenantId, owner, request.emailId as EmailId)) };
 }

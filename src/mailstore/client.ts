@@ -6,6 +6,17 @@ import type { Operation, RequestOf, ResponseOf } from './api.js';
 import { MailStoreError } from './errors.js';
 import type { Invoker } from './invoker.js';
 import { getFromUrl, putToUrl } from './http-body.js';
+import { isTransient } from '../storage/retrying.js';
+
+/** A blob call that kept failing after its retries becomes the store's UNAVAILABLE, as a function's would. */
+async function blobCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isTransient(err)) throw new MailStoreError('UNAVAILABLE', 'Mail store unavailable, try again later');
+    throw err;
+  }
+}
 
 export class MailStoreClient {
   constructor(
@@ -40,7 +51,7 @@ export class MailStoreClient {
   ): Promise<ResponseOf<'message.append'>> {
     const { emailId, blobKey, uploadUrl } = await this.call('message.prepareAppend', { token, size: length });
     if (uploadUrl !== undefined) await putToUrl(uploadUrl, body, length);
-    else await this.blob.put(blobKey, body, length);
+    else await blobCall(() => this.blob.put(blobKey, body, length));
     return this.call('message.append', { token, path, emailId, size: length, flags, internalDate });
   }
 
@@ -48,7 +59,7 @@ export class MailStoreClient {
   async stage(token: string, body: Readable, length: number): Promise<string> {
     const { emailId, blobKey, uploadUrl } = await this.call('message.prepareAppend', { token, size: length });
     if (uploadUrl !== undefined) await putToUrl(uploadUrl, body, length);
-    else await this.blob.put(blobKey, body, length);
+    else await blobCall(() => this.blob.put(blobKey, body, length));
     return emailId;
   }
 
@@ -73,7 +84,7 @@ export class MailStoreClient {
     request: Omit<RequestOf<'deliver.message'>, 'token' | 'stagingKey' | 'size'>,
   ): Promise<ResponseOf<'deliver.message'>> {
     const { stagingKey } = await this.call('deliver.prepare', { token, size: body.byteLength });
-    await this.blob.put(stagingKey, body, body.byteLength);
+    await blobCall(() => this.blob.put(stagingKey, body, body.byteLength));
     return this.call('deliver.message', { ...request, token, stagingKey, size: body.byteLength });
   }
 
@@ -81,7 +92,7 @@ export class MailStoreClient {
   openBody(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {
     // The token is required so that no caller can forget it: in AWS bodies are read only through presigned URLs.
     if (this.options.bodyUrls) return this.openBodyByUrl(token, blobPrefix, emailId, range);
-    return this.blob.get(`${blobPrefix}m/${emailId}.eml`, range);
+    return blobCall(() => this.blob.get(`${blobPrefix}m/${emailId}.eml`, range));
   }
 
   private async openBodyByUrl(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {

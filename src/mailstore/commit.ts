@@ -1,6 +1,7 @@
 // The mailbox commit protocol (reference/storage-design.md §C3). Every mutation of a mailbox is ONE transaction that
 // compare-and-swaps META.modseq m → m+1 and writes exactly one change-log item L#<m+1> beside its message items.
 // Hence commit order = MODSEQ order = UID order (I1) and MODSEQ is dense (I2). Nothing else may write META or L#.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Condition, KvItem, KvStore, KvValue, TxAction } from '../storage/kv.js';
 import { ConditionFailedError, ThrottledError, TransactionConflictError, UnavailableError } from '../storage/errors.js';
@@ -8,6 +9,7 @@ import type { MailboxId, ModSeq, TenantId, UserId } from './ids.js';
 import { keys } from './keys.js';
 import { MailStoreError } from './errors.js';
 import type { StoreContext } from './context.js';
+import { aclOf, aclVersionCondition, type Acl } from './acl.js';
 
 export interface MailboxMeta {
   mailboxId: MailboxId;
@@ -24,6 +26,9 @@ export interface MailboxMeta {
   keywords: string[];
   specialUse: string | null;
   state: 'active' | 'deleted';
+  /** RFC 4314 ACL (src/mailstore/acl.ts) and its version: every commit is conditioned on the version it checked. */
+  acl: Acl;
+  aclVersion?: number;
 }
 
 export function metaFromItem(item: KvItem): MailboxMeta {
@@ -42,6 +47,8 @@ export function metaFromItem(item: KvItem): MailboxMeta {
     keywords: (item.keywords as string[] | undefined) ?? [],
     specialUse: (item.specialUse as string | null | undefined) ?? null,
     state: item.state as 'active' | 'deleted',
+    acl: aclOf(item),
+    ...(typeof item.aclVersion === 'number' ? { aclVersion: item.aclVersion } : {}),
   };
 }
 
@@ -141,13 +148,16 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
         conditions: [
           { op: 'eq', attr: 'modseq', value: meta.modseq },
           { op: 'eq', attr: 'state', value: 'active' },
+          aclVersionCondition(meta.aclVersion), // a right revoked meanwhile stops this write (RFC 4314, issue 4)
         ],
       },
     };
+    // `tok` names this attempt, so a commit whose reply was lost is recognised instead of applied twice.
+    const tok = randomUUID();
     const logAction: TxAction = {
       type: 'put',
       table: 'mail',
-      item: { ...keys.log(mailboxId, next), by, at: Date.now(), ...planned.log },
+      item: { ...keys.log(mailboxId, next), by, at: Date.now(), tok, ...planned.log },
       condition: { op: 'notExists', attr: 'pk' },
     };
     const actions: TxAction[] = [metaAction, ...planned.actions, logAction];
@@ -156,7 +166,11 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
     }
 
     try {
-      await kv.transactWrite(actions);
+      try {
+        await kv.transactWrite(actions, { token: tok });
+      } catch (err) {
+        if (!(err instanceof UnavailableError) || !(await landed(kv, mailboxId, next, tok))) throw err;
+      }
     } catch (err) {
       if (err instanceof ConditionFailedError) {
         if (err.actionIndex === 0) {
@@ -210,6 +224,16 @@ function usageAction(owner: UserId, usage: UsageDelta): TxAction {
     update: { add: { usageBytes: usage.bytes, usageMessages: usage.messages, mailboxes: usage.mailboxes ?? 0 } },
     condition: conditions.length === 1 ? conditions[0] : { op: 'and', conditions },
   };
+}
+
+/** After a timeout: did our transaction commit anyway? Its change-log item carries our token if it did. */
+async function landed(kv: KvStore, mailboxId: MailboxId, modseq: ModSeq, tok: string): Promise<boolean> {
+  try {
+    const item = await kv.get('mail', keys.log(mailboxId, modseq), { consistent: true });
+    return item?.tok === tok;
+  } catch {
+    return false; // still unreachable: treat as not committed and let the loop retry or give up
+  }
 }
 
 async function backoff(attempt: number): Promise<void> {
@@ -286,6 +310,7 @@ export async function commitMailboxPair<R>(
           conditions: [
             { op: 'eq', attr: 'modseq', value: meta.modseq },
             { op: 'eq', attr: 'state', value: 'active' },
+            aclVersionCondition(meta.aclVersion),
           ],
         },
       };

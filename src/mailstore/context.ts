@@ -4,6 +4,7 @@ import type { BlobUrls } from '../storage/blob-urls.js';
 import type { KvStore } from '../storage/kv.js';
 import { verifyToken, InvalidTokenError } from '../auth/token.js';
 import type { TenantId, UserId } from './ids.js';
+import type { OAuthTokenVerifier } from '../auth/oauth-jwt.js';
 import { MailStoreError } from './errors.js';
 
 export interface StoreContext {
@@ -21,6 +22,8 @@ export interface StoreContext {
   publishHint?: (hint: { mailboxId: string; modseq: number }) => void;
   /** With S3 in AWS: presigned URLs for message bytes, handed to the frontend after the ownership check. */
   blobUrls?: BlobUrls;
+  /** OAUTHBEARER (auth.oauth): verifies bearer tokens against the configured issuer; unset: OAuth is off. */
+  oauth?: OAuthTokenVerifier;
 }
 
 /** Who is asking: read from a verified session token, never from the request body. */

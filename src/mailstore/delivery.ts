@@ -109,7 +109,8 @@ async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient
     if (earlier) return delivered(recipient, earlier, true);
 
     const user = await ctx.kv.get('mail', keys.user(target.userId), { consistent: true });
-    if (!user) return { recipient, status: 'unknown-user' };
+    // A disabled user (reached through an alias too) takes no mail; its data stays (issue 4 item 6).
+    if (!user || user.status === 'disabled') return { recipient, status: 'unknown-user' };
     const receivedAt = request.receivedAt ?? Date.now();
     const bytes = Buffer.concat([traceHeaders(request, recipient, receivedAt), request.raw]);
     const limits = quotaOf(user);

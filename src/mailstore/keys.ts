@@ -24,6 +24,8 @@ export const keys = {
   logPrefix: (m: MailboxId) => ({ pk: `M#${m}`, prefix: 'L#' }),
   /** An exclusive lease on a mailbox (the POP3 maildrop lock, RFC 2449 IN-USE); outside the U# and L# ranges. */
   mailboxLease: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'LEASE' }),
+  /** The \Recent floor r (rev1, storage-design §C4): UIDs ≥ r are recent for the next session that claims them. */
+  mailboxRecent: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'RECENT' }),
   /** Cold item (table msgmeta), immutable per emailId. */
   cold: (e: EmailId): KvKey => ({ pk: `E#${e}`, sk: 'E' }),
   system: (name: string): KvKey => ({ pk: 'SYS', sk: name }),
@@ -38,12 +40,22 @@ export const keys = {
   /** A tenant-scoped admin token: only a hash of its secret is stored. */
   adminToken: (id: string): KvKey => ({ pk: `ADMTOK#${id}`, sk: 'ADMTOK' }),
   tenantAdminToken: (t: TenantId, id: string): KvKey => ({ pk: `T#${t}`, sk: `K#${id}` }),
+  // ACL (src/mailstore/acl-store.ts): who may see a mailbox of another user, so LIST finds shared-with-me folders
+  // without scanning users. Written with the ACL change that grants `l`, deleted with the one that revokes it.
+  sharedWith: (grantee: UserId, m: MailboxId): KvKey => ({ pk: `U#${grantee}`, sk: `SH#${m}` }),
+  sharedWithAnyone: (t: TenantId, m: MailboxId): KvKey => ({ pk: `T#${t}`, sk: `SH#${m}` }),
+  /** A blob prefix whose owner (user or tenant) was deleted: the GC sweep empties it, then drops this item (§C8). */
+  gcPrefix: (blobPrefix: string): KvKey => ({ pk: 'GC', sk: `P#${blobPrefix}` }),
+  gcPrefixes: () => ({ pk: 'GC', prefix: 'P#' }),
 };
 
 /** Raw bytes live under the owner's prefix so per-user GC and tenant isolation hold (§C8). */
 export const blobKeys = {
   message: (t: TenantId, u: UserId, e: EmailId): string => `t/${t}/u/${u}/m/${e}.eml`,
   userPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/`,
+  /** Where a user's message bodies are (the GC sweep lists this; snapshots and other kinds live beside it). */
+  messagesPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/m/`,
+  tenantPrefix: (t: TenantId): string => `t/${t}/`,
   /** Inbound bytes an LMTP frontend staged for `deliver.message`; owned by no tenant, deleted after delivery. */
   staging: (id: string): string => `in/${id}.eml`,
 };

@@ -6,6 +6,7 @@ import { ConditionFailedError } from '../storage/errors.js';
 import type { ResponseOf } from './api.js';
 import type { Caller, StoreContext } from './context.js';
 import { keys } from './keys.js';
+import { MailStoreError } from './errors.js';
 import { resolvePath } from './mailboxes.js';
 
 export async function leaseMailbox(
@@ -13,8 +14,9 @@ export async function leaseMailbox(
   caller: Caller,
   input: { path: string; ttlSeconds: number; release?: boolean },
 ): Promise<ResponseOf<'mailbox.lease'>> {
-  // The name item lives in the caller's own partition: resolving it is the ownership check.
-  const { mailboxId } = await resolvePath(ctx, caller, input.path);
+  // Only the owner leases a mailbox (the POP3 maildrop); a shared mailbox of another user (RFC 4314) is not leased.
+  const { mailboxId, owner } = await resolvePath(ctx, caller, input.path);
+  if (owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
   const key = keys.mailboxLease(mailboxId);
   const mine = { op: 'eq', attr: 'holder', value: caller.session } as const;
   try {

@@ -4,12 +4,15 @@
 // instead of each session polling on its own. A gap in MODSEQ (the log no longer reaches back) is answered with
 // one full `mailbox.open`, given to every watcher as a resync: never a silent skip.
 //
-// Protocol-agnostic: watchers decide what to tell their clients and when. The cache keeps no message data of its
-// own yet (each IMAP view still holds its announced rows); it is the shared reader and fan-out point.
+// Protocol-agnostic: watchers decide what to tell their clients and when. The cache also keeps a snapshot of each
+// mailbox's hot items (bounded, least recently used out), so a SELECT of a mailbox this process has seen costs a
+// name and a META read plus the log tail since the snapshot (`mailbox.reopen`) instead of reading every hot item
+// again (storage-design §D2 "SELECT, frontend-cached"). Each session still gets its own copy for its view.
 // Hints come through any `HintSource` (src/notify's buses satisfy it structurally; this layer does not import them).
-import type { LogEntry, MailboxStatus, ResponseOf } from './api.js';
+import type { HotList, LogEntry, MailboxStatus, ResponseOf } from './api.js';
 import type { MailStoreClient } from './client.js';
 import { MailStoreError } from './errors.js';
+import { applyEntries } from './hot-list.js';
 
 export interface HintSource {
   subscribe(mailboxId: string, listener: (hint: { mailboxId: string; modseq: number }) => void): () => void;
@@ -35,6 +38,9 @@ export interface MailboxCacheOptions {
   /** Safety poll of every watched mailbox's META, in ms (0: off). Covers lost hints. */
   pollMs: number;
   onError?: (err: unknown, mailboxId: string) => void;
+  /** Bounds of the snapshots kept for cheap re-SELECTs (defaults: 256 mailboxes, 2,000,000 messages in all). */
+  maxSnapshots?: number;
+  maxSnapshotMessages?: number;
 }
 
 interface Entry {
@@ -50,6 +56,11 @@ export class MailboxCache {
   private readonly timer: NodeJS.Timeout | undefined;
   /** Store reads made by the cache (tests and benchmarks check that one hint costs one read per process). */
   reads = 0;
+  /** mailboxId → the mailbox as of `status.highestModseq`; Map order is least recently used first. */
+  private readonly snapshots = new Map<string, OpenedMailbox>();
+  private snapshotMessages = 0;
+  /** `user \n path` → the mailboxId it named when last opened (a hint only: `mailbox.reopen` checks it). */
+  private readonly paths = new Map<string, string>();
 
   constructor(
     private readonly store: MailStoreClient,
@@ -64,6 +75,77 @@ export class MailboxCache {
 
   get watchedMailboxes(): number {
     return this.entries.size;
+  }
+
+  /**
+   * The mailbox at `path` as `mailbox.open` answers it, for a session of `user` (any string naming whose paths these
+   * are). The result is the caller's own copy.
+   */
+  async open(user: string, token: string, path: string): Promise<OpenedMailbox> {
+    const key = `${user}\n${path}`;
+    const mailboxId = this.paths.get(key);
+    const snapshot = mailboxId === undefined ? undefined : this.snapshots.get(mailboxId);
+    if (mailboxId === undefined || snapshot === undefined) {
+      return this.remember(key, await this.store.call('mailbox.open', { token, path }));
+    }
+    const since = snapshot.status.highestModseq;
+    const reopened = await this.store.call('mailbox.reopen', { token, path, mailboxId, since });
+    if (reopened.messages !== undefined) {
+      return this.remember(key, { status: reopened.status, messages: reopened.messages, blobPrefix: reopened.blobPrefix });
+    }
+    this.advance(mailboxId, since, reopened.entries, reopened.status);
+    const current = this.snapshots.get(mailboxId) ?? snapshot;
+    // Most recently used last.
+    this.snapshots.delete(mailboxId);
+    this.snapshots.set(mailboxId, current);
+    // Who asked decides the path (shared folders have one per user) and the rights; the snapshot the rest.
+    const { entries: _entries, messages: _messages, status, ...rest } = reopened;
+    const copy = copyOf(current);
+    return { ...copy, ...rest, status: { ...copy.status, path: status.path } };
+  }
+
+  private remember(key: string, opened: OpenedMailbox): OpenedMailbox {
+    const mailboxId = opened.status.mailboxId;
+    this.paths.delete(key);
+    this.paths.set(key, mailboxId);
+    if (this.paths.size > 4 * this.maxSnapshots) this.paths.delete(this.paths.keys().next().value as string);
+    this.store_(mailboxId, copyOf(opened));
+    return opened;
+  }
+
+  private get maxSnapshots(): number {
+    return this.options.maxSnapshots ?? 256;
+  }
+
+  private store_(mailboxId: string, snapshot: OpenedMailbox): void {
+    const old = this.snapshots.get(mailboxId);
+    if (old) {
+      // A slower reader must not replace a newer snapshot with an older one.
+      if (old.status.highestModseq > snapshot.status.highestModseq) return;
+      this.snapshotMessages -= old.messages.uids.length;
+      this.snapshots.delete(mailboxId);
+    }
+    this.snapshots.set(mailboxId, snapshot);
+    this.snapshotMessages += snapshot.messages.uids.length;
+    const maxMessages = this.options.maxSnapshotMessages ?? 2_000_000;
+    while (this.snapshots.size > 1 && (this.snapshots.size > this.maxSnapshots || this.snapshotMessages > maxMessages)) {
+      const [oldest, evicted] = this.snapshots.entries().next().value as [string, OpenedMailbox];
+      this.snapshots.delete(oldest);
+      this.snapshotMessages -= evicted.messages.uids.length;
+    }
+  }
+
+  /** Moves a snapshot forward with log entries that cover (since, status.highestModseq]. */
+  private advance(mailboxId: string, since: number, entries: readonly LogEntry[], status: MailboxStatus): void {
+    const snapshot = this.snapshots.get(mailboxId);
+    if (!snapshot) return;
+    const at = snapshot.status.highestModseq;
+    // Entries from `since` on say nothing about (at, since] when the snapshot is older than `since`.
+    if (at < since || status.highestModseq <= at) return;
+    const before = snapshot.messages.uids.length;
+    applyEntries(snapshot.messages, entries.filter((e) => e.modseq > at));
+    snapshot.status = status;
+    this.snapshotMessages += snapshot.messages.uids.length - before;
   }
 
   /** Starts delivering changes of `watcher.mailboxId` to `watcher`; call the result to stop. */
@@ -146,6 +228,7 @@ export class MailboxCache {
     });
     if (!changes.resync) {
       if (changes.entries.length === 0) return;
+      this.advance(entry.mailboxId, since, changes.entries, changes.status);
       for (const w of entry.watchers) deliver(() => w.changes(changes.entries, changes.status), this.options, entry.mailboxId);
       return;
     }
@@ -155,6 +238,7 @@ export class MailboxCache {
     });
     // A rename between the watcher's SELECT and now: the path names another mailbox; the next read retries.
     if (opened.status.mailboxId !== entry.mailboxId) throw new Error('mailbox was renamed during a resync');
+    this.store_(entry.mailboxId, copyOf(opened));
     for (const w of entry.watchers) deliver(() => w.resync(opened), this.options, entry.mailboxId);
   }
 
@@ -174,6 +258,22 @@ export class MailboxCache {
     }
     throw lastError;
   }
+}
+
+/** A copy whose arrays the caller may change (views and snapshots never share them). */
+function copyOf(opened: OpenedMailbox): OpenedMailbox {
+  const m = opened.messages;
+  const messages: HotList = {
+    uids: m.uids.slice(),
+    flags: m.flags.slice(),
+    keywords: m.keywords.map((k) => k.slice()),
+    modseqs: m.modseqs.slice(),
+    sizes: m.sizes.slice(),
+    dates: m.dates.slice(),
+    emailIds: m.emailIds.slice(),
+  };
+  if (m.saveDates) messages.saveDates = m.saveDates.slice();
+  return { ...opened, status: { ...opened.status, keywords: opened.status.keywords.slice() }, messages };
 }
 
 function deliver(fn: () => void, options: MailboxCacheOptions, mailboxId: string): void {

@@ -1,16 +1,21 @@
 // Mailboxes: create, delete, rename, list, subscribe, status, open (the SELECT load) and changes (the log since a
 // modseq). Names are separate items from the mailbox, so RENAME is a name swap and ids never change (R6).
 import { ConditionFailedError } from '../storage/errors.js';
+import { applyEntries } from './hot-list.js';
 import type { KvItem, TxAction } from '../storage/kv.js';
 import type { HotList, LogEntry, MailboxListEntry, MailboxStatus } from './api.js';
-import { commitMailbox, metaFromItem, type MailboxMeta } from './commit.js';
+import { commitMailbox, metaFromItem, type CommitPlan, type MailboxMeta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import { newMailboxId, type MailboxId, type ModSeq } from './ids.js';
+import { newMailboxId, type MailboxId, type ModSeq, type UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 import { DELIMITER, normalizePath, superiors } from './names.js';
 import { FLAG_DELETED, FLAG_SEEN } from './flags.js';
 import { queryAll } from './query-all.js';
+import { ALL_RIGHTS, aclVersionCondition, requireRights, rightsOf, type Acl } from './acl.js';
+import { asOwner, namespacePath, sharedOwnerOf } from './acl-paths.js';
+import { dropShareIndex, inheritedAcl } from './acl-store.js';
+import { sharedListEntries } from './acl-list.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -20,20 +25,22 @@ export async function resolvePath(
   caller: Caller,
   rawPath: string,
   missing: 'NONEXISTENT' | 'TRYCREATE' = 'NONEXISTENT',
-): Promise<{ mailboxId: MailboxId; path: string; specialUse: string | null }> {
-  const path = normalizePath(rawPath);
-  const name = await ctx.kv.get('mail', keys.mailboxName(caller.userId, path), { consistent: true });
+): Promise<{ mailboxId: MailboxId; path: string; specialUse: string | null; owner: UserId; ownerPath: string }> {
+  // Any namespace (acl-paths.ts): the name item lives in the owner's partition; rights are checked on META.
+  const { owner, ownerPath, prefix } = await namespacePath(ctx, caller, rawPath);
+  const path = prefix + ownerPath;
+  const name = await ctx.kv.get('mail', keys.mailboxName(owner, ownerPath), { consistent: true });
   if (!name) throw new MailStoreError(missing, `Mailbox doesn't exist: ${path}`);
-  return { mailboxId: name.mailboxId as MailboxId, path, specialUse: (name.specialUse as string | null) ?? null };
+  return { mailboxId: name.mailboxId as MailboxId, path, specialUse: (name.specialUse as string | null) ?? null, owner, ownerPath };
 }
 
-/** Reads META strongly and checks that the caller owns it (sharing comes with ACLs). */
-export async function readMeta(ctx: StoreContext, caller: Caller, mailboxId: MailboxId): Promise<MailboxMeta> {
+/** Reads META strongly and checks that the caller holds `rights` on it (RFC 4314 §4; the owner holds all). */
+export async function readMeta(ctx: StoreContext, caller: Caller, mailboxId: MailboxId, rights = 'r'): Promise<MailboxMeta> {
   const item = await ctx.kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
-  if (!item || item.state !== 'active' || item.owner !== caller.userId) {
-    throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
-  }
-  return metaFromItem(item);
+  if (!item || item.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  const meta = metaFromItem(item);
+  requireRights(meta, caller, rights);
+  return meta;
 }
 
 export function statusOf(meta: MailboxMeta): MailboxStatus {
@@ -62,7 +69,68 @@ export async function createMailbox(
   rawPath: string,
   specialUse: string | null = null,
 ): Promise<{ mailboxId: MailboxId }> {
-  const path = normalizePath(rawPath);
+  const ns = await namespacePath(ctx, caller, rawPath);
+  if (ns.namespace === 'personal') return createOwned(ctx, caller, ns.ownerPath, specialUse);
+  // RFC 4314 §4 CREATE: "k" on the nearest existing parent, whose ACL the new mailbox inherits. A new top-level
+  // Shared/ mailbox is for tenant administrators, who get every right on it; nobody creates top-level in another
+  // user's tree.
+  let parent: MailboxMeta | undefined;
+  for (const superior of superiors(ns.ownerPath).reverse()) {
+    const name = await ctx.kv.get('mail', keys.mailboxName(ns.owner, superior), { consistent: true });
+    if (name) {
+      parent = await readMeta(ctx, caller, name.mailboxId as MailboxId, 'k');
+      break;
+    }
+  }
+  if (parent) {
+    const from = parent;
+    return createOwned(ctx, asOwner(caller, ns.owner), ns.ownerPath, specialUse, {
+      // The "k" just checked must still hold when the mailbox is made (the parent's ACL version, in the transaction).
+      guard: { type: 'check', table: 'mail', key: keys.mailbox(from.mailboxId), condition: aclVersionCondition(from.aclVersion) },
+      forMailbox: (mailboxId) => inheritedAcl(ctx, from, mailboxId),
+    });
+  }
+  if (ns.namespace !== 'shared' || !(await isTenantAdmin(ctx, caller))) {
+    throw new MailStoreError('NOPERM', 'Permission denied: the "k" right on a parent mailbox is needed');
+  }
+  await ensureSharedOwner(ctx, caller);
+  return createOwned(ctx, asOwner(caller, ns.owner), ns.ownerPath, specialUse, {
+    forMailbox: async () => ({ acl: { [caller.login]: ALL_RIGHTS }, actions: [] }),
+  });
+}
+
+async function isTenantAdmin(ctx: StoreContext, caller: Caller): Promise<boolean> {
+  const user = await ctx.kv.get('mail', keys.user(caller.userId), { consistent: true });
+  return user?.tenantAdmin === true && user.tenantId === caller.tenantId;
+}
+
+/** The user item of the tenant's Shared/ owner (UIDVALIDITY high-water mark, usage); made on first use. */
+export async function ensureSharedOwner(ctx: StoreContext, caller: Pick<Caller, 'tenantId'>): Promise<void> {
+  const owner = sharedOwnerOf(caller.tenantId);
+  try {
+    await ctx.kv.put(
+      'mail',
+      { ...keys.user(owner), tenantId: caller.tenantId, uidValidityHwm: 0, mailboxes: 0, usageBytes: 0, usageMessages: 0, status: 'active', shared: true },
+      { condition: { op: 'notExists', attr: 'pk' } },
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
+}
+
+/** Initial ACL of a mailbox created in another owner's tree, and the items (share index, guards) that go with it. */
+interface InitialAcl {
+  guard?: TxAction;
+  forMailbox: (mailboxId: MailboxId) => Promise<{ acl: Acl; actions: TxAction[] }>;
+}
+
+async function createOwned(
+  ctx: StoreContext,
+  caller: Caller,
+  path: string,
+  specialUse: string | null,
+  initial?: InitialAcl,
+): Promise<{ mailboxId: MailboxId }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const user = await ctx.kv.get('mail', keys.user(caller.userId), { consistent: true });
     if (!user) throw new MailStoreError('UNAUTHORIZED', 'User does not exist');
@@ -83,9 +151,12 @@ export async function createMailbox(
     let uidValidity = Math.max(Math.floor(Date.now() / 1000), hwm + 1);
     const actions: TxAction[] = [];
     let created: MailboxId | undefined;
+    const prefix: TxAction[] = initial?.guard ? [initial.guard] : [];
     for (const p of missing) {
       const mailboxId = newMailboxId();
       created = mailboxId;
+      const inherited = initial ? await initial.forMailbox(mailboxId) : undefined;
+      if (inherited) prefix.push(...inherited.actions);
       actions.push(
         {
           type: 'put',
@@ -111,6 +182,8 @@ export async function createMailbox(
             keywords: [],
             specialUse: p === path ? specialUse : null,
             state: 'active',
+            acl: inherited?.acl ?? {},
+            aclVersion: 0,
           },
           condition: { op: 'notExists', attr: 'pk' },
         },
@@ -138,11 +211,14 @@ export async function createMailbox(
               ],
             },
     });
+    // ACL items go first, so the positions counted from the end below stay as they were.
+    actions.unshift(...prefix);
     try {
       await ctx.kv.transactWrite(actions);
       return { mailboxId: created! };
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
+      if (err.actionIndex < prefix.length) throw new MailStoreError('UNAVAILABLE', 'The parent ACL changed meanwhile; try again');
       // The target's name item is the third-from-last group's first action: it already exists.
       if (err.actionIndex === actions.length - 4) throw new MailStoreError('ALREADYEXISTS', 'Mailbox already exists');
       // A superior appeared meanwhile or the high-water mark moved: plan again.
@@ -152,23 +228,23 @@ export async function createMailbox(
 }
 
 export async function deleteMailbox(ctx: StoreContext, caller: Caller, rawPath: string): Promise<void> {
-  const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
+  const { mailboxId, owner, ownerPath: path } = await resolvePath(ctx, caller, rawPath);
   if (path === 'INBOX') throw new MailStoreError('CANNOT', 'INBOX cannot be deleted');
   const children = await ctx.kv.query('mail', {
-    pk: `U#${caller.userId}`,
+    pk: `U#${owner}`,
     sk: { beginsWith: `N#${path}${DELIMITER}` },
     limit: 1,
     consistent: true,
   });
   if (children.items.length > 0) throw new MailStoreError('CANNOT', 'Mailbox has children, delete them first');
-  await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-    if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  const deleted = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
+    requireRights(meta, caller, 'x'); // RFC 4314 §4 DELETE
     return {
       actions: [
         {
           type: 'delete',
           table: 'mail',
-          key: keys.mailboxName(caller.userId, path),
+          key: keys.mailboxName(owner, path),
           condition: { op: 'eq', attr: 'mailboxId', value: mailboxId },
         },
       ],
@@ -179,6 +255,7 @@ export async function deleteMailbox(ctx: StoreContext, caller: Caller, rawPath: 
     };
   });
   await purgeMailbox(ctx, mailboxId);
+  await dropShareIndex(ctx, deleted.meta);
 }
 
 /**
@@ -196,6 +273,27 @@ async function purgeMailbox(ctx: StoreContext, mailboxId: MailboxId): Promise<vo
 }
 
 export async function renameMailbox(ctx: StoreContext, caller: Caller, rawFrom: string, rawTo: string): Promise<void> {
+  const source = await resolvePath(ctx, caller, rawFrom);
+  const target = await namespacePath(ctx, caller, rawTo);
+  if (source.owner === caller.userId && target.owner === caller.userId) return renameOwned(ctx, caller, rawFrom, rawTo);
+  // RFC 4314 §4 RENAME: "x" on the mailbox, "k" on the new parent. Names are per owner: no RENAME across owners.
+  if (source.owner !== target.owner || source.ownerPath === 'INBOX') throw new MailStoreError('CANNOT', 'Cannot rename across owners');
+  const parentPath = superiors(target.ownerPath).pop();
+  const parent = parentPath && (await ctx.kv.get('mail', keys.mailboxName(target.owner, parentPath), { consistent: true }));
+  if (parent) await readMeta(ctx, caller, parent.mailboxId as MailboxId, 'k');
+  else if (target.namespace !== 'shared' || !(await isTenantAdmin(ctx, caller))) {
+    throw new MailStoreError('NOPERM', 'Permission denied: the "k" right on the new parent is needed');
+  }
+  await renameOwned(ctx, asOwner(caller, source.owner), source.ownerPath, target.ownerPath, (meta) => requireRights(meta, caller, 'x'));
+}
+
+async function renameOwned(
+  ctx: StoreContext,
+  caller: Caller,
+  rawFrom: string,
+  rawTo: string,
+  check?: (meta: MailboxMeta) => void,
+): Promise<void> {
   const from = await resolvePath(ctx, caller, rawFrom);
   const to = normalizePath(rawTo);
   if (to === from.path) throw new MailStoreError('ALREADYEXISTS', 'Mailbox already exists');
@@ -225,25 +323,10 @@ export async function renameMailbox(ctx: StoreContext, caller: Caller, rawFrom: 
   }
   for (const move of moves) {
     try {
-      await commitMailbox(ctx, move.mailboxId, caller.session, async () => ({
-        actions: [
-          {
-            type: 'delete',
-            table: 'mail',
-            key: keys.mailboxName(caller.userId, move.oldPath),
-            condition: { op: 'eq', attr: 'mailboxId', value: move.mailboxId },
-          },
-          {
-            type: 'put',
-            table: 'mail',
-            item: { ...keys.mailboxName(caller.userId, move.newPath), mailboxId: move.mailboxId, specialUse: move.specialUse },
-            condition: { op: 'notExists', attr: 'pk' },
-          },
-        ],
-        setMeta: { path: move.newPath },
-        log: { op: 'R' },
-        result: undefined,
-      }));
+      await commitMailbox(ctx, move.mailboxId, caller.session, async (meta) => {
+        if (move.mailboxId === from.mailboxId) check?.(meta);
+        return planRename(move);
+      });
     } catch (err) {
       if (err instanceof MailStoreError && err.code === 'UNAVAILABLE') {
         throw new MailStoreError('ALREADYEXISTS', `Mailbox already exists: ${move.newPath}`);
@@ -252,6 +335,28 @@ export async function renameMailbox(ctx: StoreContext, caller: Caller, rawFrom: 
     }
   }
   if (from.path === 'INBOX') await createMailbox(ctx, caller, 'INBOX');
+
+  function planRename(move: (typeof moves)[number]): CommitPlan<undefined> {
+    return {
+      actions: [
+        {
+          type: 'delete',
+          table: 'mail',
+          key: keys.mailboxName(caller.userId, move.oldPath),
+          condition: { op: 'eq', attr: 'mailboxId', value: move.mailboxId },
+        },
+        {
+          type: 'put',
+          table: 'mail',
+          item: { ...keys.mailboxName(caller.userId, move.newPath), mailboxId: move.mailboxId, specialUse: move.specialUse },
+          condition: { op: 'notExists', attr: 'pk' },
+        },
+      ],
+      setMeta: { path: move.newPath },
+      log: { op: 'R' },
+      result: undefined,
+    };
+  }
 }
 
 export async function listMailboxes(ctx: StoreContext, caller: Caller): Promise<MailboxListEntry[]> {
@@ -266,6 +371,8 @@ export async function listMailboxes(ctx: StoreContext, caller: Caller): Promise<
     specialUse: (n.specialUse as string | null) ?? null,
     subscribed: subscribed.has(n.sk.slice(2)),
   }));
+  // Other users' and Shared/ mailboxes the caller may see (RFC 4314 `l`), found through the share index.
+  for (const e of await sharedListEntries(ctx, caller)) out.push({ ...e, subscribed: subscribed.has(e.path) });
   const existing = new Set(out.map((e) => e.path));
   for (const path of subscribed) {
     if (!existing.has(path)) out.push({ path, mailboxId: null, specialUse: null, subscribed: true });
@@ -276,7 +383,8 @@ export async function listMailboxes(ctx: StoreContext, caller: Caller): Promise<
 export async function setSubscribed(ctx: StoreContext, caller: Caller, rawPath: string, subscribed: boolean): Promise<void> {
   const path = normalizePath(rawPath);
   if (subscribed) {
-    await resolvePath(ctx, caller, path);
+    const { mailboxId, owner } = await resolvePath(ctx, caller, path);
+    if (owner !== caller.userId) await readMeta(ctx, caller, mailboxId, 'l'); // RFC 4314 §4 SUBSCRIBE
     await ctx.kv.put('mail', { ...keys.subscription(caller.userId, path) });
   } else {
     await ctx.kv.delete('mail', keys.subscription(caller.userId, path));
@@ -284,12 +392,12 @@ export async function setSubscribed(ctx: StoreContext, caller: Caller, rawPath: 
 }
 
 export async function mailboxStatus(ctx: StoreContext, caller: Caller, rawPath: string): Promise<MailboxStatus> {
-  const { mailboxId } = await resolvePath(ctx, caller, rawPath);
-  return statusOf(await readMeta(ctx, caller, mailboxId));
+  const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
+  return { ...statusOf(await readMeta(ctx, caller, mailboxId)), path }; // STATUS needs "r" (RFC 4314 §4)
 }
 
 export function emptyHotList(): HotList {
-  return { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [] };
+  return { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [], saveDates: [] };
 }
 
 export function appendHot(list: HotList, item: KvItem): void {
@@ -300,6 +408,8 @@ export function appendHot(list: HotList, item: KvItem): void {
   list.sizes.push(item.z as number);
   list.dates.push(item.d as number);
   list.emailIds.push(item.e as string);
+  // 0: stored before save dates were kept (RFC 8514 §4.2 then answers NIL).
+  (list.saveDates ??= []).push((item.s as number | undefined) ?? 0);
 }
 
 /**
@@ -310,9 +420,9 @@ export async function openMailbox(
   ctx: StoreContext,
   caller: Caller,
   rawPath: string,
-): Promise<{ status: MailboxStatus; messages: HotList; blobPrefix: string }> {
-  const { mailboxId } = await resolvePath(ctx, caller, rawPath);
-  const meta = await readMeta(ctx, caller, mailboxId);
+): Promise<{ status: MailboxStatus; messages: HotList; blobPrefix: string; rights: string }> {
+  const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
+  const meta = await readMeta(ctx, caller, mailboxId); // SELECT/EXAMINE need "r" (RFC 4314 §4)
   const items = await queryAll(ctx, `M#${mailboxId}`, 'U#');
   const messages = emptyHotList();
   for (const item of items) appendHot(messages, item);
@@ -323,43 +433,33 @@ export async function openMailbox(
     applyEntries(messages, tail.entries);
     status = tail.status;
   }
-  return { status, messages, blobPrefix: blobKeys.userPrefix(meta.tenant, meta.owner) };
+  // `rights`: the frontend answers READ-ONLY without i, e, s, w and t (RFC 4314 §5.2).
+  return { status: { ...status, path }, messages, blobPrefix: blobKeys.userPrefix(meta.tenant, meta.owner), rights: rightsOf(meta, caller) };
 }
 
-/** Applies log entries to a hot list, each to a message only if it is newer than the message (§C5). */
-export function applyEntries(list: HotList, entries: LogEntry[]): void {
-  for (const entry of entries) {
-    if (entry.op === 'A') {
-      for (let i = 0; i < entry.added.uids.length; i++) {
-        const uid = entry.added.uids[i]!;
-        if (list.uids.includes(uid)) continue;
-        list.uids.push(uid);
-        list.flags.push(entry.added.flags[i]!);
-        list.keywords.push(entry.added.keywords[i]!);
-        list.modseqs.push(entry.added.modseqs[i]!);
-        list.sizes.push(entry.added.sizes[i]!);
-        list.dates.push(entry.added.dates[i]!);
-        list.emailIds.push(entry.added.emailIds[i]!);
-      }
-    } else if (entry.op === 'F') {
-      entry.uids.forEach((uid, i) => {
-        const at = list.uids.indexOf(uid);
-        if (at >= 0 && list.modseqs[at]! < entry.modseq) {
-          list.flags[at] = entry.flags[i]!;
-          list.keywords[at] = entry.keywords[i]!;
-          list.modseqs[at] = entry.modseq;
-        }
-      });
-    } else if (entry.op === 'X') {
-      const gone = new Set(entry.uids);
-      const keep = list.uids.map((u) => !gone.has(u));
-      for (const column of Object.values(list) as unknown[][]) {
-        const kept = column.filter((_, i) => keep[i]);
-        column.length = 0;
-        column.push(...kept);
-      }
+export { applyEntries };
+
+/**
+ * SELECT of a mailbox the frontend keeps a snapshot of as of `known.since` (mailbox-cache.ts): when the path still
+ * names that mailbox and the log reaches back, only the log after `since` — a name, a META read and at most one log
+ * query instead of every hot item. Otherwise the whole mailbox, as `mailbox.open` answers it.
+ */
+export async function reopenMailbox(
+  ctx: StoreContext,
+  caller: Caller,
+  rawPath: string,
+  known: { mailboxId: string; since: number },
+): Promise<{ status: MailboxStatus; entries: LogEntry[]; messages?: HotList; blobPrefix: string; rights: string }> {
+  const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
+  if (mailboxId === known.mailboxId) {
+    const meta = await readMeta(ctx, caller, mailboxId); // as openMailbox: SELECT/EXAMINE need "r"
+    const tail = await mailboxChanges(ctx, caller, mailboxId, known.since, meta);
+    if (!tail.resync) {
+      const blobPrefix = blobKeys.userPrefix(meta.tenant, meta.owner);
+      return { status: { ...tail.status, path }, entries: tail.entries, blobPrefix, rights: rightsOf(meta, caller) };
     }
   }
+  return { ...(await openMailbox(ctx, caller, rawPath)), entries: [] };
 }
 
 /**
@@ -371,8 +471,9 @@ export async function mailboxChanges(
   caller: Caller,
   mailboxId: MailboxId,
   since: number,
+  knownMeta?: MailboxMeta,
 ): Promise<{ status: MailboxStatus; entries: LogEntry[]; resync: boolean }> {
-  const meta = await readMeta(ctx, caller, mailboxId);
+  const meta = knownMeta ?? (await readMeta(ctx, caller, mailboxId));
   const status = statusOf(meta);
   if (meta.modseq <= since) return { status, entries: [], resync: false };
   const entries: LogEntry[] = [];
@@ -408,6 +509,7 @@ function entryOf(item: KvItem): LogEntry {
           sizes: item.z as number[],
           dates: item.d as number[],
           emailIds: item.e as string[],
+          saveDates: (item.s as number[] | undefined) ?? (item.u as number[]).map(() => 0),
         },
       };
     case 'F':

@@ -2,10 +2,11 @@
 // written to the blob store before the commit and are harmless if the commit never happens (GC sweeps them).
 import { Buffer } from 'node:buffer';
 import type { KvItem, KvKey, TxAction } from '../storage/kv.js';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { indexMessage } from '../mime/index.js';
 import type { MessageIndex } from '../mime/types.js';
 import type { HotList, ResponseOf } from './api.js';
-import { commitMailbox, type UsageDelta } from './commit.js';
+import { commitMailbox, metaFromItem, type UsageDelta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
 import { newEmailId, type EmailId, type MailboxId, type TenantId, type Uid, type UserId } from './ids.js';
@@ -13,6 +14,9 @@ import { blobKeys, keys, uidFromSortKey } from './keys.js';
 import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
 import { parseFlags } from './flags.js';
 import { usageLimits } from './quota.js';
+import { maskFlags, requireRights } from './acl.js';
+import { maskNewFlags, transferMessages } from './acl-copy.js';
+import { readableOwners } from './acl-list.js';
 
 /** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
 const BATCH = 95;
@@ -51,7 +55,7 @@ export async function appendMessage(
   caller: Caller,
   input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number; more?: AppendItem[] },
 ): Promise<ResponseOf<'message.append'>> {
-  const { mailboxId } = await resolvePath(ctx, caller, input.path, 'TRYCREATE');
+  const { mailboxId, owner } = await resolvePath(ctx, caller, input.path, 'TRYCREATE');
   const items: AppendItem[] = [input, ...(input.more ?? [])];
   if (items.length > BATCH) throw new MailStoreError('LIMIT', `At most ${BATCH} messages in one APPEND`);
   const commits: AppendCommitInput[] = [];
@@ -61,19 +65,23 @@ export async function appendMessage(
     const head = await ctx.blob.head(blobKey);
     if (!head || head.size !== item.size) throw new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
     const raw = await readAll(await ctx.blob.get(blobKey), ctx.maxMessageBytes);
-    await writeColdItem(ctx, caller.tenantId, caller.userId, emailId, raw);
+    // Into another user's shared mailbox (RFC 4314 "i"): the bytes and cold item move under the owner (acl-copy.ts).
+    if (owner !== caller.userId) await ctx.blob.put(blobKeys.message(caller.tenantId, owner, emailId), raw, raw.length);
+    await writeColdItem(ctx, caller.tenantId, owner, emailId, raw);
     const { bits, keywords } = parseFlags(item.flags);
     commits.push({ emailId, size: item.size, bits, keywords, internalDate: item.internalDate });
   }
-  const limits = await usageLimits(ctx, caller.userId); // hard quota: the usage update is conditioned on these
-  if (commits.length === 1) {
+  const limits = await usageLimits(ctx, owner); // hard quota: the usage update is conditioned on these
+  if (commits.length === 1 && owner === caller.userId) {
     const done = await commitAppend(ctx, caller.userId, mailboxId, caller.session, commits[0] as AppendCommitInput, { limits });
     return { mailboxId, uid: done.uid, uids: [done.uid], uidValidity: done.uidValidity, modseq: done.modseq };
   }
   const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-    if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+    const rights = requireRights(meta, caller, 'i'); // RFC 4314 §4 APPEND: "i", flags only with s / t / w
+    for (const c of commits) Object.assign(c, maskFlags(rights, { bits: 0, keywords: [] }, c));
     const first = meta.uidNext as number;
     const modseq = meta.modseq + 1;
+    const saved = Date.now(); // RFC 8514 §3: the save date is when the message is put into this mailbox
     const grown = [...new Set(commits.flatMap((c) => c.keywords))].filter((k) => !meta.keywords.includes(k));
     let unseen = 0;
     let deleted = 0;
@@ -83,7 +91,7 @@ export async function appendMessage(
       unseen += counters.unseen;
       deleted += counters.deleted;
       bytes += c.size;
-      const item = { ...keys.message(mailboxId, (first + i) as Uid), e: c.emailId, f: c.bits, k: c.keywords, m: modseq, z: c.size, d: c.internalDate };
+      const item = { ...keys.message(mailboxId, (first + i) as Uid), e: c.emailId, f: c.bits, k: c.keywords, m: modseq, z: c.size, d: c.internalDate, s: saved };
       return { type: 'put', table: 'mail', item, condition: { op: 'notExists', attr: 'pk' } };
     });
     const uids = commits.map((_, i) => first + i);
@@ -100,6 +108,7 @@ export async function appendMessage(
         k: commits.map((c) => c.keywords),
         z: commits.map((c) => c.size),
         d: commits.map((c) => c.internalDate),
+        s: commits.map(() => saved),
       },
       usage: { bytes, messages: commits.length, limits },
       result: { uids, uidValidity: meta.uidValidity, modseq },
@@ -107,6 +116,12 @@ export async function appendMessage(
   });
   const { uids, uidValidity, modseq } = done.result;
   return { mailboxId, uid: uids[0] as number, uids, uidValidity, modseq };
+}
+
+/** The MessageIndex of a cold item, its text inflated (writeColdItem). */
+function coldIndex(item: KvItem): MessageIndex {
+  const index = item.index as unknown as MessageIndex;
+  return item.tz instanceof Uint8Array ? { ...index, text: inflateRawSync(item.tz).toString('utf8') } : index;
 }
 
 /** One message of an APPEND whose bytes are already in the blob store. */
@@ -119,8 +134,12 @@ export interface AppendItem {
 
 /** §C4 step 2: indexes the stored bytes and writes the immutable cold item of `emailId`. */
 export async function writeColdItem(ctx: StoreContext, tenantId: TenantId, userId: UserId, emailId: EmailId, raw: Buffer): Promise<void> {
-  const index = indexMessage(raw);
-  await ctx.kv.put('msgmeta', { ...keys.cold(emailId), owner: userId, tenant: tenantId, index: toKv(index) });
+  const { text, ...index } = indexMessage(raw);
+  // The decoded text (for SEARCH BODY/TEXT) is most of a cold item's bytes and reads are charged by item size:
+  // deflated, it makes every cold read (ENVELOPE, header SEARCH) and the item's storage about 3× cheaper.
+  const item: KvItem = { ...keys.cold(emailId), owner: userId, tenant: tenantId, index: toKv({ ...index, text: '' }) };
+  if (text.length > 0) item.tz = deflateRawSync(Buffer.from(text, 'utf8'));
+  await ctx.kv.put('msgmeta', item);
 }
 
 export interface AppendCommitInput {
@@ -169,12 +188,13 @@ export async function commitAppend(
     const modseq = meta.modseq + 1;
     const grown = keywords.filter((k) => !meta.keywords.includes(k));
     const { unseen, deleted } = countersOf(bits);
+    const saved = Date.now(); // RFC 8514 §3 save date
     return {
       actions: [
         {
           type: 'put',
           table: 'mail',
-          item: { ...keys.message(mailboxId, uid), e: emailId, f: bits, k: keywords, m: modseq, z: size, d: internalDate },
+          item: { ...keys.message(mailboxId, uid), e: emailId, f: bits, k: keywords, m: modseq, z: size, d: internalDate, s: saved },
           condition: { op: 'notExists', attr: 'pk' },
         },
         ...(options.extraActions ? options.extraActions(uid, meta.uidValidity) : []),
@@ -182,7 +202,7 @@ export async function commitAppend(
       uidsAllocated: 1,
       counters: { messages: 1, unseen, deleted, bytes: size },
       keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
-      log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [size], d: [internalDate] },
+      log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [size], d: [internalDate], s: [saved] },
       usage: { bytes: size, messages: 1, limits: options.limits },
       result: { uid, uidValidity: meta.uidValidity, modseq, committed: true },
     };
@@ -220,7 +240,7 @@ export async function storeFlags(
   const out: ResponseOf<'message.store'> = { modseq: 0, changed: [], modified: [] };
   for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
     const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-      if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+      const rights = requireRights(meta, caller, 'r');
       const modseq = meta.modseq + 1;
       const current = await readHot(ctx, mailboxId, part);
       const actions: TxAction[] = [];
@@ -250,6 +270,8 @@ export async function storeFlags(
           newBits = oldBits & ~bits;
           newKeywords = oldKeywords.filter((k) => !keywords.includes(k));
         }
+        // RFC 4314 §4 STORE: \Seen needs s, \Deleted t, others w; what may not change stays (the STORE does not fail).
+        ({ bits: newBits, keywords: newKeywords } = maskFlags(rights, { bits: oldBits, keywords: oldKeywords }, { bits: newBits, keywords: newKeywords }));
         if (newBits === oldBits && sameList(newKeywords, oldKeywords)) continue;
         const before = countersOf(oldBits);
         const after = countersOf(newBits);
@@ -294,7 +316,7 @@ export async function expungeMessages(
   const out: ResponseOf<'message.expunge'> = { modseq: 0, expunged: [] };
   for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
     const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-      if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+      requireRights(meta, caller, 'e'); // RFC 4314 §4 EXPUNGE
       const current = await readHot(ctx, mailboxId, part);
       const actions: TxAction[] = [];
       const gone: number[] = [];
@@ -335,10 +357,11 @@ export async function copyMessages(
   input: { mailboxId: string; uids: number[]; to: string },
 ): Promise<ResponseOf<'message.copy'>> {
   const source = input.mailboxId as MailboxId;
-  const { mailboxId: target } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
+  const { mailboxId: target, owner } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
   const src = await ctx.kv.get('mail', keys.mailbox(source), { consistent: true });
-  if (!src || src.state !== 'active' || src.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
-  const limits = await usageLimits(ctx, caller.userId); // hard quota: the usage update is conditioned on these
+  if (!src || src.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+  requireRights(metaFromItem(src), caller, 'r');
+  const limits = await usageLimits(ctx, owner); // hard quota: the usage update is conditioned on these
   const out: ResponseOf<'message.copy'> = { uidValidity: 0, source: [], destination: [] };
   const committed: number[] = [];
   try {
@@ -346,9 +369,11 @@ export async function copyMessages(
       const items = await readHot(ctx, source, part);
       const present = part.filter((u) => items.has(u));
       if (present.length === 0) continue;
+      if (src.owner !== owner) await transferMessages(ctx, caller.tenantId, src.owner as UserId, owner, items.values());
       const done = await commitMailbox(ctx, target, caller.session, async (meta) => {
-        if (meta.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+        maskNewFlags(requireRights(meta, caller, 'i'), items.values()); // RFC 4314 §4 COPY: "i", flags only with s / t / w
         const modseq = meta.modseq + 1;
+        const saved = Date.now(); // RFC 8514 §3: a copy gets a new save date, the source keeps its own
         const added: HotList = emptyHotList();
         const actions: TxAction[] = [];
         let bytes = 0;
@@ -358,7 +383,7 @@ export async function copyMessages(
         present.forEach((u, i) => {
           const item = items.get(u)!;
           const uid = (meta.uidNext + i) as Uid;
-          const copy: KvItem = { ...keys.message(target, uid), e: item.e!, f: item.f!, k: item.k ?? [], m: modseq, z: item.z!, d: item.d! };
+          const copy: KvItem = { ...keys.message(target, uid), e: item.e!, f: item.f!, k: item.k ?? [], m: modseq, z: item.z!, d: item.d!, s: saved };
           actions.push({ type: 'put', table: 'mail', item: copy, condition: { op: 'notExists', attr: 'pk' } });
           appendHot(added, copy);
           bytes += item.z as number;
@@ -372,7 +397,7 @@ export async function copyMessages(
           uidsAllocated: present.length,
           counters: { messages: present.length, unseen, deleted, bytes },
           keywords: grown.size > 0 ? [...meta.keywords, ...grown] : undefined,
-          log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates },
+          log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates, s: added.saveDates ?? [] },
           usage: { bytes, messages: present.length, limits },
           result: { uidValidity: meta.uidValidity, uids: added.uids },
         };
@@ -400,13 +425,16 @@ async function undoCopy(ctx: StoreContext, caller: Caller, mailboxId: MailboxId,
 export async function messageMeta(ctx: StoreContext, caller: Caller, emailIds: string[]): Promise<ResponseOf<'message.meta'>> {
   const items: Record<string, MessageIndex> = {};
   const wanted = [...new Set(emailIds)];
+  let readable: Set<string> | undefined;
   for (const part of chunks(wanted, 100)) {
     const keysWanted: KvKey[] = part.map((e) => keys.cold(e as EmailId));
     let found = await ctx.kv.batchGet('msgmeta', keysWanted);
     if (found.length < part.length) found = await ctx.kv.batchGet('msgmeta', keysWanted, { consistent: true }); // just appended
     for (const item of found) {
-      if (item.tenant !== caller.tenantId || item.owner !== caller.userId) continue;
-      items[item.pk.slice(2)] = item.index as unknown as MessageIndex;
+      if (item.tenant !== caller.tenantId) continue;
+      // Another owner's message: only from a mailbox shared with the caller with "r" (acl-list.ts).
+      if (item.owner !== caller.userId && !(readable ??= await readableOwners(ctx, caller)).has(item.owner as string)) continue;
+      items[item.pk.slice(2)] = coldIndex(item);
     }
   }
   return { items };

@@ -11,6 +11,8 @@ import { MailStoreError } from './errors.js';
 import type { MailboxId, Uid } from './ids.js';
 import { keys, uidFromSortKey } from './keys.js';
 import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
+import { requireRights } from './acl.js';
+import { moveAcrossOwners } from './acl-move.js';
 
 /** Messages per transaction: 2 per message + 2 META + 2 log items ≤ 100 actions (§C4). */
 export const MOVE_BATCH = 48;
@@ -21,19 +23,25 @@ export async function moveMessages(
   input: { mailboxId: string; uids: number[]; to: string },
 ): Promise<ResponseOf<'message.move'>> {
   const source = input.mailboxId as MailboxId;
-  const { mailboxId: target } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
+  const { mailboxId: target, owner } = await resolvePath(ctx, caller, input.to, 'TRYCREATE');
   if (target === source) throw new MailStoreError('CANNOT', 'Source and destination are the same mailbox');
+  const from = await ctx.kv.get('mail', keys.mailbox(source), { consistent: true });
+  if (from && from.owner !== owner) return moveAcrossOwners(ctx, caller, input);
   const sorted = [...new Set(input.uids)].sort((a, b) => a - b);
   const out: ResponseOf<'message.move'> = { uidValidity: 0, source: [], destination: [], sourceModseq: 0 };
   for (let i = 0; i < sorted.length; i += MOVE_BATCH) {
     const part = sorted.slice(i, i + MOVE_BATCH);
     const done = await commitMailboxPair(ctx, source, target, caller.session, async (src, dst) => {
-      if (src.owner !== caller.userId || dst.owner !== caller.userId) throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
+      // RFC 6851 §4.2: the rights of UID STORE \Deleted and UID EXPUNGE on the source, of UID COPY on the target.
+      requireRights(src, caller, 'rte');
+      requireRights(dst, caller, 'i'); // flags move as they are: the source's counters are taken from them
+      if (src.owner !== dst.owner) throw new MailStoreError('CANNOT', 'Mailbox owners changed; try again');
       const items = await readHot(ctx, source, part);
       const present = part.filter((u) => items.has(u));
       const none = { uidValidity: dst.uidValidity, source: [] as number[], destination: [] as number[] };
       if (present.length === 0) return { noChange: true, result: none };
       const modseq = dst.modseq + 1;
+      const saved = Date.now(); // RFC 8514 §3: a moved message gets a new save date in the destination
       const added: HotList = emptyHotList();
       const actions: TxAction[] = [];
       const emailIds: string[] = [];
@@ -46,7 +54,7 @@ export async function moveMessages(
         // Conditioned on the item as read: a concurrent STORE or EXPUNGE makes this batch re-plan.
         actions.push({ type: 'delete', table: 'mail', key: keys.message(source, u as Uid), condition: { op: 'eq', attr: 'm', value: item.m as number } });
         const uid = (dst.uidNext + n) as Uid;
-        const moved: KvItem = { ...keys.message(target, uid), e: item.e!, f: item.f!, k: item.k ?? [], m: modseq, z: item.z!, d: item.d! };
+        const moved: KvItem = { ...keys.message(target, uid), e: item.e!, f: item.f!, k: item.k ?? [], m: modseq, z: item.z!, d: item.d!, s: saved };
         actions.push({ type: 'put', table: 'mail', item: moved, condition: { op: 'notExists', attr: 'pk' } });
         appendHot(added, moved);
         emailIds.push(item.e as string);
@@ -64,7 +72,7 @@ export async function moveMessages(
           uidsAllocated: k,
           counters: { messages: k, unseen, deleted, bytes },
           keywords: grown.size > 0 ? [...dst.keywords, ...grown] : undefined,
-          log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates },
+          log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates, s: added.saveDates ?? [] },
         },
         result: { uidValidity: dst.uidValidity, source: present, destination: added.uids },
       };

@@ -6,7 +6,8 @@ export async function queryAll(ctx: StoreContext, pk: string, prefix: string): P
   const out: KvItem[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.kv.query('mail', { pk, sk: { beginsWith: prefix }, cursor, consistent: true });
+    // DynamoDB refuses begins_with on an empty string: the whole partition is a query without a sort-key condition.
+    const page = await ctx.kv.query('mail', { pk, ...(prefix ? { sk: { beginsWith: prefix } } : {}), cursor, consistent: true });
     out.push(...page.items);
     cursor = page.cursor;
   } while (cursor);

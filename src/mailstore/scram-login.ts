@@ -11,11 +11,12 @@ import { normalizeLogin, SESSION_SECONDS } from './directory.js';
 import { MailStoreError } from './errors.js';
 import { newId } from './ids.js';
 import { keys } from './keys.js';
+import type { KvItem } from '../storage/kv.js';
 
 const failed = (): MailStoreError => new MailStoreError('AUTHENTICATIONFAILED', 'Authentication failed');
 
 /** The login item of an active user, or undefined (unknown, disabled, or not an address at all). */
-async function activeLogin(ctx: StoreContext, username: string) {
+export async function activeLogin(ctx: StoreContext, username: string) {
   let login: string;
   try {
     login = normalizeLogin(username);
@@ -51,18 +52,17 @@ export async function scramFinish(ctx: StoreContext, state: string, clientFinal:
   if (!found) throw failed();
   // Acting as another user (authzid) would need proxy rights, which do not exist.
   if (success.authzid !== undefined && success.authzid.toLowerCase() !== found.login) throw failed();
+  return { ...sessionFor(ctx, found.login, found.item), serverFinal: success.serverFinal };
+}
+
+/** A new session token for an active login, as auth.login issues it (shared by the SASL sign-ins). */
+export function sessionFor(ctx: StoreContext, login: string, item: KvItem): { token: string; login: string; userId: string; tenantId: string } {
   const claims = {
-    tenantId: found.item.tenantId as string,
-    userId: found.item.userId as string,
-    login: found.login,
+    tenantId: item.tenantId as string,
+    userId: item.userId as string,
+    login,
     sessionId: newId(),
     expiresAt: Math.floor(Date.now() / 1000) + SESSION_SECONDS,
   };
-  return {
-    token: issueToken(ctx.tokenKey, claims),
-    login: found.login,
-    userId: claims.userId,
-    tenantId: claims.tenantId,
-    serverFinal: success.serverFinal,
-  };
+  return { token: issueToken(ctx.tokenKey, claims), login, userId: claims.userId, tenantId: claims.tenantId };
 }

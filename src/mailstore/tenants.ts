@@ -19,7 +19,7 @@ import {
 } from './directory.js';
 import { MailStoreError } from './errors.js';
 import { newId, newTenantId, type MailboxId, type TenantId, type UserId } from './ids.js';
-import { keys } from './keys.js';
+import { blobKeys, keys } from './keys.js';
 import { queryAll } from './query-all.js';
 
 export interface TenantLimits {
@@ -189,7 +189,12 @@ export async function deleteTenant(ctx: StoreContext, tenantId: TenantId): Promi
     if (item.sk.startsWith('K#')) extra.push(keys.adminToken(item.sk.slice(2)));
   }
   await deleteAll(ctx, [...extra, ...owned.filter((i) => i.sk !== 'META')]);
-  await ctx.kv.delete('mail', keys.tenant(tenantId));
+  // The tenant's blob prefix is left to the GC sweep (§C8), like a deleted user's.
+  const blobPrefix = blobKeys.tenantPrefix(tenantId);
+  await ctx.kv.transactWrite([
+    { type: 'delete', table: 'mail', key: keys.tenant(tenantId) },
+    { type: 'put', table: 'mail', item: { ...keys.gcPrefix(blobPrefix), tenantId, at: Date.now() } },
+  ]);
 }
 
 /** Tenant-wide usage: the sum over its users (read on demand; tenant totals are not a hot counter, DESIGN.md). */
@@ -408,38 +413,52 @@ export async function setUserPassword(ctx: StoreContext, tenantId: TenantId, raw
 }
 
 /**
- * Deletes a user for good: every mailbox is closed through the commit protocol (so open sessions see it go) and
- * its items removed, then the user's own items, login, aliases and the tenant's allocation. Blobs are left to the
- * GC sweep (§C8).
+ * Deletes a user for good, in steps that a rerun after a crash simply continues: (1) the login is marked deleting
+ * (no new login or delivery) and keeps the user's quota allocation; (2) the user item goes, so no CREATE can add a
+ * mailbox behind our back; (3) every mailbox is closed through the commit protocol (open sessions see it go) and its
+ * items removed; (4) the user's own items and aliases go; (5) one transaction removes the login and the tenant's
+ * allocation and leaves a GC tombstone for the user's blob prefix, which the GC sweep empties (§C8, gc.ts).
  */
 export async function deleteUser(ctx: StoreContext, tenantId: TenantId, rawLogin: string): Promise<void> {
-  const item = await loginInTenant(ctx, tenantId, rawLogin);
+  let item = await loginInTenant(ctx, tenantId, rawLogin);
   const userId = item.userId as UserId;
-  const user = await ctx.kv.get('mail', keys.user(userId), { consistent: true });
+  if (item.status !== 'deleting') {
+    const user = await ctx.kv.get('mail', keys.user(userId), { consistent: true });
+    item = await ctx.kv.update(
+      'mail',
+      { pk: item.pk, sk: item.sk },
+      { set: { status: 'deleting', deletingQuotaBytes: num(user?.quotaBytes) ?? 0, deletingQuotaMessages: num(user?.quotaMessages) ?? 0 } },
+      { condition: { op: 'eq', attr: 'userId', value: userId } },
+    );
+  }
+  await ctx.kv.delete('mail', keys.user(userId));
   const names = await queryAll(ctx, `U#${userId}`, 'N#');
   for (const name of names) {
     const mailboxId = name.mailboxId as MailboxId;
     try {
-      await commitMailbox(ctx, mailboxId, 'admin', async (meta) => ({
-        actions: [],
-        setMeta: { state: 'deleted' },
-        log: { op: 'D' },
-        usage: { bytes: -meta.bytes, messages: -meta.messages, mailboxes: -1 },
-        result: undefined,
-      }));
+      // No usage change: the user item is gone already, and with it the usage.
+      await commitMailbox(ctx, mailboxId, 'admin', async () => ({ actions: [], setMeta: { state: 'deleted' }, log: { op: 'D' }, result: undefined }));
     } catch (err) {
       if (!(err instanceof MailStoreError && err.code === 'NONEXISTENT')) throw err;
     }
-    await deleteAll(ctx, [
-      ...(await queryAll(ctx, `M#${mailboxId}`, 'L#')),
-      ...(await queryAll(ctx, `M#${mailboxId}`, 'U#')),
-    ]);
+    await deleteAll(ctx, await queryAll(ctx, `M#${mailboxId}`, ''));
   }
   const aliases = (await queryAll(ctx, `T#${tenantId}`, 'A#')).filter((a) => a.userId === userId);
   await deleteAll(ctx, [
     ...(await queryAll(ctx, `U#${userId}`, '')),
     ...aliases.flatMap((a) => [{ pk: a.pk, sk: a.sk }, keys.alias(a.sk.slice(2))]),
   ]);
+  const blobPrefix = blobKeys.userPrefix(tenantId, userId);
+  try {
+    await finishUserDelete(ctx, tenantId, userId, item, blobPrefix);
+  } catch (err) {
+    // A concurrent delete of the same user finished first: the outcome is the same.
+    if (err instanceof ConditionFailedError) throw new MailStoreError('NONEXISTENT', 'No such user');
+    throw err;
+  }
+}
+
+async function finishUserDelete(ctx: StoreContext, tenantId: TenantId, userId: UserId, item: KvItem, blobPrefix: string): Promise<void> {
   await ctx.kv.transactWrite([
     { type: 'delete', table: 'mail', key: { pk: item.pk, sk: item.sk }, condition: { op: 'eq', attr: 'userId', value: userId } },
     { type: 'delete', table: 'mail', key: keys.tenantUser(tenantId, userId) },
@@ -448,9 +467,10 @@ export async function deleteUser(ctx: StoreContext, tenantId: TenantId, rawLogin
       table: 'mail',
       key: keys.tenant(tenantId),
       update: {
-        add: { userCount: -1, allocatedBytes: -(num(user?.quotaBytes) ?? 0), allocatedMessages: -(num(user?.quotaMessages) ?? 0) },
+        add: { userCount: -1, allocatedBytes: -(num(item.deletingQuotaBytes) ?? 0), allocatedMessages: -(num(item.deletingQuotaMessages) ?? 0) },
       },
     },
+    { type: 'put', table: 'mail', item: { ...keys.gcPrefix(blobPrefix), tenantId, userId, at: Date.now() } },
   ]);
 }
 

@@ -2,15 +2,20 @@
 import type { HintBus } from './hint-bus.js';
 import { LocalHintBus } from './local-bus.js';
 import { RedisHintBus } from './redis-bus.js';
+import { IpcHintBus, type IpcChannel } from './ipc-bus.js';
 
 export type { Hint, HintBus, HintListener } from './hint-bus.js';
 export { LocalHintBus } from './local-bus.js';
 export { RedisHintBus } from './redis-bus.js';
+export { RedisHintPublisher } from './redis-publisher.js';
+export { IpcHintBus, isHintMessage } from './ipc-bus.js';
 
 export async function openHintBus(
   redisUrl: string | undefined,
-  options: { onError?: (err: unknown) => void; onReconnect?: () => void } = {},
+  options: { onError?: (err: unknown) => void; onReconnect?: () => void; ipc?: IpcChannel } = {},
 ): Promise<HintBus> {
+  // Redis reaches every frontend; the IPC channel only the other workers of this `stratus serve`.
+  if (redisUrl === undefined && options.ipc) return new IpcHintBus(options.ipc, options.onError);
   if (redisUrl === undefined) return new LocalHintBus(options.onError);
   return RedisHintBus.connect(redisUrl, options);
 }

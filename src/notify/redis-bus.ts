@@ -19,6 +19,15 @@ import { ListenerTable } from './hint-bus.js';
 
 const PREFIX = 'stratus:h:';
 
+/** The channel of a mailbox's hints and the message on it (`<origin> <modseq>`): shared with RedisHintPublisher. */
+export function hintChannel(mailboxId: string): string {
+  return PREFIX + mailboxId;
+}
+
+export function hintPayload(origin: string, modseq: number): string {
+  return `${origin} ${modseq}`;
+}
+
 export interface RedisHintBusOptions {
   onError?: (err: unknown) => void;
   /** Runs when the subscriber connection is back after a loss (hints may have been missed meanwhile). */
@@ -65,7 +74,7 @@ export class RedisHintBus implements HintBus {
     if (this.closed) return;
     queueMicrotask(() => this.listeners.deliver(hint, this.onError));
     try {
-      this.pub.publish(PREFIX + hint.mailboxId, `${this.origin} ${hint.modseq}`).catch(this.onError);
+      this.pub.publish(hintChannel(hint.mailboxId), hintPayload(this.origin, hint.modseq)).catch(this.onError);
     } catch (err) {
       this.onError(err);
     }
@@ -73,11 +82,11 @@ export class RedisHintBus implements HintBus {
 
   subscribe(mailboxId: string, listener: HintListener): () => void {
     if (this.listeners.add(mailboxId, listener)) {
-      this.sub.subscribe(PREFIX + mailboxId).catch(this.onError);
+      this.sub.subscribe(hintChannel(mailboxId)).catch(this.onError);
     }
     return () => {
       if (this.listeners.remove(mailboxId, listener) && !this.closed) {
-        this.sub.unsubscribe(PREFIX + mailboxId).catch(this.onError);
+        this.sub.unsubscribe(hintChannel(mailboxId)).catch(this.onError);
       }
     };
   }

@@ -121,6 +121,7 @@ export class Pop3Connection {
   }
 
   private async execute(line: string): Promise<void> {
+    await this.deps.commandRate?.take();
     const parsed = parseCommand(line);
     if (!parsed.ok) return this.answer(errLine(parsed.text));
     const { command } = parsed;

@@ -6,6 +6,7 @@ import type { LineReader } from './line-reader.js';
 import type { Maildrop } from './maildrop.js';
 import type { Output } from './output.js';
 import type { Pop3Command } from './parser.js';
+import type { SignInGuard } from '../auth/sign-in-guard.js';
 
 export interface Pop3Deps {
   store: MailStoreClient;
@@ -23,6 +24,10 @@ export interface Pop3Deps {
   leaseSeconds?: number;
   /** RFC 1939 §3 autologout: at least 10 minutes of inactivity. Default 600 000. */
   idleTimeoutMs?: number;
+  /** This connection's failed logins per address and sessions per user (src/auth/sign-in-guard.ts); unset: none. */
+  signInGuard?: SignInGuard;
+  /** This connection's command rate: each command waits for a token (delayed, never dropped); unset: no limit. */
+  commandRate?: { take(): Promise<void> };
 }
 
 export type Phase = 'authorization' | 'transaction' | 'update';

@@ -1,5 +1,6 @@
 // Pure POP3 command parsing (RFC 1939 §3, RFC 2449 §4): a keyword, then arguments separated by single spaces.
 // No I/O and no store: tested exhaustively without sockets.
+import { decodeSaslBase64 } from '../auth/sasl-base64.js';
 
 export interface Pop3Command {
   /** Upper-cased keyword, e.g. "RETR". */
@@ -46,7 +47,5 @@ export function parseLineCount(arg: string | undefined): number | undefined {
 
 /** RFC 4648 base64 as RFC 5034 §4 demands it: no stray characters, padding only at the end. "=" is empty. */
 export function decodeSaslResponse(text: string): Buffer | undefined {
-  if (text === '=') return Buffer.alloc(0);
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2}==)?$/.test(text)) return undefined;
-  return Buffer.from(text, 'base64');
+  return decodeSaslBase64(text);
 }

@@ -16,10 +16,18 @@ export async function authFailure(ctx: CommandContext, text = 'Authentication fa
 
 /** Runs a store sign-in call; a credentials failure becomes the delayed -ERR [AUTH]. */
 export async function checkCredentials<T>(ctx: CommandContext, signIn: () => Promise<T>): Promise<T> {
+  const guard = ctx.deps.signInGuard;
+  if (guard?.refused()) {
+    await authFailure(ctx);
+    throw fail('Too many failed logins from your address, try again later', 'SYS/TEMP');
+  }
+  const penalty = guard?.penaltyMs() ?? 0;
+  if (penalty > 0) await new Promise((resolve) => setTimeout(resolve, penalty));
   try {
     return await signIn();
   } catch (err) {
     if (err instanceof MailStoreError && (err.code === 'AUTHENTICATIONFAILED' || err.code === 'BADREQUEST')) {
+      guard?.failed();
       throw await authFailure(ctx);
     }
     throw err;
@@ -28,6 +36,10 @@ export async function checkCredentials<T>(ctx: CommandContext, signIn: () => Pro
 
 export async function enterTransaction(ctx: CommandContext, session: { token: string; login: string }): Promise<void> {
   const { store } = ctx.deps;
+  // Sessions per user across IMAP and POP3 (issue 9 item 6); RFC 2449 §8.1.1 IN-USE: authenticated, but not now.
+  if (ctx.deps.signInGuard && !ctx.deps.signInGuard.admit(session.login)) {
+    throw fail('Maximum number of connections for this user exceeded', 'IN-USE');
+  }
   const ttlSeconds = ctx.deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const lease = await store.call('mailbox.lease', { token: session.token, path: MAILDROP, ttlSeconds });
   if (!lease.acquired) throw fail('Maildrop is in use by another POP3 session', 'IN-USE');

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../config.js';
 import { ingestSesEvent, isSesEvent, type IngestResult, type ObjectLocation } from '../mailstore/delivery-ses.js';
 import { S3Blob } from '../storage/s3/s3-blob.js';
-import { makeLambdaHandler, type FunctionEvent } from './lambda.js';
+import { containerHints, hintsFromConfig, makeLambdaHandler, type FunctionEvent } from './lambda.js';
 import { openStore, type Store } from './store.js';
 
 export class IngestRetryError extends Error {
@@ -60,10 +60,16 @@ export function makeIngestHandler(
     if (!isSesEvent(event)) return requests(event as FunctionEvent);
     opened ??= open();
     const { store, config, reader } = opened;
-    const result = await ingestSesEvent(store.ctx, event, {
-      readObject: (location) => reader(location, store.ctx.maxMessageBytes),
-      inbound: config.ingest,
-    });
+    const hints = containerHints(store, () => hintsFromConfig(config.redisUrl)); // deliveries wake IDLE clients too
+    let result: IngestResult;
+    try {
+      result = await ingestSesEvent(store.ctx, event, {
+        readObject: (location) => reader(location, store.ctx.maxMessageBytes),
+        inbound: config.ingest,
+      });
+    } finally {
+      await hints?.flush();
+    }
     if (result.retry) throw new IngestRetryError(result);
     return result;
   };

@@ -1,8 +1,10 @@
 // `stratus serve`: one process serving IMAP over the configured store. SIGTERM/SIGINT stop it cleanly: no new
 // connections, BYE to every client once its current command is done, the store closed, stats logged.
+import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openStore, type Store } from './store.js';
+import { runPrimary } from './workers.js';
 import { startImapListener } from './imap-listener.js';
 import type { Listener } from './tcp-listener.js';
 import { CommandStats } from './command-stats.js';
@@ -18,6 +20,9 @@ import { startLmtpListener } from '../lmtp/listener.js';
 import { issueAgentToken } from '../mailstore/delivery-agent.js';
 import { loadTlsMaterial, secureContext } from './tls.js';
 import type { SecureContext } from 'node:tls';
+import { LoginThrottle } from '../auth/login-throttle.js';
+import { SignInGuards } from '../auth/sign-in-guard.js';
+import { AddressLimiter, type ListenerAbuse } from './connection-limits.js';
 
 export interface RunningServer {
   imapPort: number | undefined;
@@ -57,7 +62,9 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   // Change hints (src/notify): Redis between processes when configured, else in-process. Every commit publishes;
   // the mailbox cache reads the log once per hinted mailbox and wakes the sessions that have it selected.
   let mailboxes: MailboxCache | undefined = undefined;
+  // A worker of `stratus serve` with STRATUS_WORKERS > 1 (workers.ts) hears the other workers' hints over IPC.
   const hints = await openHintBus(config.redisUrl, {
+    ipc: cluster.isWorker ? process : undefined,
     onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'hint bus error'),
     onReconnect: () => void mailboxes?.refreshAll(),
   });
@@ -90,6 +97,12 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'no TLS certificate: IMAPS, POP3S, STARTTLS and STLS are off');
     }
   }
+  // Failed logins per account across every IMAP connection of this process (src/auth/login-throttle.ts).
+  const loginThrottle = new LoginThrottle({
+    windowMs: config.authAccountWindowMs,
+    maxFailures: config.authAccountMaxFailures,
+    penaltyBaseMs: config.authFailureDelayMs,
+  });
   // What every IMAP / POP3 session of this process shares; `startTls` offers STARTTLS / STLS with the certificate.
   const imapDeps = (secure: boolean, startTls: boolean): ImapDeps => ({
     store: store.client,
@@ -102,6 +115,11 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     mailboxes,
     keepalive,
     ...(tls && startTls ? { tls } : {}),
+    oauth: config.oauth !== undefined,
+    loginThrottle,
+    maxAuthFailures: config.maxAuthFailures,
+    loginTimeoutMs: config.imapLoginTimeoutMs,
+    idleTimeoutMs: config.imapIdleTimeoutMs,
   });
   const pop3Deps = (secure: boolean, startTls: boolean): Pop3Deps => ({
     store: store.client,
@@ -112,15 +130,27 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     authFailureDelayMs: config.authFailureDelayMs,
     ...(tls && startTls ? { tls } : {}),
   });
+  // Abuse controls shared by every IMAP and POP3 listener of this process (issue 9 item 6).
+  const abuse: ListenerAbuse = {
+    addresses: new AddressLimiter(config.abuse.maxConnectionsPerIp),
+    guards: new SignInGuards({
+      maxFailuresPerAddress: config.abuse.maxLoginFailuresPerIp,
+      windowMs: config.authAccountWindowMs,
+      penaltyBaseMs: config.authFailureDelayMs,
+      maxSessionsPerUser: config.abuse.maxSessionsPerUser,
+    }),
+    commandRate: config.abuse.commandRate,
+    commandBurst: config.abuse.commandBurst,
+  };
   // The plain IMAP port, and (behind a load balancer that terminates TLS) the port whose sessions count as secure.
   for (const [port, secure] of imapPorts(config)) {
-    const listener = await startImapListener(config.host, port, imapDeps(secure, !secure && offerStartTls), logger);
+    const listener = await startImapListener(config.host, port, imapDeps(secure, !secure && offerStartTls), logger, undefined, abuse);
     if (!secure) imapPort = listener.port;
     listeners.push(listener);
   }
   let imapsPort: number | undefined;
   if (config.imapsPort !== 'off' && tlsKeys) {
-    const listener = await startImapListener(config.host, config.imapsPort, imapDeps(true, false), logger, tlsKeys);
+    const listener = await startImapListener(config.host, config.imapsPort, imapDeps(true, false), logger, tlsKeys, abuse);
     imapsPort = listener.port;
     listeners.push(listener);
   }
@@ -137,13 +167,13 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   }
   let pop3Port: number | undefined;
   if (config.pop3Port !== 'off') {
-    const listener = await startPop3Listener(config.host, config.pop3Port, pop3Deps(false, offerStartTls), logger);
+    const listener = await startPop3Listener(config.host, config.pop3Port, pop3Deps(false, offerStartTls), logger, undefined, abuse);
     pop3Port = listener.port;
     listeners.push(listener);
   }
   let pop3sPort: number | undefined;
   if (config.pop3sPort !== 'off' && tlsKeys) {
-    const listener = await startPop3Listener(config.host, config.pop3sPort, pop3Deps(true, false), logger, tlsKeys);
+    const listener = await startPop3Listener(config.host, config.pop3sPort, pop3Deps(true, false), logger, tlsKeys, abuse);
     pop3sPort = listener.port;
     listeners.push(listener);
   }
@@ -178,6 +208,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         await store.close();
         await health?.close();
         if (stats) logger.info({ stats: stats.toJSON() }, 'command stats');
+        if (store.faults) logger.info({ injected: store.faults.injected }, 'injected store faults');
         logger.info('Stratus stopped');
       })();
       return stopping;
@@ -188,6 +219,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
 /** Runs until SIGTERM or SIGINT. */
 export async function serve(config: Config): Promise<void> {
   const logger = makeLogger(config);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
   const server = await startServer(config, logger);
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');

@@ -16,17 +16,25 @@ import { SqliteKv } from '../storage/sqlite/sqlite-kv.js';
 import { FsBlob } from '../storage/fs/fs-blob.js';
 import { DynamoKv } from '../storage/dynamodb/dynamo-kv.js';
 import { S3Blob } from '../storage/s3/s3-blob.js';
+import { meterCapacity } from '../storage/dynamodb/capacity.js';
 import { CallMeter, MeteredBlob, MeteredKv } from '../storage/metered.js';
+import { FaultInjector, FaultyBlob, FaultyKv } from '../storage/faulty.js';
+import { RetryingBlob, RetryingKv } from '../storage/retrying.js';
+import type { BlobStore } from '../storage/blob.js';
+import type { KvStore } from '../storage/kv.js';
 import { S3Urls } from '../storage/s3/s3-urls.js';
 import type { BlobUrls } from '../storage/blob-urls.js';
 import type { Invoker } from '../mailstore/invoker.js';
 import type { Operation } from '../mailstore/api.js';
 import { LambdaInvoker, makeLambdaClient } from './lambda-invoker.js';
+import { OAuthTokenVerifier } from '../auth/oauth-jwt.js';
 
 export interface Store {
   ctx: StoreContext;
   client: MailStoreClient;
   meter: CallMeter;
+  /** Present when STRATUS_FAULTS injects faults (soak runs). */
+  faults?: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -42,8 +50,8 @@ function embeddedTokenKey(dataDir: string): Uint8Array {
 
 export function openStore(config: Config, options: { onFunctionError?: (err: unknown, op: Operation) => void } = {}): Store {
   const meter = new CallMeter();
-  let kv;
-  let blob;
+  let kv: KvStore;
+  let blob: BlobStore;
   let tokenKey: Uint8Array;
   let blobUrls: BlobUrls | undefined;
   if (config.backend === 'embedded') {
@@ -65,15 +73,24 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    meterCapacity(dynamo, (kind, units) => meter.recordCapacity(kind, units));
     kv = new DynamoKv({ client: dynamo, tables: config.aws.tables });
     blob = new S3Blob({ client: s3, bucket: config.aws.bucket });
     if (config.presignSeconds > 0) blobUrls = new S3Urls({ client: s3, bucket: config.aws.bucket, expiresIn: config.presignSeconds });
   }
   if (tokenKey.length < 32) throw new ConfigError('The token key must be at least 32 bytes');
-  const mkv = new MeteredKv(kv, meter);
-  const mblob = new MeteredBlob(blob, meter);
+  // adapter → injected faults (soak runs only) → retries with backoff → call meter (counts calls as callers see them)
+  const faults = config.faults ? new FaultInjector(config.faults) : undefined;
+  if (faults) {
+    kv = new FaultyKv(kv, faults);
+    blob = new FaultyBlob(blob, faults);
+  }
+  const mkv = new MeteredKv(new RetryingKv(kv), meter);
+  const mblob = new MeteredBlob(new RetryingBlob(blob), meter);
   const ctx: StoreContext = { kv: mkv, blob: mblob, tokenKey, maxMessageBytes: config.maxMessageBytes };
   if (blobUrls) ctx.blobUrls = blobUrls;
+  // OAUTHBEARER: the verifier lives with the functions (auth.oauth), so a Lambda deployment verifies tokens there.
+  if (config.oauth) ctx.oauth = new OAuthTokenVerifier(config.oauth);
   const adminToken = operatorToken(config);
   if (adminToken) ctx.adminTokenHash = hashAdminToken(adminToken);
   const invoker: Invoker =
@@ -88,6 +105,7 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
     ctx,
     client: new MailStoreClient(invoker, mblob, { bodyUrls: config.functions === 'lambda' }),
     meter,
+    ...(faults ? { faults } : {}),
     async close() {
       await mkv.close();
       await mblob.close();

@@ -3,6 +3,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
+import { TLS_POLICY } from './tls.js';
+import type { AddressLimiter } from './connection-limits.js';
 
 export interface Listener {
   port: number;
@@ -24,6 +26,9 @@ export interface TcpListenerOptions {
   implicitTls?: TlsOptions;
   /** Makes the session for a socket; `finished()`, asked once the session started, settles when it may be forgotten. */
   open(socket: Socket): { session: ListenerSession; finished(): Promise<unknown> };
+  /** Open connections per client address; over it a socket gets `tooMany` (the protocol's words) and is closed. */
+  addressLimit?: AddressLimiter;
+  tooMany?: string;
 }
 
 export async function startTcpListener(options: TcpListenerOptions): Promise<Listener> {
@@ -31,6 +36,16 @@ export async function startTcpListener(options: TcpListenerOptions): Promise<Lis
   const name = implicitTls ? `${options.protocol}S` : options.protocol;
   const sessions = new Set<ListenerSession>();
   const accept = (socket: Socket): void => {
+    if (options.addressLimit) {
+      const release = options.addressLimit.acquire(socket.remoteAddress ?? 'unknown');
+      if (!release) {
+        logger.info({ address: socket.remoteAddress }, `${name} connection refused: too many from this address`);
+        socket.on('error', () => undefined);
+        socket.end(options.tooMany ?? '');
+        return;
+      }
+      socket.once('close', release);
+    }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const { session, finished } = options.open(socket);
@@ -40,7 +55,7 @@ export async function startTcpListener(options: TcpListenerOptions): Promise<Lis
     finished().then(forget, forget);
   };
   const server: Server = implicitTls
-    ? createTlsServer({ ...implicitTls, minVersion: 'TLSv1.2' }, accept).on('tlsClientError', (err) =>
+    ? createTlsServer({ ...implicitTls, ...TLS_POLICY }, accept).on('tlsClientError', (err) =>
         logger.info({ err: err.message }, `${name} handshake failed`),
       )
     : createServer(accept);

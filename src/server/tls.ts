@@ -87,7 +87,31 @@ async function generateSelfSigned(dir: string, certPath: string, keyPath: string
   }
 }
 
-/** The server's secure context: TLS 1.2 or newer only. */
+/**
+ * Mozilla's "intermediate" server configuration (ssl-config.mozilla.org, v5.7): TLS 1.3's suites, and for TLS 1.2
+ * only forward-secret AEAD suites (ECDHE/DHE with AES-GCM or ChaCha20-Poly1305). No CBC, RC4, 3DES, static-RSA key
+ * exchange, export or anonymous suites; and nothing below TLS 1.2 (RFC 8996 deprecates 1.0 and 1.1).
+ */
+export const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+    'DHE-RSA-AES128-GCM-SHA256',
+    'DHE-RSA-AES256-GCM-SHA384',
+    'DHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
+/** The server's secure context (STARTTLS, STLS): TLS 1.2 or newer with the policy's ciphers only. */
 export function secureContext(material: TlsMaterial): SecureContext {
-  return createSecureContext({ cert: material.cert, key: material.key, minVersion: 'TLSv1.2' });
+  return createSecureContext({ cert: material.cert, key: material.key, ...TLS_POLICY });
 }

@@ -9,6 +9,9 @@ export interface CallCounts {
   blob: number;
   /** Bytes that flowed out of blob GETs. */
   blobBytesRead: number;
+  /** DynamoDB read / write capacity units, as DynamoDB reports them (0 on other backends). */
+  rru: number;
+  wru: number;
   byOp: Record<string, number>;
 }
 
@@ -18,7 +21,7 @@ export class CallMeter {
   readonly scope = new AsyncLocalStorage<CallCounts>();
 
   static zero(): CallCounts {
-    return { kv: 0, blob: 0, blobBytesRead: 0, byOp: {} };
+    return { kv: 0, blob: 0, blobBytesRead: 0, rru: 0, wru: 0, byOp: {} };
   }
 
   record(port: 'kv' | 'blob', op: string): void {
@@ -27,6 +30,14 @@ export class CallMeter {
       if (!counts) continue;
       counts[port] += 1;
       counts.byOp[name] = (counts.byOp[name] ?? 0) + 1;
+    }
+  }
+
+  recordCapacity(kind: 'read' | 'write', units: number): void {
+    for (const counts of [this.counts, this.scope.getStore()]) {
+      if (!counts) continue;
+      if (kind === 'read') counts.rru += units;
+      else counts.wru += units;
     }
   }
 
@@ -45,6 +56,8 @@ export class CallMeter {
       kv: after.kv - before.kv,
       blob: after.blob - before.blob,
       blobBytesRead: after.blobBytesRead - before.blobBytesRead,
+      rru: after.rru - before.rru,
+      wru: after.wru - before.wru,
       byOp,
     };
   }

@@ -44,7 +44,8 @@ describe('BINARY (RFC 3516)', () => {
   it('BINARY.PEEK[1] returns quoted-printable decoded as a <string> (§4.3), without setting \\Seen', async () => {
     const got = await c.command('f1', 'FETCH 1 (BINARY.PEEK[1])');
     assert.equal(got, '* 1 FETCH (BINARY[1] {15}\r\nCafé softbreak)\r\nf1 OK FETCH completed\r\n'.replace('é', '\xc3\xa9'));
-    assert.equal(await c.command('f2', 'FETCH 1 (FLAGS)'), '* 1 FETCH (FLAGS ())\r\nf2 OK FETCH completed\r\n');
+    // \Recent: this session was the first to SELECT after the APPEND (RFC 3501 §2.3.2).
+    assert.equal(await c.command('f2', 'FETCH 1 (FLAGS)'), '* 1 FETCH (FLAGS (\\Recent))\r\nf2 OK FETCH completed\r\n');
   });
 
   it('BINARY.SIZE is the decoded size (§4.3: "MUST match the size of the <nstring> or <literal8>")', async () => {
@@ -71,7 +72,7 @@ describe('BINARY (RFC 3516)', () => {
   it('BINARY[...] without .PEEK sets \\Seen (§4.2: BINARY.PEEK is the form that "does not implicitly set the \\Seen flag")', async () => {
     assert.equal(
       await c.command('f9', 'FETCH 1 (BINARY[4])'),
-      '* 1 FETCH (BINARY[4] {10}\r\nplain 7bit FLAGS (\\Seen))\r\nf9 OK FETCH completed\r\n',
+      '* 1 FETCH (BINARY[4] {10}\r\nplain 7bit FLAGS (\\Seen \\Recent))\r\nf9 OK FETCH completed\r\n',
     );
   });
 

@@ -42,11 +42,15 @@ function num(text: string, re: RegExp): number {
   return Number(m[1]);
 }
 
-/** uid → "flags|modseq" from `* n FETCH (UID u FLAGS (…) MODSEQ (m))` lines. */
+/**
+ * uid → "flags|modseq" from `* n FETCH (UID u FLAGS (…) MODSEQ (m))` lines. \Recent is left out: it belongs to the
+ * session that first selected (RFC 3501 §2.3.2), not to the mailbox state a resync must reproduce.
+ */
 function fetchedState(text: string): Map<number, string> {
   const out = new Map<number, string>();
   for (const m of text.matchAll(/^\* \d+ FETCH \(UID (\d+) FLAGS \(([^)]*)\) MODSEQ \((\d+)\)\)\r$/gm)) {
-    out.set(Number(m[1]), `${m[2]}|${m[3]}`);
+    const flags = m[2]!.split(' ').filter((f) => f !== '\\Recent').join(' ');
+    out.set(Number(m[1]), `${flags}|${m[3]}`);
   }
   return out;
 }
@@ -57,6 +61,7 @@ test('CONDSTORE: MODSEQ, UNCHANGEDSINCE with MODIFIED, CHANGEDSINCE, SEARCH MODS
     await seed(fx, 3);
     const raw = await loggedIn(fx);
     assert.match((await raw.command('c0', 'CAPABILITY')).split('\r\n')[0]!, / CONDSTORE QRESYNC /);
+    // The first SELECT: the seeded messages are \Recent in this session (RFC 3501 §2.3.2).
     const selected = await raw.command('c1', 'SELECT INBOX (CONDSTORE)');
     const h = num(selected, /^\* OK \[HIGHESTMODSEQ (\d+)\]/m);
     const uv = num(selected, /UIDVALIDITY (\d+)/);
@@ -72,7 +77,7 @@ test('CONDSTORE: MODSEQ, UNCHANGEDSINCE with MODIFIED, CHANGEDSINCE, SEARCH MODS
     // Message 1 now has MODSEQ h+1 > m2: it fails the test and is named in MODIFIED; message 2 passes.
     assert.equal(
       await raw.command('c4', `STORE 1:2 (UNCHANGEDSINCE ${m2}) +FLAGS (\\Seen)`),
-      `* 2 FETCH (FLAGS (\\Seen) MODSEQ (${h + 2}))\r\nc4 OK [MODIFIED 1] Conditional STORE failed for some messages\r\n`,
+      `* 2 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (${h + 2}))\r\nc4 OK [MODIFIED 1] Conditional STORE failed for some messages\r\n`,
     );
     assert.equal(
       await raw.command('c5', `UID STORE ${uids[0]} (UNCHANGEDSINCE 1) -FLAGS (\\Flagged)`),
@@ -81,8 +86,8 @@ test('CONDSTORE: MODSEQ, UNCHANGEDSINCE with MODIFIED, CHANGEDSINCE, SEARCH MODS
     // §3.1.4.1: only messages changed since, with MODSEQ added.
     assert.equal(
       await raw.command('c6', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${h})`),
-      `* 1 FETCH (UID ${uids[0]} FLAGS (\\Flagged) MODSEQ (${h + 1}))\r\n` +
-        `* 2 FETCH (UID ${uids[1]} FLAGS (\\Seen) MODSEQ (${h + 2}))\r\nc6 OK UID FETCH completed\r\n`,
+      `* 1 FETCH (UID ${uids[0]} FLAGS (\\Flagged \\Recent) MODSEQ (${h + 1}))\r\n` +
+        `* 2 FETCH (UID ${uids[1]} FLAGS (\\Seen \\Recent) MODSEQ (${h + 2}))\r\nc6 OK UID FETCH completed\r\n`,
     );
     // §3.1.5: the highest MODSEQ of the messages found.
     assert.equal(await raw.command('c7', `SEARCH MODSEQ ${h + 1}`), `* SEARCH 1 2 (MODSEQ ${h + 2})\r\nc7 OK SEARCH completed\r\n`);
@@ -98,7 +103,7 @@ test('CONDSTORE: MODSEQ, UNCHANGEDSINCE with MODIFIED, CHANGEDSINCE, SEARCH MODS
     await other.mailboxOpen('INBOX');
     await other.messageFlagsAdd(String(uids[2]), ['\\Answered'], { uid: true });
     await other.logout();
-    assert.equal(await raw.command('c11', 'NOOP'), `* 3 FETCH (UID ${uids[2]} FLAGS (\\Answered) MODSEQ (${h + 3}))\r\nc11 OK NOOP completed\r\n`);
+    assert.equal(await raw.command('c11', 'NOOP'), `* 3 FETCH (UID ${uids[2]} FLAGS (\\Answered \\Recent) MODSEQ (${h + 3}))\r\nc11 OK NOOP completed\r\n`);
     raw.close();
     assert.deepEqual(fx.problems, []);
   } finally {

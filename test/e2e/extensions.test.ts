@@ -40,7 +40,7 @@ describe('IMAP extensions', () => {
     assert.match(await c.command('i2', 'ID NIL'), /\* ID \("name" "Stratus"/);
     assert.match(await c.command('n0', 'NAMESPACE'), /n0 BAD/, 'NAMESPACE needs authentication');
     assert.match(await c.command('L', `LOGIN "${f.user}" "${f.password}"`), /L OK/);
-    assert.match(await c.command('n1', 'NAMESPACE'), /\* NAMESPACE \(\("" "\/"\)\) NIL NIL\r\nn1 OK/);
+    assert.match(await c.command('n1', 'NAMESPACE'), /\* NAMESPACE \(\("" "\/"\)\) \(\("Other Users\/" "\/"\)\) \(\("Shared\/" "\/"\)\)\r\nn1 OK/);
     c.close();
   });
 
@@ -80,7 +80,8 @@ describe('IMAP extensions', () => {
     assert.match(await c.command('st3', 'STATUS MoveDst (MESSAGES UNSEEN)'), /MESSAGES 3 UNSEEN 2/);
     await c.command('s2', 'SELECT MoveDst');
     const fetched = await c.command('f', 'FETCH 1:* (UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])');
-    assert.match(fetched, /\* 1 FETCH \(UID 1 FLAGS \(\\Seen \$Label\)/);
+    // The first SELECT of MoveDst takes the moved messages as \Recent (RFC 3501 §2.3.2).
+    assert.match(fetched, /\* 1 FETCH \(UID 1 FLAGS \(\\Seen \$Label \\Recent\)/);
     assert.match(fetched, /message 2/);
     assert.match(fetched, /message 3/);
     assert.match(fetched, /message 5/);

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import type { CallMeter } from '../../src/storage/metered.js';
+import type { StoreContext } from '../../src/mailstore/context.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/server/main.js';
@@ -19,6 +20,8 @@ export interface Fixture {
   user: string;
   password: string;
   meter: CallMeter;
+  /** The server's store context (tests that set up tenants and users beyond the one user). */
+  ctx: StoreContext;
   /** Log lines the connections wrote at warn/error level (a test can assert no SERVERBUG happened). */
   problems: object[];
   /** An ImapFlow client, not yet connected. */
@@ -35,6 +38,8 @@ export interface FixtureOptions {
   maxLiteralBytes?: number;
   maxLineBytes?: number;
   maxMessageBytes?: number;
+  /** Further STRATUS_* settings (e.g. OAuth, limits and timeouts), applied last. */
+  env?: Record<string, string>;
 }
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
@@ -51,6 +56,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     STRATUS_MAX_MESSAGE_BYTES: String(options.maxMessageBytes ?? 64 * 1024 * 1024),
     STRATUS_AUTH_FAILURE_DELAY_MS: '10',
     STRATUS_LOG_LEVEL: 'warn',
+    ...options.env,
   });
   // Warnings and errors the server logs (a test can assert that no SERVERBUG happened).
   const problems: object[] = [];
@@ -82,6 +88,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     user,
     password,
     meter: server.store.meter,
+    ctx: server.store.ctx,
     problems,
     client,
     async connect() {

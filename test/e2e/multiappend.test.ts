@@ -39,10 +39,11 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     assert.match(await c.command('x', 'SELECT INBOX'), /\* 2 EXISTS/);
     assert.equal(
       await c.command('f1', 'UID FETCH 1:2 (FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])'),
-      '* 1 FETCH (UID 1 FLAGS (\\Seen) INTERNALDATE ' +
+      // \Recent: the first SELECT after the APPEND (RFC 3501 §2.3.2).
+      '* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) INTERNALDATE ' +
         /INTERNALDATE ("[^"]+")/.exec(await c.command('d', 'FETCH 1 (INTERNALDATE)'))![1]! +
         ' BODY[HEADER.FIELDS (SUBJECT)] {20}\r\nSubject: multi 1\r\n\r\n)\r\n' +
-        '* 2 FETCH (UID 2 FLAGS (\\Flagged) INTERNALDATE "14-Jul-2020 10:00:00 +0000" BODY[HEADER.FIELDS (SUBJECT)] {20}\r\nSubject: multi 2\r\n\r\n)\r\n' +
+        '* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) INTERNALDATE "14-Jul-2020 10:00:00 +0000" BODY[HEADER.FIELDS (SUBJECT)] {20}\r\nSubject: multi 2\r\n\r\n)\r\n' +
         'f1 OK UID FETCH completed\r\n',
     );
   });

@@ -57,6 +57,16 @@ export class RawClient {
     return this.until((text) => new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`).test(text));
   }
 
+  /** APPEND of exact bytes with a synchronizing literal; `options` go between the mailbox and the literal
+   * (flags, date-time). Returns everything up to and including the tagged answer. */
+  async append(tag: string, mailbox: string, message: string | Buffer, options = ''): Promise<string> {
+    const bytes = typeof message === 'string' ? Buffer.from(message, 'latin1') : message;
+    this.write(`${tag} APPEND ${mailbox}${options ? ` ${options}` : ''} {${bytes.length}}\r\n`);
+    await this.until((t) => t.startsWith('+'));
+    this.write(Buffer.concat([bytes, Buffer.from('\r\n')]));
+    return this.until((text) => new RegExp(`(^|\\r\\n)${tag} (OK|NO|BAD)[^\\r\\n]*\\r\\n`).test(text));
+  }
+
   async waitClosed(): Promise<void> {
     while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }

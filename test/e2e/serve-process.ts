@@ -8,6 +8,8 @@ export interface ServeProcess {
   imapPort: number;
   output: string[];
   stop(): Promise<void>;
+  /** SIGKILL: the process dies mid-command, as in a crash (test/crash). */
+  kill(): Promise<void>;
 }
 
 /** Starts `stratus serve` with `env` and waits for its "IMAP listening" log line (bounded). */
@@ -37,6 +39,12 @@ export async function startServe(env: NodeJS.ProcessEnv): Promise<ServeProcess> 
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
+        await exited;
+      }
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
         await exited;
       }
     },

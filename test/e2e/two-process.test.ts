@@ -6,40 +6,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadConfig } from '../../src/config.js';
-import { openStore } from '../../src/server/store.js';
-import { addUser } from '../../src/mailstore/directory.js';
-import { DynamoKv } from '../../src/storage/dynamodb/dynamo-kv.js';
 import { startRedis, type RunningRedis } from '../notify/redis-server.js';
 import { startServe, type ServeProcess } from './serve-process.js';
+import { addTestUser as addSharedUser, dynamoStore, serveEnv, sqliteStore } from './two-process-stores.js';
 import { eightWriters, flow, idleSeesOtherProcess, rawLogin, sequenceCommandsHoldExpunge, within, type Frontends } from './two-frontends.js';
 
 const USER = 'alice@example.com';
 const PASSWORD = 'two processes';
 
+/** Keepalives every 400 ms, so the IDLE tests see them within their bounds. */
 function baseEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    STRATUS_IMAP_PORT: '0',
-    STRATUS_ADMIN_PORT: 'off',
-    STRATUS_POP3_PORT: 'off',
-    STRATUS_LMTP_PORT: 'off',
-    STRATUS_AUTH_FAILURE_DELAY_MS: '10',
-    STRATUS_IDLE_KEEPALIVE_MS: '400',
-    STRATUS_LOG_LEVEL: 'info',
-    ...extra,
-  };
+  return serveEnv({ STRATUS_IDLE_KEEPALIVE_MS: '400', ...extra });
 }
 
-async function addTestUser(env: NodeJS.ProcessEnv): Promise<void> {
-  const store = openStore(loadConfig(env));
-  try {
-    await addUser(store.ctx, USER, PASSWORD);
-  } finally {
-    await store.close();
-  }
+function addTestUser(env: NodeJS.ProcessEnv): Promise<void> {
+  return addSharedUser(env, USER, PASSWORD);
 }
 
 function suite(name: string, prepare: () => Promise<{ env: NodeJS.ProcessEnv; cleanup: () => Promise<void> }>): void {
@@ -80,38 +61,9 @@ function suite(name: string, prepare: () => Promise<{ env: NodeJS.ProcessEnv; cl
   });
 }
 
-suite('one SQLite data directory', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-two-'));
-  return { env: baseEnv({ STRATUS_DATA_DIR: dir }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-});
+suite('one SQLite data directory', async () => sqliteStore({ STRATUS_IDLE_KEEPALIVE_MS: '400' }));
 
-suite('DynamoDB Local + the S3 stand-in', async () => {
-  const dynamodb = process.env.STRATUS_TEST_DYNAMODB_ENDPOINT;
-  const s3 = process.env.STRATUS_TEST_S3_ENDPOINT;
-  const bucket = process.env.STRATUS_TEST_S3_BUCKET;
-  if (!dynamodb || !s3 || !bucket) throw new Error('STRATUS_TEST_* endpoints are not set: run with `node test/run.mjs`');
-  const run = randomUUID().slice(0, 8);
-  const tables = { mail: `stratus-2p-${run}-mail`, msgmeta: `stratus-2p-${run}-msgmeta` };
-  const client = new DynamoDBClient({ endpoint: dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await DynamoKv.createTables(client, tables);
-  client.destroy();
-  // addTestUser opens the store in this process, whose SDK reads credentials from the environment like the servers'.
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  const env = baseEnv({
-    STRATUS_BACKEND: 'aws',
-    STRATUS_DYNAMODB_ENDPOINT: dynamodb,
-    STRATUS_S3_ENDPOINT: s3,
-    STRATUS_S3_BUCKET: bucket,
-    STRATUS_TABLE_MAIL: tables.mail,
-    STRATUS_TABLE_MSGMETA: tables.msgmeta,
-    STRATUS_TOKEN_KEY: randomBytes(32).toString('base64'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
-  return { env, cleanup: async () => undefined };
-});
+suite('DynamoDB Local + the S3 stand-in', async () => dynamoStore({ STRATUS_IDLE_KEEPALIVE_MS: '400' }));
 
 describe('two frontends on one SQLite data directory without Redis', () => {
   it('the safety poll alone brings an APPEND on B to an IDLE client on A', async () => {

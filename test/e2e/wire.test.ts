@@ -107,7 +107,8 @@ test('EXPUNGE by another session is held back during STORE and FETCH, sent on UI
     // A's STORE commits after B's expunge: A catches up, but must not renumber during STORE.
     const store = await a.command('a1', 'STORE 2 +FLAGS (\\Flagged)');
     assert.doesNotMatch(store, /EXPUNGE/);
-    assert.match(store, /\* 2 FETCH \(FLAGS \(\\Flagged\)\)/);
+    // A selected first, so the messages are \Recent for A (RFC 3501 §2.3.2).
+    assert.match(store, /\* 2 FETCH \(FLAGS \(\\Flagged \\Recent\)\)/);
     const fetch = await a.command('a2', 'FETCH 1:* (UID)');
     assert.doesNotMatch(fetch, /EXPUNGE/);
     assert.match(fetch, /\* 3 FETCH \(UID 3\)/);
@@ -135,7 +136,7 @@ test('a non-PEEK body fetch sets \\Seen and reports it; PEEK does not', async ()
     const peek = await raw.command('a1', 'FETCH 1 (BODY.PEEK[TEXT])');
     assert.doesNotMatch(peek, /\\Seen/);
     const body = await raw.command('a2', 'FETCH 1 (BODY[TEXT])');
-    assert.match(body, /BODY\[TEXT\] \{10\}\r\nHi there\r\n FLAGS \(\\Seen\)\)/);
+    assert.match(body, /BODY\[TEXT\] \{10\}\r\nHi there\r\n FLAGS \(\\Seen \\Recent\)\)/);
     assert.match(await raw.command('a3', 'SEARCH UNSEEN'), /\* SEARCH\r\n/);
     const examine = await raw.command('a4', 'EXAMINE INBOX');
     assert.match(examine, /^a4 OK \[READ-ONLY\]/m);

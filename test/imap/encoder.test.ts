@@ -75,7 +75,10 @@ test('simple untagged data', () => {
 test('LIST and LSUB with modified UTF-7, NIL delimiter and extended data', () => {
   assert.equal(listData({ attributes: ['\\HasNoChildren'], delimiter: '/', mailbox: 'INBOX' }), '* LIST (\\HasNoChildren) "/" "INBOX"\r\n');
   assert.equal(listData({ attributes: [], delimiter: '.', mailbox: 'Entwürfe' }), '* LIST () "." "Entw&APw-rfe"\r\n');
-  assert.equal(listData({ attributes: [], delimiter: '.', mailbox: 'Entwürfe' }, 'LIST', true), '* LIST () "." {9}\r\nEntwürfe\r\n');
+  // RFC 6855 §3: after ENABLE UTF8=ACCEPT (or IMAP4rev2) a UTF-8 name goes as a quoted string; CR/LF force a literal.
+  assert.equal(listData({ attributes: [], delimiter: '.', mailbox: 'Entwürfe' }, 'LIST', true), '* LIST () "." "Entwürfe"\r\n');
+  assert.equal(listData({ attributes: [], delimiter: '.', mailbox: 'a"b\\c' }, 'LIST', true), '* LIST () "." "a\\"b\\\\c"\r\n');
+  assert.equal(listData({ attributes: [], delimiter: '.', mailbox: 'a\nb' }, 'LIST', true), '* LIST () "." {3}\r\na\nb\r\n');
   assert.equal(listData({ attributes: ['\\Noselect'], delimiter: null, mailbox: 'a"b' }, 'LSUB'), '* LSUB (\\Noselect) NIL "a\\"b"\r\n');
   assert.equal(
     listData({ attributes: ['\\Subscribed'], delimiter: '/', mailbox: 'Foo', childInfo: ['SUBSCRIBED'] }),

@@ -14,7 +14,7 @@
 # USER_LOGIN, USER_PASSWORD, WORK, STRATUS_DATA_DIR (its tls/cert.pem is the server's certificate) are available.
 set -uo pipefail
 
-SUITES=(pop3 curl_imap mbsync offlineimap)
+SUITES=(pop3 curl_imap mbsync offlineimap interimap)
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 HOST=127.0.0.1

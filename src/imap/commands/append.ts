@@ -8,6 +8,7 @@ import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { catchUp } from '../session/freshness.js';
 import { MailStoreError } from '../../mailstore/errors.js';
 import type { Flag } from '../types.js';
@@ -19,11 +20,12 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
   let message: LiteralBody = command.message;
   let consuming = false;
   try {
-    const path = storePath(command.mailbox);
+    const path = storePath(command.mailbox, utf8Names(ctx.state.enabled));
     if (message.size > ctx.deps.limits.maxMessageBytes) throw no('TOOBIG', 'Message too large');
     const token = ctx.state.token;
     try {
-      await ctx.deps.store.call('mailbox.status', { token, path });
+      // Exists for this user (RFC 4314: any right; APPEND itself needs only "i", enforced by the store's commit).
+      await ctx.deps.store.call('acl.myRights', { token, path });
     } catch (err) {
       if (err instanceof MailStoreError && err.code === 'NONEXISTENT') throw no('TRYCREATE', 'Mailbox does not exist');
       throw err;

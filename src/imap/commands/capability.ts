@@ -12,6 +12,8 @@ export function currentCapabilities(ctx: CommandContext): string[] {
     plaintextAuthAllowed: ctx.deps.secure || ctx.deps.allowPlaintextAuth,
     idle: idleAvailable(ctx.deps),
     startTls: ctx.startTls !== undefined && !ctx.deps.secure,
+    appendLimit: ctx.deps.limits.maxMessageBytes,
+    oauth: ctx.deps.oauth === true,
   });
 }
 

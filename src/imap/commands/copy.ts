@@ -6,6 +6,7 @@ import type { Handler } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
 import { bad } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { catchUp } from '../session/freshness.js';
 
 const REQUEST_UIDS = 10_000;
@@ -15,7 +16,7 @@ export const copy: Handler<CopyMoveCommand> = async (command, ctx) => {
   if (command.name === 'MOVE') throw bad('MOVE is not supported');
   const { rows, outOfRange } = view.resolve(command.set, command.uid);
   if (outOfRange) throw bad('Invalid message sequence number');
-  const to = storePath(command.mailbox);
+  const to = storePath(command.mailbox, utf8Names(ctx.state.enabled));
   const source: number[] = [];
   const destination: number[] = [];
   let uidValidity = 0;

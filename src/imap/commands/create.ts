@@ -4,16 +4,19 @@ import type { CreateCommand } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { DELIMITER, storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { no } from '../response-codes.js';
+import { mailboxObjectId } from '../wire/object-id.js';
 
 export const create: Handler<CreateCommand> = async (command, ctx) => {
-  let path = storePath(command.mailbox);
+  let path = storePath(command.mailbox, utf8Names(ctx.state.enabled));
   while (path.endsWith(DELIMITER)) path = path.slice(0, -1);
   if (path === '') throw no('CANNOT', 'Invalid mailbox name');
   if (path === 'INBOX') throw no('ALREADYEXISTS', 'INBOX always exists');
   const specialUse = specialUseOf(command.specialUse);
-  await ctx.deps.store.call('mailbox.create', { token: ctx.state.token, path, ...(specialUse ? { specialUse } : {}) });
-  return done('CREATE completed');
+  const created = await ctx.deps.store.call('mailbox.create', { token: ctx.state.token, path, ...(specialUse ? { specialUse } : {}) });
+  // RFC 8474 §4.1: "MUST include the MAILBOXID response code in the tagged OK response to all successful CREATE".
+  return done('CREATE completed', { code: 'MAILBOXID', id: mailboxObjectId(created.mailboxId) });
 };
 
 /** RFC 6154 §2 special-use attributes, as spelled on the wire. */

@@ -6,8 +6,8 @@ import { done } from '../session/context.js';
 import { enabledData } from '../encoder.js';
 import { currentCapabilities } from './capability.js';
 
-/** Extensions whose behaviour depends on ENABLE (RFC 9051 IMAP4rev2, RFC 7162, RFC 6855); each only if advertised. */
-const ENABLEABLE = ['IMAP4REV2', 'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT'];
+/** Extensions whose behaviour depends on ENABLE (RFC 9051 IMAP4rev2, RFC 7162, RFC 6855, RFC 9586); each only if advertised. */
+const ENABLEABLE = ['IMAP4REV2', 'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', 'UIDONLY'];
 
 export const enable: Handler<EnableCommand> = async (command, ctx) => {
   const advertised = new Map(currentCapabilities(ctx).map((c) => [c.toUpperCase(), c]));

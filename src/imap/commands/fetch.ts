@@ -18,6 +18,8 @@ import type { MessageIndex } from '../../mime/types.js';
 import { afterOwnWrite } from '../session/freshness.js';
 import { condstoreEnabled, enableCondstore, uidSetMember, vanishedSince } from '../session/condstore.js';
 import { vanishedData } from '../encoder.js';
+import { emailObjectId, threadObjectId } from '../wire/object-id.js';
+import { isUidOnly } from '../session/revision.js';
 
 const BATCH = 100;
 
@@ -28,6 +30,8 @@ function needsIndex(item: FetchItem): boolean {
     case 'BODY':
     case 'RFC822.HEADER':
     case 'RFC822.TEXT':
+    case 'THREADID':
+    case 'PREVIEW':
       return true;
     case 'BODY[]':
       return needsIndexForSection(item.section);
@@ -44,13 +48,8 @@ function setsSeen(item: FetchItem): boolean {
   return ((item.item === 'BODY[]' || item.item === 'BINARY[]') && !item.peek) || item.item === 'RFC822' || item.item === 'RFC822.TEXT';
 }
 
-function unsupported(item: FetchItem): boolean {
-  return item.item === 'EMAILID' || item.item === 'THREADID';
-}
-
 export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   const view = selectedView(ctx);
-  if (command.items.some(unsupported)) throw bad('Fetch item not supported');
   // RFC 7162 §3.2.6: VANISHED only once QRESYNC is enabled (the parser allows it only on UID FETCH).
   if (command.vanished && !ctx.state.enabled.has('QRESYNC')) throw bad('QRESYNC is not enabled');
   const changedSince = command.changedSince;
@@ -61,8 +60,9 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   // §3.1.4.1: only messages whose mod-sequence is above CHANGEDSINCE.
   const rows = changedSince === undefined ? resolved.rows : resolved.rows.filter((r) => view.modseqAt(r.index) > changedSince);
 
-  // UID FETCH always reports the UID (§6.4.8).
-  const items: FetchItem[] = command.uid && !command.items.some((i) => i.item === 'UID') ? [{ item: 'UID' }, ...command.items] : [...command.items];
+  // UID FETCH always reports the UID (§6.4.8); under UIDONLY it leads the UIDFETCH response instead (RFC 9586 §3.3).
+  const implicitUid = command.uid && !isUidOnly(ctx.state.enabled) && !command.items.some((i) => i.item === 'UID');
+  const items: FetchItem[] = implicitUid ? [{ item: 'UID' }, ...command.items] : [...command.items];
   // §3.1.4.1: CHANGEDSINCE implies the MODSEQ item.
   if (changedSince !== undefined && !items.some((i) => i.item === 'MODSEQ')) items.push({ item: 'MODSEQ' });
   if (items.some(setsSeen) && !view.readOnly) {
@@ -84,7 +84,8 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
     const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : new Map<string, MessageIndex>();
     for (const row of batch) {
       const values = await fetchValues(ctx, view, row, items, indexes.get(view.emailIdAt(row.index)));
-      await ctx.out.send(fetchResponse(row.seq, values));
+      // RFC 9586 §3.3: UIDFETCH under UIDONLY.
+      await ctx.out.send(isUidOnly(ctx.state.enabled) ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values));
     }
   }
   return done(`${command.uid ? 'UID FETCH' : 'FETCH'} completed`);
@@ -135,6 +136,22 @@ async function fetchValues(
         break;
       case 'MODSEQ':
         values.push({ name: 'MODSEQ', modSeq: view.modseqAt(row.index) });
+        break;
+      case 'SAVEDATE': {
+        // RFC 8514 §4.2: NIL for a message stored before save dates were kept.
+        const saved = view.saveDateAt(row.index);
+        values.push({ name: 'SAVEDATE', date: saved > 0 ? new Date(saved) : null });
+        break;
+      }
+      case 'EMAILID':
+        values.push({ name: 'EMAILID', id: emailObjectId(view.emailIdAt(row.index)) });
+        break;
+      case 'THREADID':
+        values.push({ name: 'THREADID', id: index ? threadObjectId(index, view.emailIdAt(row.index)) : null });
+        break;
+      case 'PREVIEW':
+        // RFC 8970: computed when the message was stored (src/mime/body-text.ts makePreview), so never lazy here.
+        values.push({ name: 'PREVIEW', text: index ? index.preview : null });
         break;
       case 'ENVELOPE':
         values.push({ name: 'ENVELOPE', wire: index ? envelopeWire(index.env) : 'NIL' });

@@ -3,10 +3,11 @@ import type { GetQuotaRootCommand } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { quotaData, quotaRootData } from './quota-wire.js';
 
 export const getquotaroot: Handler<GetQuotaRootCommand> = async (command, ctx) => {
-  const path = storePath(command.mailbox);
+  const path = storePath(command.mailbox, utf8Names(ctx.state.enabled));
   const answer = await ctx.deps.store.call('quota.root', { token: ctx.state.token, path });
   await ctx.out.send(quotaRootData(command.mailbox === 'INBOX' ? 'INBOX' : path, answer.roots));
   for (const root of answer.roots) {

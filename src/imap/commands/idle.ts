@@ -8,6 +8,7 @@ import { done } from '../session/context.js';
 import { bad } from '../response-codes.js';
 import { catchUp } from '../session/freshness.js';
 import { updateResponse } from '../session/updates.js';
+import { claimRecent } from '../session/recent.js';
 import type { ReaderEvent } from '../parser/command-reader.js';
 
 export const idle: Handler<IdleCommand> = async (_command, ctx) => {
@@ -25,10 +26,11 @@ export const idle: Handler<IdleCommand> = async (_command, ctx) => {
     sending = sending.then(write).catch(() => undefined);
   };
   const push = () => {
-    if (!view || state.view !== view) return;
-    const updates = view.flush(true);
-    if (updates.length > 0) queue(async () => {
-      for (const update of updates) await out.send(updateResponse(update));
+    if (!view || state.view !== view || !view.hasPending) return;
+    queue(async () => {
+      // New arrivals are claimed as \Recent before they are announced (session/recent.ts).
+      await claimRecent(ctx, view);
+      for (const update of view.flush(true)) await out.send(updateResponse(update));
     });
   };
   let interrupt: () => void = () => undefined;

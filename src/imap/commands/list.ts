@@ -13,6 +13,7 @@ import { listData, statusData } from '../encoder.js';
 import { ancestors, patternMatcher } from '../session/list-pattern.js';
 import { bad } from '../response-codes.js';
 import { enableCondstore } from '../session/condstore.js';
+import { utf8Names } from '../session/revision.js';
 import { statusPairs } from './status.js';
 
 interface Row {
@@ -82,9 +83,12 @@ export const list: Handler<ListCommand> = async (command, ctx) => {
   const candidates = recursive ? new Set([...selectedNames, ...withSelectedChild]) : new Set(selectedNames);
 
   const matchers = command.patterns.map((p) => patternMatcher(command.reference, p));
+  // Patterns arrive in the session's name form: modified UTF-7, or UTF-8 after UTF8=ACCEPT / IMAP4rev2.
+  const utf8 = utf8Names(ctx.state.enabled);
+  const wireName = (path: string): string => (utf8 ? path : encodeMailboxName(path));
   const childInfo = [...(subscribedSel ? ['SUBSCRIBED'] : []), ...(specialSel ? ['SPECIAL-USE'] : [])];
   for (const path of [...candidates].sort(byName)) {
-    if (!matchers.some((m) => m(encodeMailboxName(path)))) continue;
+    if (!matchers.some((m) => m(wireName(path)))) continue;
     const e = entries.get(path);
     const exists = e !== undefined && e.mailboxId !== null;
     const hasChildren = impliedParents.has(path);
@@ -96,12 +100,12 @@ export const list: Handler<ListCommand> = async (command, ctx) => {
     if (exists && e.specialUse) attributes.push(e.specialUse);
     if (showSubscribed && e?.subscribed) attributes.push('\\Subscribed');
     const info = withSelectedChild.has(path) ? childInfo : undefined;
-    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: path, ...(info ? { childInfo: info } : {}) }));
+    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: path, ...(info ? { childInfo: info } : {}) }, 'LIST', utf8));
     // RFC 5819 §2: STATUS only for selectable mailboxes, right after their LIST response.
     if (statusItems && exists) {
       const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path });
       const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : 0;
-      await ctx.out.send(statusData(path, statusPairs(statusItems, s, recent)));
+      await ctx.out.send(statusData(path, statusPairs(statusItems, s, recent, ctx.deps.limits.maxMessageBytes), utf8));
     }
   }
   return done('LIST completed');

@@ -8,6 +8,7 @@ import { DELIMITER } from '../session/mailbox-names.js';
 import { listData } from '../encoder.js';
 import { patternMatcher } from '../session/list-pattern.js';
 import { listRows } from './list.js';
+import { utf8Names } from '../session/revision.js';
 
 export const lsub: Handler<LsubCommand> = async (command, ctx) => {
   if (command.pattern === '') {
@@ -17,10 +18,12 @@ export const lsub: Handler<LsubCommand> = async (command, ctx) => {
   const { mailboxes } = await ctx.deps.store.call('mailbox.list', { token: ctx.state.token });
   const rows = listRows(mailboxes, (e) => e.subscribed);
   const matches = patternMatcher(command.reference, command.pattern);
+  // UTF-8 names after UTF8=ACCEPT or IMAP4rev2 (where LSUB is deprecated but still answered, RFC 9051 Appendix E).
+  const utf8 = utf8Names(ctx.state.enabled);
   for (const row of rows.values()) {
-    if (!matches(encodeMailboxName(row.path))) continue;
+    if (!matches(utf8 ? row.path : encodeMailboxName(row.path))) continue;
     const attributes = row.attributes.filter((a) => a === '\\Noselect');
-    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: row.path }, 'LSUB'));
+    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: row.path }, 'LSUB', utf8));
   }
   return done('LSUB completed');
 };

@@ -6,6 +6,7 @@ import type { Handler } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
 import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { afterOwnWrite } from '../session/freshness.js';
 import { expungeData, statusResponse, vanishedData } from '../encoder.js';
 
@@ -16,7 +17,9 @@ export const move: Handler<CopyMoveCommand> = async (command, ctx) => {
   const { rows, outOfRange } = view.resolve(command.set, command.uid);
   if (outOfRange) throw bad('Invalid message sequence number');
   if (view.readOnly) throw no('READ-ONLY', 'Mailbox is read-only');
-  const to = storePath(command.mailbox);
+  const to = storePath(command.mailbox, utf8Names(ctx.state.enabled));
+  // RFC 6851 leaves MOVE into the selected mailbox open; like Dovecot it is refused (COPY there is fine).
+  if (to === view.path) throw no('CANNOT', "Can't move messages within the same mailbox");
   const uids = rows.map((r) => r.uid);
   for (let i = 0; i < uids.length; i += REQUEST_UIDS) {
     const result = await ctx.deps.store.call('message.move', {
@@ -31,7 +34,7 @@ export const move: Handler<CopyMoveCommand> = async (command, ctx) => {
     }
     const seqs = view.removeNow(result.source);
     // RFC 7162 §3.2.10 / RFC 6851 §4.3: with QRESYNC enabled the moved messages are announced as VANISHED.
-    if (ctx.state.enabled.has('QRESYNC')) {
+    if (view.vanishes) {
       if (result.source.length > 0) await ctx.out.send(vanishedData(result.source, false));
     } else for (const seq of seqs) await ctx.out.send(expungeData(seq));
     if (result.sourceModseq > 0) await afterOwnWrite(ctx, view, result.sourceModseq);

@@ -2,46 +2,28 @@
 // view; header, text and sent-date keys read cold items in batches of 100 (`message.meta`, cached per session).
 // RETURN (MIN MAX ALL COUNT SAVE) answers with `* ESEARCH` (RFC 4731 §3.1) and SAVE keeps the result as `$`
 // (RFC 5182 §2.1); a MODSEQ key enables CONDSTORE and adds the highest MODSEQ of the answer (RFC 7162 §3.1.5).
-import type { SearchCommand, SearchKey } from '../command.js';
+import type { SearchCommand } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
-import { no } from '../response-codes.js';
+import { isRev2, UTF8_ACCEPT } from '../session/revision.js';
+import { bad } from '../response-codes.js';
 import { esearchData, searchData } from '../encoder.js';
 import type { EsearchResult } from '../encoder.js';
-import { matches, needsIndex } from '../session/search-evaluator.js';
-import type { SearchScope } from '../session/search-evaluator.js';
-import type { MessageIndex } from '../../mime/types.js';
+import { checkCharset, scanView, usesModseq } from '../session/search-scan.js';
+import type { MetaLoader } from '../session/search-scan.js';
 import { enableCondstore } from '../session/condstore.js';
 import type { MailboxView } from '../session/mailbox-view.js';
 
-const BATCH = 100;
-/** Text in the cold items is UTF-8, and US-ASCII is a subset of it (RFC 3501 §6.4.4 requires US-ASCII). */
-const CHARSETS = ['UTF-8', 'US-ASCII'];
-
-function usesModseq(key: SearchKey): boolean {
-  switch (key.kind) {
-    case 'modseq':
-      return true;
-    case 'and':
-      return key.keys.some(usesModseq);
-    case 'or':
-      return usesModseq(key.left) || usesModseq(key.right);
-    case 'not':
-      return usesModseq(key.key);
-    default:
-      return false;
-  }
-}
-
 export const search: Handler<SearchCommand> = async (command, ctx) => {
   const view = selectedView(ctx);
-  const options = command.returnOptions;
+  // RFC 9051 §6.4.4 / Appendix E item 4: a rev2 session always gets ESEARCH; no RETURN is RETURN (ALL).
+  const options = command.returnOptions ?? (isRev2(ctx.state.enabled) ? [] : undefined);
+  // RFC 6855 §3: after ENABLE UTF8=ACCEPT a CHARSET conflicts with the UTF-8 the client promised.
+  if (command.charset !== undefined && ctx.state.enabled.has(UTF8_ACCEPT)) throw bad('No CHARSET after ENABLE UTF8=ACCEPT');
   const save = options?.includes('SAVE') ?? false;
   let hits: Hit[];
   try {
-    if (command.charset !== undefined && !CHARSETS.includes(command.charset)) {
-      throw no({ code: 'BADCHARSET', charsets: CHARSETS }, 'Unsupported charset');
-    }
+    if (command.charset !== undefined) checkCharset(command.charset);
     hits = await evaluate(command, ctx.state.user?.meta, view);
   } catch (err) {
     // RFC 5182 §2.1: a failed SEARCH (RETURN (SAVE)) leaves `$` empty.
@@ -100,41 +82,6 @@ interface Hit {
   modseq: number;
 }
 
-async function evaluate(
-  command: SearchCommand,
-  meta: { load(ids: readonly string[]): Promise<Map<string, MessageIndex>> } | undefined,
-  view: MailboxView,
-): Promise<Hit[]> {
-  const scope: SearchScope = {
-    count: view.count,
-    maxUid: view.count > 0 ? view.uidAt(view.count - 1) : 0,
-    now: Date.now(),
-    saved: new Set(view.savedUids),
-  };
-  const withIndex = needsIndex(command.key);
-  const found: Hit[] = [];
-  for (let start = 0; start < view.count; start += BATCH) {
-    const end = Math.min(view.count, start + BATCH);
-    let indexes = new Map<string, MessageIndex>();
-    if (withIndex && meta) {
-      const ids: string[] = [];
-      for (let i = start; i < end; i++) ids.push(view.emailIdAt(i));
-      indexes = await meta.load(ids);
-    }
-    for (let i = start; i < end; i++) {
-      const subject = {
-        seq: i + 1,
-        uid: view.uidAt(i),
-        bits: view.bitsAt(i),
-        keywords: view.keywordsAt(i),
-        recent: view.isRecent(i),
-        size: view.sizeAt(i),
-        date: view.dateAt(i),
-        modseq: view.modseqAt(i),
-        index: indexes.get(view.emailIdAt(i)),
-      };
-      if (matches(command.key, subject, scope)) found.push({ seq: subject.seq, uid: subject.uid, modseq: subject.modseq });
-    }
-  }
-  return found;
+async function evaluate(command: SearchCommand, meta: MetaLoader | undefined, view: MailboxView): Promise<Hit[]> {
+  return scanView(command.key, meta, view, (m) => ({ seq: m.seq, uid: m.uid, modseq: m.modseq }));
 }

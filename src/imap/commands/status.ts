@@ -4,10 +4,12 @@ import type { MailboxStatus } from '../../mailstore/api.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { storePath } from '../session/mailbox-names.js';
+import { utf8Names } from '../session/revision.js';
 import { statusData } from '../encoder.js';
 import { enableCondstore } from '../session/condstore.js';
+import { mailboxObjectId } from '../wire/object-id.js';
 
-function value(item: StatusItem, s: MailboxStatus, recent: number): number | null {
+function value(item: StatusItem, s: MailboxStatus, recent: number, appendLimit?: number): number | string | null {
   switch (item) {
     case 'MESSAGES':
       return s.messages;
@@ -25,25 +27,35 @@ function value(item: StatusItem, s: MailboxStatus, recent: number): number | nul
       return s.bytes;
     case 'HIGHESTMODSEQ':
       return s.highestModseq; // RFC 7162 §3.1.6 (every mailbox has mod-sequences)
+    case 'APPENDLIMIT':
+      return appendLimit ?? null; // RFC 7889 §4: one limit for every mailbox, as CAPABILITY says
+    case 'MAILBOXID':
+      return mailboxObjectId(s.mailboxId); // RFC 8474 §4.3
     default:
       return null; // not advertised (HIGHESTMODSEQ needs CONDSTORE, …): left out rather than guessed
   }
 }
 
 export const status: Handler<StatusCommand> = async (command, ctx) => {
-  const path = storePath(command.mailbox);
+  const path = storePath(command.mailbox, utf8Names(ctx.state.enabled));
   const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path });
   const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : 0;
   if (command.items.includes('HIGHESTMODSEQ')) enableCondstore(ctx); // RFC 7162 §3.1: a CONDSTORE enabling command
-  await ctx.out.send(statusData(path, statusPairs(command.items, s, recent)));
+  const utf8 = utf8Names(ctx.state.enabled);
+  await ctx.out.send(statusData(path, statusPairs(command.items, s, recent, ctx.deps.limits.maxMessageBytes), utf8));
   return done('STATUS completed');
 };
 
 /** The requested items in order, leaving out those this server does not answer (also LIST RETURN (STATUS …)). */
-export function statusPairs(items: readonly StatusItem[], s: MailboxStatus, recent: number): [StatusItem, number][] {
-  const pairs: [StatusItem, number][] = [];
+export function statusPairs(
+  items: readonly StatusItem[],
+  s: MailboxStatus,
+  recent: number,
+  appendLimit?: number,
+): [StatusItem, number | string][] {
+  const pairs: [StatusItem, number | string][] = [];
   for (const item of items) {
-    const v = value(item, s, recent);
+    const v = value(item, s, recent, appendLimit);
     if (v !== null) pairs.push([item, v]);
   }
   return pairs;

@@ -11,6 +11,7 @@ import { fetchResponse } from '../encoder.js';
 import type { FetchValue } from '../encoder.js';
 import { afterOwnWrite } from '../session/freshness.js';
 import { condstoreEnabled, enableCondstore } from '../session/condstore.js';
+import { isUidOnly } from '../session/revision.js';
 
 /** zod bounds one request's UID list at 100k. */
 const REQUEST_UIDS = 10_000;
@@ -53,7 +54,7 @@ export const store: Handler<StoreCommand> = async (command, ctx) => {
     const values: FetchValue[] = command.silent ? [] : [{ name: 'FLAGS', flags: view.flagsAt(index) }];
     if (command.uid) values.push({ name: 'UID', uid: row.uid });
     if (withModseq) values.push({ name: 'MODSEQ', modSeq: view.modseqAt(index) });
-    await ctx.out.send(fetchResponse(row.seq, values));
+    await ctx.out.send(isUidOnly(ctx.state.enabled) ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values));
   }
   const name = command.uid ? 'UID STORE' : 'STORE';
   if (modified.size > 0) {

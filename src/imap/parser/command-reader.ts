@@ -70,6 +70,8 @@ const TAIL_BYTES = 32;
 interface ActiveBody {
   readonly stream: Readable;
   readonly synchronizing: boolean;
+  /** RFC 6855 §4 utf8-literal: the line after the message starts with the closing ")". */
+  readonly closeParen: boolean;
   received: number;
   finished: boolean;
   /** push() returned false and the consumer has not asked for more since. */
@@ -300,8 +302,9 @@ export class CommandReader {
     const role = appendPrefix(this.parts);
     if (role.kind === 'error') return this.refuseLiteral('BAD', undefined, role.text, literal);
     if (role.kind === 'message') {
+      if (role.utf8 && !literal.binary) return this.refuseLiteral('BAD', undefined, 'UTF8 needs a literal8 (~{n})', literal);
       if (literal.size > this.maxAppend) return this.refuseLiteral('NO', 'TOOBIG', 'Message too large', literal);
-      const body = this.startBody(literal.size, literal.sync, literal.binary);
+      const body = this.startBody(literal.size, literal.sync, literal.binary, role.utf8 ?? false);
       const command: Command = {
         tag: role.tag,
         name: 'APPEND',
@@ -360,7 +363,7 @@ export class CommandReader {
     return true;
   }
 
-  private startBody(size: number, synchronizing: boolean, binary: boolean): LiteralBody {
+  private startBody(size: number, synchronizing: boolean, binary: boolean, closeParen = false): LiteralBody {
     let settleFollowing: (next: AppendNext | null) => void = () => undefined;
     const following = new Promise<AppendNext | null>((resolve) => {
       settleFollowing = resolve;
@@ -377,6 +380,7 @@ export class CommandReader {
         },
       }),
       synchronizing,
+      closeParen,
       received: 0,
       finished: false,
       blocked: false,
@@ -450,7 +454,15 @@ export class CommandReader {
       return this.finishIfEnded();
     }
     const raw = this.consume(lf + 1);
-    const line = raw.subarray(0, lf > 0 && raw[lf - 1] === 0x0d ? lf - 1 : lf);
+    let line = raw.subarray(0, lf > 0 && raw[lf - 1] === 0x0d ? lf - 1 : lf);
+    if (body.closeParen) {
+      if (line[0] !== 0x29) {
+        this.failBody(body, 'Expected ")" after UTF8 message');
+        this.afterDiscardedLine(line);
+        return true;
+      }
+      line = line.subarray(1);
+    }
     if (line.length === 0) {
       body.finished = true;
       body.settle(null);
@@ -460,8 +472,8 @@ export class CommandReader {
     }
     const literal = literalAtEnd(line);
     const prefix = literal ? appendNextPrefix(line.subarray(0, literal.index)) : null;
-    if (literal && prefix?.ok) {
-      const message = this.startBody(literal.size, literal.sync, literal.binary); // sets this.state
+    if (literal && prefix?.ok && !(prefix.utf8 && !literal.binary)) {
+      const message = this.startBody(literal.size, literal.sync, literal.binary, prefix.utf8 ?? false); // sets this.state
       body.finished = true;
       body.settle({ flags: prefix.flags, ...(prefix.internalDate ? { internalDate: prefix.internalDate } : {}), message });
       body.stream.push(null);

@@ -30,6 +30,7 @@ const SIMPLE = new Set([
   'MODSEQ',
   'EMAILID',
   'THREADID',
+  'SAVEDATE',
 ] as const);
 type SimpleItem = typeof SIMPLE extends Set<infer T> ? T : never;
 
@@ -99,8 +100,22 @@ function fetchAtt(c: Cursor): FetchItem {
     return { item: 'BINARY[]', peek: name === 'BINARY.PEEK', part, ...(p ? { partial: p } : {}) };
   }
   if (name === 'BINARY.SIZE') return { item: 'BINARY.SIZE', part: binaryPart(c) };
+  if (name === 'PREVIEW') return preview(c);
   if (SIMPLE.has(name as SimpleItem)) return { item: name as SimpleItem };
   return c.fail(`Unknown FETCH item ${name || 'at this position'}`);
+}
+
+/** RFC 8970 §7: "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY". */
+function preview(c: Cursor): FetchItem {
+  // `FETCH 1 PREVIEW (CHANGEDSINCE 5)`: a list that does not start with LAZY is the command's modifiers.
+  const mark = c.mark();
+  if (!c.take(0x20) || !c.take(0x28) || c.scan(isNameChar).toString('latin1').toUpperCase() !== 'LAZY') {
+    c.reset(mark);
+    return { item: 'PREVIEW', lazy: false };
+  }
+  while (c.take(0x20)) if (c.keyword() !== 'LAZY') c.fail('Unknown PREVIEW modifier');
+  c.expect(0x29, ')');
+  return { item: 'PREVIEW', lazy: true };
 }
 
 /** After "FETCH": SP sequence-set SP (macro / fetch-att / "(" fetch-att *(SP fetch-att) ")") [SP "(" modifiers ")"]. */

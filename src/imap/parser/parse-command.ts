@@ -6,6 +6,7 @@ import type { CommandPart } from './cursor.js';
 import { dateTime, flag, flagList, mailbox, modSeq, sequenceSet } from './grammar.js';
 import { fetchArguments } from './fetch.js';
 import { searchArguments } from './search.js';
+import { sortArguments, threadArguments } from './sort.js';
 import { asModSeq } from '../types.js';
 import type { Flag, ModSeq } from '../types.js';
 import type { Command, ListReturnOption, QresyncParams, StatusItem } from '../command.js';
@@ -67,6 +68,10 @@ function uidCommand(c: Cursor, tag: string): Command {
       return fetchArguments(c, tag, true);
     case 'SEARCH':
       return { tag, name: 'SEARCH', uid: true, ...searchArguments(c) };
+    case 'SORT':
+      return { tag, name: 'SORT', uid: true, ...sortArguments(c) };
+    case 'THREAD':
+      return { tag, name: 'THREAD', uid: true, ...threadArguments(c) };
     case 'STORE':
       return store(c, tag, true);
     case 'COPY':
@@ -98,6 +103,11 @@ function plainCommand(c: Cursor, tag: string, verb: string): Command {
       const ir = c.scan((b) => b !== 0x20).toString('latin1');
       if (!/^(=|(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/.test(ir) || ir === '') c.fail('Bad initial response');
       return { tag, name: 'AUTHENTICATE', mechanism, initialResponse: ir };
+    }
+    case 'COMPRESS': {
+      // RFC 4978 §3: COMPRESS SP algorithm; the handler refuses algorithms other than DEFLATE.
+      c.sp();
+      return { tag, name: 'COMPRESS', mechanism: c.atom().toUpperCase() };
     }
     case 'ENABLE': {
       const capabilities: string[] = [];
@@ -160,6 +170,10 @@ function plainCommand(c: Cursor, tag: string, verb: string): Command {
       return { tag, name: 'EXPUNGE', uid: false };
     case 'SEARCH':
       return { tag, name: 'SEARCH', uid: false, ...searchArguments(c) };
+    case 'SORT':
+      return { tag, name: 'SORT', uid: false, ...sortArguments(c) };
+    case 'THREAD':
+      return { tag, name: 'THREAD', uid: false, ...threadArguments(c) };
     case 'FETCH':
       return fetchArguments(c, tag, false);
     case 'STORE':
@@ -191,6 +205,26 @@ function plainCommand(c: Cursor, tag: string, verb: string): Command {
       }
       return { tag, name: 'SETQUOTA', root, limits };
     }
+    // RFC 4314 §7: setacl = "SETACL" SP mailbox SP identifier SP mod-rights; identifier and rights are astrings.
+    case 'SETACL': {
+      c.sp();
+      const name = mailbox(c);
+      c.sp();
+      const identifier = c.astring();
+      c.sp();
+      return { tag, name: 'SETACL', mailbox: name, identifier, rights: c.astring() };
+    }
+    case 'DELETEACL':
+    case 'LISTRIGHTS': {
+      c.sp();
+      const name = mailbox(c);
+      c.sp();
+      return { tag, name: verb, mailbox: name, identifier: c.astring() };
+    }
+    case 'GETACL':
+    case 'MYRIGHTS':
+      c.sp();
+      return { tag, name: verb, mailbox: mailbox(c) };
     default:
       return { tag, name: 'UNKNOWN', verb };
   }
@@ -337,7 +371,15 @@ export type AppendPrefix =
   | { readonly kind: 'not-append' }
   /** The literal to come is an argument before the message (the mailbox name). */
   | { readonly kind: 'argument' }
-  | { readonly kind: 'message'; readonly tag: string; readonly mailbox: string; readonly flags: readonly Flag[]; readonly internalDate?: Date }
+  | {
+      readonly kind: 'message';
+      readonly tag: string;
+      readonly mailbox: string;
+      readonly flags: readonly Flag[];
+      readonly internalDate?: Date;
+      /** RFC 6855 §4 `UTF8 (~{n}…)`: a ")" must follow the message. */
+      readonly utf8?: true;
+    }
   | { readonly kind: 'error'; readonly tag: string | null; readonly text: string };
 
 /**
@@ -363,8 +405,11 @@ export function appendPrefix(parts: readonly CommandPart[]): AppendPrefix {
   }
 }
 
-/** `[flag-list SP] [date-time SP]` before an APPEND message literal (RFC 3501 §9 append, RFC 3502 §6). */
-function appendOptions(c: Cursor): { flags: Flag[]; internalDate?: Date } {
+/**
+ * `[flag-list SP] [date-time SP]` before an APPEND message literal (RFC 3501 §9 append, RFC 3502 §6), and
+ * `UTF8 SP "("` when the message comes as RFC 6855 §4 utf8-literal (its ")" follows the literal, command-reader.ts).
+ */
+function appendOptions(c: Cursor): { flags: Flag[]; internalDate?: Date; utf8?: true } {
   let flags: Flag[] = [];
   if (c.peek() === 0x28) {
     flags = flagList(c);
@@ -375,12 +420,20 @@ function appendOptions(c: Cursor): { flags: Flag[]; internalDate?: Date } {
     internalDate = dateTime(c);
     c.sp();
   }
+  let utf8 = false;
+  if (!c.atEnd() && c.peek() !== 0x28 && c.keyword() === 'UTF8') {
+    c.sp();
+    c.expect(0x28, '"(" after UTF8');
+    utf8 = true;
+  }
   if (!c.atEnd()) c.fail('Unexpected characters before APPEND message');
-  return { flags, ...(internalDate ? { internalDate } : {}) };
+  return { flags, ...(internalDate ? { internalDate } : {}), ...(utf8 ? { utf8: true as const } : {}) };
 }
 
 /** MULTIAPPEND (RFC 3502 §6): what follows a message literal before the next one, `SP [flag-list SP] [date-time SP]`. */
-export function appendNextPrefix(bytes: Buffer): { ok: true; flags: Flag[]; internalDate?: Date } | { ok: false; text: string } {
+export function appendNextPrefix(
+  bytes: Buffer,
+): { ok: true; flags: Flag[]; internalDate?: Date; utf8?: true } | { ok: false; text: string } {
   const c = new Cursor([{ kind: 'text', bytes }]);
   try {
     c.sp();

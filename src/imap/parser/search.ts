@@ -24,13 +24,17 @@ const FLAG_KEYS: Readonly<Record<string, readonly [string, boolean]>> = {
 
 const HEADER_KEYS: Readonly<Record<string, string>> = { BCC: 'Bcc', CC: 'Cc', FROM: 'From', SUBJECT: 'Subject', TO: 'To' };
 
-const DATE_KEYS: Readonly<Record<string, readonly ['internal' | 'sent', 'before' | 'on' | 'since']>> = {
+const DATE_KEYS: Readonly<Record<string, readonly ['internal' | 'sent' | 'saved', 'before' | 'on' | 'since']>> = {
   BEFORE: ['internal', 'before'],
   ON: ['internal', 'on'],
   SINCE: ['internal', 'since'],
   SENTBEFORE: ['sent', 'before'],
   SENTON: ['sent', 'on'],
   SENTSINCE: ['sent', 'since'],
+  // RFC 8514 §4.3
+  SAVEDBEFORE: ['saved', 'before'],
+  SAVEDON: ['saved', 'on'],
+  SAVEDSINCE: ['saved', 'since'],
 };
 
 const RETURN_OPTIONS: readonly SearchReturnOption[] = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'];
@@ -102,6 +106,13 @@ function searchKey(c: Cursor, depth: number): SearchKey {
     case 'OLDER':
       c.sp();
       return { kind: name === 'YOUNGER' ? 'younger' : 'older', seconds: c.nzNumber() };
+    case 'SAVEDATESUPPORTED':
+      return { kind: 'savedatesupported' };
+    case 'EMAILID':
+    case 'THREADID':
+      // RFC 8474 §7: objectid = 1*255(ALPHA / DIGIT / "_" / "-"), case-sensitive.
+      c.sp();
+      return { kind: name === 'EMAILID' ? 'emailid' : 'threadid', id: objectId(c) };
     case 'MODSEQ': {
       // search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer (RFC 7162 §7)
       c.sp();
@@ -118,6 +129,12 @@ function searchKey(c: Cursor, depth: number): SearchKey {
     default:
       return c.fail(`Unknown search key ${name}`);
   }
+}
+
+function objectId(c: Cursor): string {
+  const id = c.scan((b) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b === 0x2d);
+  if (id.length === 0 || id.length > 255) c.fail('Expected an object id');
+  return id.toString('latin1');
 }
 
 export interface SearchArguments {
@@ -145,13 +162,18 @@ export function searchArguments(c: Cursor): SearchArguments {
     charset = c.astring().toUpperCase();
     c.sp();
   }
+  const key = searchKeys(c);
+  return { ...(charset !== undefined ? { charset } : {}), ...(returnOptions ? { returnOptions } : {}), key };
+}
+
+/** search-key *(SP search-key) to the end, several keys meaning AND; also SORT's and THREAD's criteria (RFC 5256 §5). */
+export function searchKeys(c: Cursor): SearchKey {
   const keys: SearchKey[] = [searchKey(c, 0)];
   while (!c.atEnd()) {
     c.sp();
     keys.push(searchKey(c, 0));
   }
-  const key: SearchKey = keys.length === 1 && keys[0] ? keys[0] : { kind: 'and', keys };
-  return { ...(charset !== undefined ? { charset } : {}), ...(returnOptions ? { returnOptions } : {}), key };
+  return keys.length === 1 && keys[0] ? keys[0] : { kind: 'and', keys };
 }
 
 /** Consume the keyword `word` if it is next (followed by SP); otherwise leave the cursor where it was. */

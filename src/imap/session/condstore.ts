@@ -78,6 +78,6 @@ export function uidSetMember(set: SequenceSet, view: MailboxView): (uid: number)
  * or once QRESYNC is enabled one `* VANISHED uids` (RFC 7162 §3.2.10). For EXPUNGE, UID EXPUNGE and MOVE.
  */
 export function expungeResponses(view: MailboxView, seqs: readonly number[], uids: readonly number[]): string[] {
-  if (view.qresync) return uids.length > 0 ? [vanishedData([...uids].sort((a, b) => a - b), false)] : [];
+  if (view.vanishes) return uids.length > 0 ? [vanishedData([...uids].sort((a, b) => a - b), false)] : [];
   return seqs.map((seq) => expungeData(seq));
 }

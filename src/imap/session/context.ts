@@ -15,6 +15,8 @@ export interface CommandContext {
   readonly reader: CommandReader;
   /** Present when STARTTLS may run on this connection: asks for the TLS handshake right after the tagged OK. */
   readonly startTls?: () => void;
+  /** Present until COMPRESS has run on this connection: turns DEFLATE on right after the tagged OK (RFC 4978). */
+  readonly startCompression?: () => void;
 }
 
 /** The tagged OK: `<tag> OK [code] text`. */

@@ -26,16 +26,26 @@ import { expunge } from '../commands/expunge.js';
 import { fetch } from '../commands/fetch.js';
 import { store } from '../commands/store.js';
 import { search } from '../commands/search.js';
+import { sort } from '../commands/sort.js';
+import { thread } from '../commands/thread.js';
 import { copy } from '../commands/copy.js';
 import { getquota } from '../commands/getquota.js';
 import { getquotaroot } from '../commands/getquotaroot.js';
 import { setquota } from '../commands/setquota.js';
 import { idle } from '../commands/idle.js';
+import { compress } from '../commands/compress.js';
 import { starttls } from '../commands/starttls.js';
 import { enable } from '../commands/enable.js';
 import { id } from '../commands/id.js';
 import { namespace } from '../commands/namespace.js';
 import { move } from '../commands/move.js';
+import { setacl } from '../commands/setacl.js';
+import { deleteacl } from '../commands/deleteacl.js';
+import { getacl } from '../commands/getacl.js';
+import { listrights } from '../commands/listrights.js';
+import { myrights } from '../commands/myrights.js';
+import { requireUids } from './uidonly.js';
+import { isUidOnly } from './revision.js';
 
 const ANY: readonly Phase[] = ['notAuthenticated', 'authenticated', 'selected'];
 const NOT_AUTHENTICATED: readonly Phase[] = ['notAuthenticated'];
@@ -75,12 +85,20 @@ function allowedIn(command: Command): readonly Phase[] | null {
     case 'GETQUOTA':
     case 'GETQUOTAROOT':
     case 'SETQUOTA':
+    case 'COMPRESS':
+    case 'SETACL':
+    case 'DELETEACL':
+    case 'GETACL':
+    case 'LISTRIGHTS':
+    case 'MYRIGHTS':
       return AUTHENTICATED;
     case 'CHECK':
     case 'CLOSE':
     case 'UNSELECT':
     case 'EXPUNGE':
     case 'SEARCH':
+    case 'SORT':
+    case 'THREAD':
     case 'FETCH':
     case 'STORE':
     case 'COPY':
@@ -97,6 +115,8 @@ function allowedIn(command: Command): readonly Phase[] | null {
  */
 export function allowsExpunge(command: Command): boolean {
   if (command.name === 'FETCH' || command.name === 'STORE' || command.name === 'SEARCH') return command.uid;
+  // RFC 5256 §3: the same rule for SORT and THREAD.
+  if (command.name === 'SORT' || command.name === 'THREAD') return command.uid;
   return true;
 }
 
@@ -110,6 +130,7 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
       ctx.state.phase === 'notAuthenticated' ? 'Log in first' : allowed === SELECTED ? 'No mailbox selected' : 'Already authenticated';
     throw bad(`${command.name}: ${why}`);
   }
+  if (isUidOnly(ctx.state.enabled)) requireUids(command);
   switch (command.name) {
     case 'CAPABILITY':
       return capability(command, ctx);
@@ -155,6 +176,10 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
       return store(command, ctx);
     case 'SEARCH':
       return search(command, ctx);
+    case 'SORT':
+      return sort(command, ctx);
+    case 'THREAD':
+      return thread(command, ctx);
     case 'COPY':
       return copy(command, ctx);
     case 'MOVE':
@@ -169,12 +194,24 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
       return namespace(command, ctx);
     case 'IDLE':
       return idle(command, ctx);
+    case 'COMPRESS':
+      return compress(command, ctx);
     case 'GETQUOTA':
       return getquota(command, ctx);
     case 'GETQUOTAROOT':
       return getquotaroot(command, ctx);
     case 'SETQUOTA':
       return setquota(command, ctx);
+    case 'SETACL':
+      return setacl(command, ctx);
+    case 'DELETEACL':
+      return deleteacl(command, ctx);
+    case 'GETACL':
+      return getacl(command, ctx);
+    case 'LISTRIGHTS':
+      return listrights(command, ctx);
+    case 'MYRIGHTS':
+      return myrights(command, ctx);
     default:
       throw bad('Command is not supported');
   }

@@ -32,7 +32,7 @@ function differenceAsEntries(view: MailboxView, fresh: HotList, modseq: number):
   const present = new Set(fresh.uids);
   const gone: number[] = [];
   for (let i = 0; i < view.count; i++) if (!present.has(view.uidAt(i))) gone.push(view.uidAt(i));
-  const added: HotList = { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [] };
+  const added: HotList = { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [], saveDates: [] };
   const changed: Extract<LogEntry, { op: 'F' }> = { modseq, op: 'F', by: '', uids: [], flags: [], keywords: [] };
   fresh.uids.forEach((uid, i) => {
     const at = view.indexOfUid(uid);
@@ -44,6 +44,7 @@ function differenceAsEntries(view: MailboxView, fresh: HotList, modseq: number):
       added.sizes.push(fresh.sizes[i] ?? 0);
       added.dates.push(fresh.dates[i] ?? 0);
       added.emailIds.push(fresh.emailIds[i] ?? '');
+      added.saveDates?.push(fresh.saveDates?.[i] ?? 0);
     } else if ((fresh.modseqs[i] ?? 0) > view.modseqAt(at)) {
       changed.uids.push(uid);
       changed.flags.push(fresh.flags[i] ?? 0);

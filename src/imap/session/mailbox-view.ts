@@ -7,6 +7,7 @@ import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
 import { flagNames } from '../../mailstore/flags.js';
 import { sequenceSetHas, expandSequenceSet } from '../types.js';
 import type { SequenceSet } from '../types.js';
+import { isRev2, isUidOnly } from './revision.js';
 
 /** What a flush asks the session to send, in order. Pure data: the encoder writes it. */
 export type ViewUpdate =
@@ -16,7 +17,7 @@ export type ViewUpdate =
   | { kind: 'exists'; count: number }
   | { kind: 'recent'; count: number }
   /** `modseq` is set once CONDSTORE is enabled: unsolicited FETCH then carries MODSEQ (RFC 7162 §3.1.4.1). */
-  | { kind: 'fetch'; seq: number; uid: number; flags: string[]; modseq?: number }
+  | { kind: 'fetch'; seq: number; uid: number; flags: string[]; modseq?: number; uidFetch?: boolean }
   | { kind: 'flags'; flags: string[] };
 
 export interface MessageRow {
@@ -49,8 +50,17 @@ export class MailboxView {
   private sizes: number[] = [];
   private dates: number[] = [];
   private emailIds: string[] = [];
-  /** \Recent is a session property here (RFC 9051 dropped it): messages that arrived while this view was open. */
+  /** RFC 8514 save dates, ms since epoch; 0 = unknown. */
+  private saveDates: number[] = [];
+  /**
+   * \Recent (RFC 3501 §2.3.2): the UIDs this session won by claiming the mailbox's recent floor (session/recent.ts),
+   * so exactly one session sees a new message as recent. A rev2 session has none (RFC 9051 Appendix E item 12).
+   */
   private readonly recent = new Set<number>();
+  /** UID ranges [from, to) this session claimed as recent; messages still pending join `recent` when announced. */
+  private readonly recentRanges: [number, number][] = [];
+  /** The UID up to which (exclusive) this session has claimed. */
+  recentClaimedTo = 0;
 
   /** Expunged by someone, not yet announced: the ghost keeps its sequence number until then. */
   private readonly ghosts = new Set<number>();
@@ -94,8 +104,31 @@ export class MailboxView {
     return this.enabled.has('QRESYNC');
   }
 
+  /** Expunges are announced as VANISHED: QRESYNC (RFC 7162 §3.2.10) or UIDONLY (RFC 9586 §3.4, §3.6). */
+  get vanishes(): boolean {
+    return this.qresync || isUidOnly(this.enabled);
+  }
+
   get recentCount(): number {
-    return this.recent.size;
+    return isRev2(this.enabled) ? 0 : this.recent.size;
+  }
+
+  /** Rev1 SELECT (not EXAMINE) claims \Recent (RFC 3501 §6.3.2: EXAMINE changes no state). */
+  get claimsRecent(): boolean {
+    return !this.readOnly && !isRev2(this.enabled);
+  }
+
+  /** One past the highest UID learned but not yet announced (0: none), the next claim's upper end. */
+  get pendingUidNext(): number {
+    return this.pendingAdded.uids.reduce((max, uid) => Math.max(max, uid + 1), 0);
+  }
+
+  /** This session won UIDs [from, to) as recent: those announced are recent now, pending ones when announced. */
+  claimRecent(from: number, to: number): void {
+    this.recentClaimedTo = Math.max(this.recentClaimedTo, to);
+    if (from >= to) return;
+    this.recentRanges.push([from, to]);
+    for (const uid of this.uids) if (uid >= from && uid < to) this.recent.add(uid);
   }
 
   uidAt(index: number): number {
@@ -119,8 +152,12 @@ export class MailboxView {
   emailIdAt(index: number): string {
     return this.emailIds[index] ?? '';
   }
+  /** Save date (RFC 8514), ms since epoch, or 0 when the store does not know it. */
+  saveDateAt(index: number): number {
+    return this.saveDates[index] ?? 0;
+  }
   isRecent(index: number): boolean {
-    return this.recent.has(this.uidAt(index));
+    return !isRev2(this.enabled) && this.recent.has(this.uidAt(index));
   }
   isGhost(index: number): boolean {
     return this.ghosts.has(this.uidAt(index));
@@ -240,7 +277,7 @@ export class MailboxView {
       const vanished: number[] = [];
       for (let i = this.uids.length - 1; i >= 0; i--) {
         if (this.ghosts.has(this.uids[i]!)) {
-          if (this.qresync) vanished.unshift(this.uids[i]!);
+          if (this.vanishes) vanished.unshift(this.uids[i]!);
           else out.push({ kind: 'expunge', seq: i + 1 });
           this.removeAt(i);
         }
@@ -256,12 +293,15 @@ export class MailboxView {
       const added = this.pendingAdded;
       this.pendingAdded = emptyList();
       this.insert(added, true);
-      out.push({ kind: 'exists', count: this.count }, { kind: 'recent', count: this.recent.size });
+      out.push({ kind: 'exists', count: this.count });
+      // RFC 9051 Appendix A: a rev2 session gets no RECENT response.
+      if (!isRev2(this.enabled)) out.push({ kind: 'recent', count: this.recent.size });
     }
     for (const uid of [...this.pendingFlags].sort((a, b) => a - b)) {
       const i = this.indexOfUid(uid);
       if (i >= 0) {
         const update: ViewUpdate = { kind: 'fetch', seq: i + 1, uid, flags: this.flagsAt(i) };
+        if (isUidOnly(this.enabled)) update.uidFetch = true;
         if (this.condstore) update.modseq = this.modseqAt(i);
         out.push(update);
       }
@@ -342,7 +382,8 @@ export class MailboxView {
       this.sizes.splice(at, 0, list.sizes[i] ?? 0);
       this.dates.splice(at, 0, list.dates[i] ?? 0);
       this.emailIds.splice(at, 0, list.emailIds[i] ?? '');
-      if (markRecent) this.recent.add(uid);
+      this.saveDates.splice(at, 0, list.saveDates?.[i] ?? 0);
+      if (markRecent && this.recentRanges.some(([from, to]) => uid >= from && uid < to)) this.recent.add(uid);
       if (uid >= this.uidNext) this.uidNext = uid + 1;
     }
   }
@@ -356,6 +397,7 @@ export class MailboxView {
     this.sizes.splice(i, 1);
     this.dates.splice(i, 1);
     this.emailIds.splice(i, 1);
+    this.saveDates.splice(i, 1);
     this.recent.delete(uid);
     this.ghosts.delete(uid);
     this.pendingFlags.delete(uid);
@@ -363,7 +405,7 @@ export class MailboxView {
 }
 
 function emptyList(): HotList {
-  return { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [] };
+  return { uids: [], flags: [], keywords: [], modseqs: [], sizes: [], dates: [], emailIds: [], saveDates: [] };
 }
 
 function pushRow(into: HotList, from: HotList, i: number): void {
@@ -374,4 +416,5 @@ function pushRow(into: HotList, from: HotList, i: number): void {
   into.sizes.push(from.sizes[i] ?? 0);
   into.dates.push(from.dates[i] ?? 0);
   into.emailIds.push(from.emailIds[i] ?? '');
+  into.saveDates?.push(from.saveDates?.[i] ?? 0);
 }

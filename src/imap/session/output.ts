@@ -2,7 +2,7 @@
 // to its ImapWriter, which keeps them in order and honours socket backpressure. A response that fails half-way
 // (a body stream of the wrong length, a socket gone) leaves the client unable to parse what follows, so the
 // connection is closed rather than continued.
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ImapWriter, continuation, statusResponse } from '../encoder.js';
 import type { ResponseCodeValue, ResponsePiece, Status } from '../encoder.js';
 
@@ -10,7 +10,7 @@ export class Output {
   private readonly writer: ImapWriter;
   private closed = false;
 
-  constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: Duplex) {
     this.writer = new ImapWriter(socket);
     socket.once('close', () => {
       this.closed = true;

@@ -5,6 +5,7 @@ import type { SearchKey } from '../command.js';
 import type { ImapDate, SequenceSet } from '../types.js';
 import { sequenceSetHas } from '../types.js';
 import type { MessageIndex } from '../../mime/types.js';
+import { emailObjectId, threadObjectId } from '../wire/object-id.js';
 import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from '../../mailstore/flags.js';
 
 const SYSTEM_BITS: Readonly<Record<string, number>> = {
@@ -29,6 +30,10 @@ export interface SearchSubject {
   date: number;
   modseq: number;
   index: MessageIndex | undefined;
+  /** RFC 8514 save date, ms since epoch; 0 or absent when unknown. */
+  saveDate?: number;
+  /** The store's emailId (RFC 8474 EMAILID / THREADID). */
+  emailId?: string;
 }
 
 export interface SearchScope {
@@ -50,6 +55,8 @@ export function needsIndex(key: SearchKey): boolean {
       return true;
     case 'date':
       return key.field === 'sent';
+    case 'threadid':
+      return true;
     case 'and':
       return key.keys.some(needsIndex);
     case 'or':
@@ -98,7 +105,7 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     case 'size':
       return key.op === 'larger' ? m.size > key.size : m.size < key.size;
     case 'date':
-      return dateMatches(key.field === 'internal' ? m.date : (m.index?.hdr.date ?? null), key.op, key.date);
+      return dateMatches(dateOf(key.field, m), key.op, key.date);
     case 'header':
       return m.index !== undefined && headerContains(m.index, key.field, key.value);
     case 'body':
@@ -107,11 +114,28 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
       return m.index !== undefined && (contains(m.index.text, key.value) || m.index.hdr.fields.some(([n, v]) => contains(`${n}: ${v}`, key.value)));
     case 'modseq':
       return m.modseq >= key.modSeq;
+    // RFC 5032 §2: "exact matching, to the resolution of a second"; the target time itself matches both keys.
     case 'younger':
-      return m.date >= scope.now - key.seconds * 1000;
+      return Math.floor(m.date / 1000) >= Math.floor(scope.now / 1000) - key.seconds;
     case 'older':
-      return m.date <= scope.now - key.seconds * 1000;
+      return Math.floor(m.date / 1000) <= Math.floor(scope.now / 1000) - key.seconds;
+    // RFC 8514 §4.3: every mailbox here keeps save dates.
+    case 'savedatesupported':
+      return true;
+    // RFC 8474 §6: "exactly the specified ObjectID" (case-sensitive).
+    case 'emailid':
+      return m.emailId !== undefined && emailObjectId(m.emailId) === key.id;
+    case 'threadid':
+      return m.index !== undefined && m.emailId !== undefined && threadObjectId(m.index, m.emailId) === key.id;
   }
+}
+
+/** The date a BEFORE/ON/SINCE-style key compares. A message stored before save dates were kept has none: RFC 8514
+ * §4.3 falls back to the internal date where the save date is not supported. */
+function dateOf(field: 'internal' | 'sent' | 'saved', m: SearchSubject): number | null {
+  if (field === 'internal') return m.date;
+  if (field === 'sent') return m.index?.hdr.date ?? null;
+  return m.saveDate ? m.saveDate : m.date;
 }
 
 function inSet(set: SequenceSet, n: number, max: number): boolean {

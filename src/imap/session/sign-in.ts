@@ -1,7 +1,8 @@
-// The shared end of LOGIN and AUTHENTICATE: refuse plaintext where it is not allowed, ask the store, slow down
-// failures, and enter the authenticated state with the store's session token.
+// The shared end of LOGIN and AUTHENTICATE: refuse plaintext where it is not allowed, ask the store, slow down and
+// count failures, and enter the authenticated state with the store's session token.
 import { MailStoreError } from '../../mailstore/errors.js';
-import { no } from '../response-codes.js';
+import { no, type ImapFailure } from '../response-codes.js';
+import { failedLoginDelayMs } from '../../auth/password-delay.js';
 import { capabilities } from '../capabilities.js';
 import { idleAvailable } from '../connection.js';
 import type { CommandContext, Completion } from './context.js';
@@ -14,21 +15,64 @@ export function plaintextAllowed(ctx: CommandContext): boolean {
 export async function signIn(ctx: CommandContext, login: string, password: string): Promise<Completion> {
   // RFC 3501 §6.2.3 / RFC 5530 PRIVACYREQUIRED: never take a password over an unprotected channel.
   if (!plaintextAllowed(ctx)) throw no('PRIVACYREQUIRED', 'Plaintext authentication is disabled on this connection');
-  let session;
+  return enterSession(ctx, await checkCredentials(ctx, login, () => ctx.deps.store.login(login, password)));
+}
+
+/**
+ * One credential check with the failure policy every mechanism shares: an account with too many recent failures is
+ * refused unchecked, one with a few is checked after a penalty (login-throttle.ts); a failure waits (longer with
+ * each failure of this connection, password-delay.ts), is counted (the connection closes after too many) and
+ * becomes NO [AUTHENTICATIONFAILED]. `login` is the account tried, when the mechanism names one up front.
+ */
+export async function checkCredentials<S extends { login: string }>(
+  ctx: CommandContext,
+  login: string | undefined,
+  check: () => Promise<S>,
+): Promise<S> {
+  const throttle = login === undefined ? undefined : ctx.deps.loginThrottle;
+  const guard = ctx.deps.signInGuard;
+  if (guard?.refused()) throw await authFailure(ctx, no('UNAVAILABLE', 'Too many failed logins from your address, try again later'));
+  if (login !== undefined && throttle?.blocked(login)) {
+    throw await authFailure(ctx, no('UNAVAILABLE', 'Too many failed logins for this account, try again later'));
+  }
+  const penalty = Math.max(login === undefined ? 0 : (throttle?.penaltyMs(login) ?? 0), guard?.penaltyMs() ?? 0);
+  if (penalty > 0) await new Promise((resolve) => setTimeout(resolve, penalty));
   try {
-    session = await ctx.deps.store.login(login, password);
+    const session = await check();
+    throttle?.succeeded(session.login);
+    return session;
   } catch (err) {
     if (err instanceof MailStoreError && (err.code === 'AUTHENTICATIONFAILED' || err.code === 'BADREQUEST')) {
-      // A fixed pause makes guessing slow and hides whether the login exists.
-      await new Promise((resolve) => setTimeout(resolve, ctx.deps.authFailureDelayMs));
-      throw no('AUTHENTICATIONFAILED', 'Authentication failed');
+      if (login !== undefined) throttle?.failed(login);
+      guard?.failed();
+      throw await authFailure(ctx);
     }
     throw err;
+  }
+}
+
+/** Counts a failed authentication and waits before it is answered: the pause makes guessing slow and hides why. */
+export async function authFailure(ctx: CommandContext, failure: ImapFailure = no('AUTHENTICATIONFAILED', 'Authentication failed')): Promise<ImapFailure> {
+  ctx.state.authFailures++;
+  await new Promise((resolve) => setTimeout(resolve, failedLoginDelayMs(ctx.state.authFailures, { baseMs: ctx.deps.authFailureDelayMs })));
+  return failure;
+}
+
+/** Enters the authenticated state with the store's session token; the OK carries the new capabilities. */
+export function enterSession(ctx: CommandContext, session: { token: string; login: string }): Completion {
+  // Sessions per user (issue 9 item 6): the credentials were good, but this user has the maximum open already.
+  if (ctx.deps.signInGuard && !ctx.deps.signInGuard.admit(session.login)) {
+    throw no('UNAVAILABLE', 'Maximum number of connections for this user exceeded');
   }
   const token = session.token;
   ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token) });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
-  const caps = capabilities({ authenticated: true, plaintextAuthAllowed: true, idle: idleAvailable(ctx.deps) });
+  const caps = capabilities({
+    authenticated: true,
+    plaintextAuthAllowed: true,
+    idle: idleAvailable(ctx.deps),
+    appendLimit: ctx.deps.limits.maxMessageBytes,
+  });
   return { code: { code: 'CAPABILITY', capabilities: caps }, text: 'Logged in' };
 }

@@ -21,6 +21,8 @@ export class SessionState {
   onViewChange: (() => void) | null = null;
   /** Set while in IDLE: ends it early (server shutdown). */
   interruptIdle: (() => void) | null = null;
+  /** Failed authentications on this connection (sign-in.ts); past ImapDeps.maxAuthFailures the connection ends. */
+  authFailures = 0;
   /** Extensions this session enabled (RFC 5161 ENABLE, or implicitly: RFC 7162 §3.1 CONDSTORE enabling commands). */
   readonly enabled = new Set<string>();
 

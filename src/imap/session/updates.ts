@@ -17,12 +17,11 @@ export function updateResponse(update: ViewUpdate): string | readonly ResponsePi
     case 'flags':
       return flagsData(update.flags);
     case 'fetch': {
-      const values: FetchValue[] = [
-        { name: 'UID', uid: update.uid },
-        { name: 'FLAGS', flags: update.flags },
-      ];
+      // RFC 9586 §3.6: under UIDONLY `* uid UIDFETCH (FLAGS …)`, the UID in front instead of a sequence number.
+      const values: FetchValue[] = update.uidFetch ? [] : [{ name: 'UID', uid: update.uid }];
+      values.push({ name: 'FLAGS', flags: update.flags });
       if (update.modseq !== undefined) values.push({ name: 'MODSEQ', modSeq: update.modseq });
-      return fetchResponse(update.seq, values);
+      return update.uidFetch ? fetchResponse(update.uid, values, true) : fetchResponse(update.seq, values);
     }
   }
 }

@@ -1,0 +1,250 @@
+// The AWS call budget (issue #8): store calls, DynamoDB capacity units (as DynamoDB Local reports them) and S3
+// requests per IMAP command on the DynamoDB backend, for a mailbox of --messages messages, and what the typical
+// user's month costs at list prices (storage-design §D1, §D3).
+//
+//   npx tsx bench/call-budget.ts [--messages 20000] [--json]
+//
+// Starts DynamoDB Local and the S3 stand-in (test/services.mjs) unless STRATUS_TEST_DYNAMODB_ENDPOINT,
+// STRATUS_TEST_S3_ENDPOINT and STRATUS_TEST_S3_BUCKET name running ones; starts Stratus in this process on them;
+// fills INBOX with MULTIAPPEND; then runs each command once on its own and diffs the process's call meter, after
+// the server has gone quiet (so a write's own change-hint handling is counted with it).
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeCorpus } from './corpus.js';
+import { ImapClient } from './imap-client.js';
+import { LmtpClient } from './lmtp-client.js';
+import { localEndpoints, quiet, startAwsStratus } from './local-stratus.js';
+import type { RunningServer } from '../src/server/main.js';
+import { addUser } from '../src/mailstore/directory.js';
+import { CallMeter, type CallCounts } from '../src/storage/metered.js';
+
+/** storage-design §D1 list prices (us-east-1, on-demand). */
+export const PRICES = {
+  rru: 0.125 / 1e6,
+  wru: 0.625 / 1e6,
+  s3Put: 0.005 / 1000, // PUT, COPY, POST, LIST
+  s3Get: 0.0004 / 1000, // GET, HEAD
+  dynamoGbMonth: 0.25,
+  s3GbMonth: 0.023,
+  /** A 512 MB arm64 Lambda invocation of 25 ms (§D2). */
+  lambdaInvocation: 0.2 / 1e6 + 0.0000133334 * 0.5 * 0.025,
+};
+
+export interface Measured {
+  name: string;
+  counts: CallCounts;
+}
+
+export function dollars(c: CallCounts): number {
+  // S3 DELETE is free.
+  const puts = (c.byOp['blob.put'] ?? 0) + (c.byOp['blob.list'] ?? 0);
+  const gets = (c.byOp['blob.get'] ?? 0) + (c.byOp['blob.head'] ?? 0);
+  return c.rru * PRICES.rru + c.wru * PRICES.wru + puts * PRICES.s3Put + gets * PRICES.s3Get;
+}
+
+function message(i: number, body: Buffer): Buffer {
+  return body.length > 0 ? body : Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`);
+}
+
+/**
+ * Fills INBOX with `n` messages, then runs each measured command once on its own and returns its store calls
+ * (the whole process's, counted once the server has gone quiet).
+ */
+export async function measureCommands(server: RunningServer, n: number, progress: (line: string) => void = () => undefined): Promise<Measured[]> {
+  const meter = server.store.meter;
+  const user = 'budget@example.com';
+  const password = 'budget password 1';
+  await addUser(server.store.ctx, user, password);
+
+  const started = Date.now();
+  const corpus = makeCorpus(Math.min(n, 2000), 7);
+  const filler = await ImapClient.connect({ host: '127.0.0.1', port: server.imapPort!, timeoutMs: 600_000 });
+  await filler.login(user, password);
+  await filler.capability();
+  // MULTIAPPEND (RFC 3502), ≤ 95 messages per transaction.
+  for (let done = 0; done < n; ) {
+    const batch = Math.min(95, n - done);
+    const parts: (string | Buffer)[] = ['APPEND INBOX'];
+    for (let j = 0; j < batch; j++) {
+      const i = done + j;
+      parts.push(i % 3 === 0 ? ' (\\Seen) ' : ' ', message(i, corpus[i % corpus.length]!.raw));
+    }
+    await filler.command(parts, 'APPEND');
+    done += batch;
+    if (done % 1900 < 95) progress(`filled ${done}/${n} in ${Math.round((Date.now() - started) / 1000)} s\n`);
+  }
+  await filler.logout();
+  await quiet(meter);
+
+  const measured: Measured[] = [];
+  const measure = async (name: string, run: () => Promise<unknown>): Promise<void> => {
+    await quiet(meter);
+    const before = meter.snapshot();
+    await run();
+    await quiet(meter);
+    measured.push({ name, counts: CallMeter.diff(meter.snapshot(), before) });
+  };
+
+  const port = server.imapPort!;
+  const a = await ImapClient.connect({ host: '127.0.0.1', port, timeoutMs: 600_000 });
+  await measure('LOGIN', () => a.login(user, password));
+  await a.capability();
+  await measure('LIST "" "*"', () => a.command('LIST "" "*"', 'LIST'));
+  await measure('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', () => a.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS'));
+  await measure(`SELECT INBOX, not cached (${n} msgs)`, () => a.select('INBOX'));
+  const b = await ImapClient.connect({ host: '127.0.0.1', port, timeoutMs: 600_000 });
+  await b.login(user, password);
+  await measure('SELECT INBOX, cached by the frontend', () => b.select('INBOX'));
+  await measure('NOOP', () => b.command('NOOP'));
+  const modseq = await highestModseq(a);
+  await a.command(`UID STORE ${n - 4}:${n} +FLAGS (\\Flagged)`, 'STORE');
+  await measure('FETCH 1:* (FLAGS) CHANGEDSINCE (5 changed)', () => b.command(`FETCH 1:* (FLAGS) (CHANGEDSINCE ${modseq})`, 'FETCH'));
+  await measure('UID FETCH 10 msgs (ENVELOPE BODYSTRUCTURE)', () => b.command(`UID FETCH ${n - 19}:${n - 10} (ENVELOPE BODYSTRUCTURE)`, 'FETCH'));
+  await measure('UID FETCH 1 msg BODY.PEEK[]', () => b.command(`UID FETCH ${n - 30} (BODY.PEEK[])`, 'FETCH'));
+  await measure('UID STORE 1 msg +FLAGS (\\Flagged)', () => b.command(`UID STORE ${n - 31} +FLAGS (\\Flagged)`, 'STORE'));
+  const appended = corpus[1]!.raw;
+  await measure(`APPEND 1 msg (${appended.length} B) to Sent`, () => b.command(['APPEND Sent ', appended], 'APPEND'));
+  await measure('UID COPY 1 msg to Archive', () => b.command(`UID COPY ${n - 32} Archive`, 'COPY'));
+  await measure('UID MOVE 1 msg to Archive', () => b.command(`UID MOVE ${n - 33} Archive`, 'MOVE'));
+  await b.command(`UID STORE ${n - 34} +FLAGS.SILENT (\\Deleted)`, 'STORE');
+  await measure('UID EXPUNGE 1 msg', () => b.command(`UID EXPUNGE ${n - 34}`, 'EXPUNGE'));
+  await measure('SEARCH UNSEEN (flags only)', () => b.command('SEARCH UNSEEN', 'SEARCH'));
+  await measure(`SEARCH FROM "carol" (header, ${n} msgs)`, () => b.command('SEARCH FROM "carol"', 'SEARCH'));
+  await measure(`SEARCH BODY "zephyrine" (body, ${n} msgs)`, () => b.command('SEARCH BODY "zephyrine"', 'SEARCH'));
+  await measure('LOGOUT', () => b.logout());
+
+  // One delivery through LMTP into INBOX, with `a` still watching it.
+  const { client: lmtp } = await LmtpClient.open(server.lmtpPort!);
+  await lmtp.command('LHLO bench');
+  await measure('LMTP delivery of 1 msg (1 recipient)', async () => {
+    await lmtp.command('MAIL FROM:<sender@example.net>');
+    await lmtp.command(`RCPT TO:<${user}>`);
+    await lmtp.data(Buffer.from(corpus[2]!.raw), 1);
+  });
+  await lmtp.close();
+  await a.logout();
+  return measured;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { messages: { type: 'string', default: '20000' }, json: { type: 'boolean', default: false } },
+  });
+  const n = Number(values.messages);
+  if (!Number.isSafeInteger(n) || n < 100) throw new RangeError('--messages must be an integer ≥ 100');
+
+  const endpoints = await localEndpoints();
+  const stratus = await startAwsStratus(endpoints);
+  const measured = await measureCommands(stratus.server, n, (line) => {
+    if (!values.json) process.stderr.write(line);
+  });
+  await stratus.close();
+  await endpoints.stop();
+
+  const report = costReport(measured, n);
+  if (values.json) console.log(JSON.stringify({ messages: n, measured, ...report }));
+  else console.log(report.markdown);
+}
+
+async function highestModseq(client: ImapClient): Promise<number> {
+  const result = await client.command('STATUS INBOX (HIGHESTMODSEQ)', 'STATUS');
+  for (const r of result.untagged) {
+    const text = JSON.stringify(r);
+    const m = /HIGHESTMODSEQ\D+(\d+)/.exec(text);
+    if (m) return Number(m[1]);
+  }
+  throw new Error('no HIGHESTMODSEQ in STATUS');
+}
+
+/** storage-design §D3: the typical user's commands per day (20k messages, 50 new a day, 5 devices). */
+const PER_DAY: [string, number][] = [
+  ['LOGIN', 120],
+  ['SELECT cached', 300 - 25],
+  ['SELECT not cached', 25],
+  ['STATUS', 1500],
+  ['NOOP', 440],
+  ['FETCH FLAGS CHANGEDSINCE', 300],
+  ['FETCH ENVELOPE x10', 25],
+  ['FETCH BODY[]', 100],
+  ['STORE', 80],
+  ['APPEND', 20],
+  ['MOVE', 40],
+  ['EXPUNGE', 10],
+  ['COPY', 5],
+  ['LIST', 150],
+  ['SEARCH flags', 16],
+  ['SEARCH header', 3],
+  ['SEARCH body', 1],
+  ['delivery', 50],
+];
+
+const ROW_OF: Record<string, string> = {
+  LOGIN: 'LOGIN',
+  'SELECT cached': 'SELECT INBOX, cached',
+  'SELECT not cached': 'SELECT INBOX, not cached',
+  STATUS: 'STATUS',
+  NOOP: 'NOOP',
+  'FETCH FLAGS CHANGEDSINCE': 'FETCH 1:* (FLAGS) CHANGEDSINCE',
+  'FETCH ENVELOPE x10': 'UID FETCH 10 msgs',
+  'FETCH BODY[]': 'UID FETCH 1 msg BODY',
+  STORE: 'UID STORE',
+  APPEND: 'APPEND',
+  MOVE: 'UID MOVE',
+  EXPUNGE: 'UID EXPUNGE',
+  COPY: 'UID COPY',
+  LIST: 'LIST',
+  'SEARCH flags': 'SEARCH UNSEEN',
+  'SEARCH header': 'SEARCH FROM',
+  'SEARCH body': 'SEARCH BODY',
+  delivery: 'LMTP delivery',
+};
+
+export function costReport(measured: Measured[], n: number): { markdown: string; perUserMonth: number } {
+  const fmt = (x: number, d = 1): string => (Number.isInteger(x) ? String(x) : x.toFixed(d));
+  const lines: string[] = [];
+  lines.push(`Per command, mailbox of ${n} messages (DynamoDB Local's reported capacity units):`, '');
+  lines.push('| command | KV calls | KV calls by op | RRU | WRU | S3 PUT/GET | $ per 1M commands |');
+  lines.push('|---|---:|---|---:|---:|---:|---:|');
+  for (const m of measured) {
+    const c = m.counts;
+    const ops = Object.entries(c.byOp)
+      .filter(([op]) => op.startsWith('kv.'))
+      .map(([op, k]) => `${op.slice(3)} ${k}`)
+      .join(', ');
+    const s3 = `${(c.byOp['blob.put'] ?? 0) + (c.byOp['blob.list'] ?? 0)}/${(c.byOp['blob.get'] ?? 0) + (c.byOp['blob.head'] ?? 0)}`;
+    lines.push(`| ${m.name} | ${c.kv} | ${ops || '—'} | ${fmt(c.rru)} | ${fmt(c.wru)} | ${s3} | ${(dollars(c) * 1e6).toFixed(2)} |`);
+  }
+  lines.push('', 'Typical user-month (storage-design §D3: 20k messages, 50 new a day, 5 devices), 30 days:', '');
+  lines.push('| commands | per day | $ per month |');
+  lines.push('|---|---:|---:|');
+  let requests = 0;
+  let writes = 0;
+  for (const [kind, perDay] of PER_DAY) {
+    const row = measured.find((m) => m.name.startsWith(ROW_OF[kind]!));
+    if (!row) throw new Error(`no measurement for ${kind}`);
+    const month = dollars(row.counts) * perDay * 30;
+    requests += month;
+    if (row.counts.wru > 0) writes += perDay * 30;
+    lines.push(`| ${kind} | ${perDay} | ${month.toFixed(4)} |`);
+  }
+  // Change hints: each of ~200 changes a day makes each of 5 watching frontends read the log once (a 0.5 RRU
+  // Query), and each of 5 IDLE sessions' frontends polls META once a minute as the safety net (a 0.5 RRU GetItem).
+  const hints = 200 * 5 * 0.5 * PRICES.rru * 30;
+  const polls = 5 * 1440 * 0.5 * PRICES.rru * 30;
+  lines.push(`| change hints (200 changes × 5 frontends, one log Query each) | 1000 | ${hints.toFixed(4)} |`);
+  lines.push(`| safety polls (5 watched mailboxes, one META read a minute) | 7200 | ${polls.toFixed(4)} |`);
+  // Storage: the design's averages (hot item 180 B, cold item 3 KB, +100 B per item; 75 KB per message in S3).
+  const dynamoGb = (20_000 * (180 + 100 + 3 * 1024 + 100)) / 1024 ** 3;
+  const dynamoStorage = dynamoGb * PRICES.dynamoGbMonth;
+  const s3Storage = ((20_000 * 75 * 1024) / 1024 ** 3) * PRICES.s3GbMonth;
+  const lambda = writes * PRICES.lambdaInvocation;
+  const total = requests + hints + polls + dynamoStorage + s3Storage;
+  lines.push(`| DynamoDB storage (${dynamoGb.toFixed(3)} GB) | | ${dynamoStorage.toFixed(4)} |`);
+  lines.push(`| S3 storage (1.5 GB) | | ${s3Storage.toFixed(4)} |`);
+  lines.push(`| **requests + storage** | | **${total.toFixed(4)}** |`);
+  lines.push(`| Lambda for the ${writes} write commands (reads inline, §D3 scenario B) | | ${lambda.toFixed(4)} |`);
+  lines.push(`| **variable AWS cost, with Lambda** | | **${(total + lambda).toFixed(4)}** |`);
+  return { markdown: lines.join('\n'), perUserMonth: total + lambda };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

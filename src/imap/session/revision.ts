@@ -1,0 +1,23 @@
+// Which protocol rules a session follows. Both IMAP4rev1 and IMAP4rev2 are advertised, so a session follows
+// RFC 3501 until it sends ENABLE IMAP4rev2 (RFC 9051 §7.2.2, Appendix A); ENABLE UTF8=ACCEPT (RFC 6855 §3) or
+// rev2 (RFC 9051 §5.1: names are Net-Unicode) switches mailbox names from modified UTF-7 to UTF-8.
+
+/** The spellings ENABLE stores (as advertised, capabilities.ts). */
+export const REV2 = 'IMAP4rev2';
+export const UTF8_ACCEPT = 'UTF8=ACCEPT';
+export const UIDONLY = 'UIDONLY';
+
+/** RFC 9586: no sequence numbers either way; FETCH answers are UIDFETCH, expunges VANISHED. */
+export function isUidOnly(enabled: ReadonlySet<string>): boolean {
+  return enabled.has(UIDONLY);
+}
+
+/** The session enabled IMAP4rev2: no \Recent, SEARCH answers ESEARCH, SELECT sends LIST (RFC 9051 Appendix E). */
+export function isRev2(enabled: ReadonlySet<string>): boolean {
+  return enabled.has(REV2);
+}
+
+/** Mailbox names and quoted strings travel as UTF-8 (RFC 6855 §3, RFC 9051 §5.1 and Appendix A). */
+export function utf8Names(enabled: ReadonlySet<string>): boolean {
+  return enabled.has(UTF8_ACCEPT) || enabled.has(REV2);
+}

@@ -1,0 +1,86 @@
+// Walks the selected mailbox's view in batches of 100 and yields what `pick` makes of each message that matches a
+// SEARCH key. Shared by SEARCH, SORT and THREAD (RFC 5256 §3: their criteria are SEARCH's): cold items are read
+// (`message.meta`, cached per session) only when the key or the caller needs them.
+import type { SearchKey } from '../command.js';
+import { no } from '../response-codes.js';
+import type { MessageIndex } from '../../mime/types.js';
+import { matches, needsIndex } from './search-evaluator.js';
+import type { SearchScope, SearchSubject } from './search-evaluator.js';
+import type { MailboxView } from './mailbox-view.js';
+
+const BATCH = 100;
+/** Text in the cold items is UTF-8, and US-ASCII is a subset of it (RFC 3501 §6.4.4, RFC 5256 §3 require both). */
+const CHARSETS = ['UTF-8', 'US-ASCII'];
+
+/** SEARCH, SORT and THREAD answer NO [BADCHARSET (UTF-8 US-ASCII)] for any other charset (RFC 3501 §7.1). */
+export function checkCharset(charset: string): void {
+  if (!CHARSETS.includes(charset)) throw no({ code: 'BADCHARSET', charsets: CHARSETS }, 'Unsupported charset');
+}
+
+/** Reads cold items by emailId (session/meta-cache.ts). */
+export interface MetaLoader {
+  load(ids: readonly string[]): Promise<Map<string, MessageIndex>>;
+}
+
+/**
+ * `pick` of every message of `view` matching `key`, in sequence order. `withIndex` forces the cold items to be
+ * loaded (SORT by header fields, THREAD) even when the key alone would not need them.
+ */
+export async function scanView<T>(
+  key: SearchKey,
+  meta: MetaLoader | undefined,
+  view: MailboxView,
+  pick: (m: SearchSubject) => T,
+  withIndex = false,
+): Promise<T[]> {
+  const scope: SearchScope = {
+    count: view.count,
+    maxUid: view.count > 0 ? view.uidAt(view.count - 1) : 0,
+    now: Date.now(),
+    saved: new Set(view.savedUids),
+  };
+  const loadIndex = withIndex || needsIndex(key);
+  const found: T[] = [];
+  for (let start = 0; start < view.count; start += BATCH) {
+    const end = Math.min(view.count, start + BATCH);
+    let indexes = new Map<string, MessageIndex>();
+    if (loadIndex && meta) {
+      const ids: string[] = [];
+      for (let i = start; i < end; i++) ids.push(view.emailIdAt(i));
+      indexes = await meta.load(ids);
+    }
+    for (let i = start; i < end; i++) {
+      const subject: SearchSubject = {
+        seq: i + 1,
+        uid: view.uidAt(i),
+        bits: view.bitsAt(i),
+        keywords: view.keywordsAt(i),
+        recent: view.isRecent(i),
+        size: view.sizeAt(i),
+        date: view.dateAt(i),
+        modseq: view.modseqAt(i),
+        index: indexes.get(view.emailIdAt(i)),
+        saveDate: view.saveDateAt(i),
+        emailId: view.emailIdAt(i),
+      };
+      if (matches(key, subject, scope)) found.push(pick(subject));
+    }
+  }
+  return found;
+}
+
+/** A MODSEQ key asks for the highest MODSEQ of the answer (RFC 7162 §3.1.5 SEARCH, §3.1.9 SORT). */
+export function usesModseq(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'modseq':
+      return true;
+    case 'and':
+      return key.keys.some(usesModseq);
+    case 'or':
+      return usesModseq(key.left) || usesModseq(key.right);
+    case 'not':
+      return usesModseq(key.key);
+    default:
+      return false;
+  }
+}

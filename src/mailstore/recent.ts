@@ -1,0 +1,38 @@
+// \Recent claims (RFC 3501 §2.3.2: "this session is the first session to have been notified about this message"),
+// storage-design §C4: a RECENT item per mailbox, beside META so claims never conflict with commits, holds the floor
+// r. A session that SELECTs read-write, or learns of new messages while selected, moves r up to the UID it has seen
+// with a conditional put; the UIDs in [old r, new r) are then recent for that session alone. A loser gets none.
+import { ConditionFailedError } from '../storage/errors.js';
+import type { ResponseOf } from './api.js';
+import type { Caller, StoreContext } from './context.js';
+import type { MailboxId } from './ids.js';
+import { keys } from './keys.js';
+import { readMeta } from './mailboxes.js';
+
+/** Concurrent claims only ever raise r, so a few rereads always settle. */
+const ATTEMPTS = 5;
+
+export async function claimRecent(
+  ctx: StoreContext,
+  caller: Caller,
+  mailboxId: MailboxId,
+  upTo: number,
+): Promise<ResponseOf<'mailbox.claimRecent'>> {
+  // META is the access check, and no UID at or above uidNext exists to be claimed yet.
+  const limit = Math.min(upTo, (await readMeta(ctx, caller, mailboxId)).uidNext);
+  const key = keys.mailboxRecent(mailboxId);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const item = await ctx.kv.get('mail', key, { consistent: true });
+    const floor = (item?.r as number | undefined) ?? 1;
+    if (floor >= limit) return { from: limit, to: limit };
+    try {
+      await ctx.kv.put('mail', { ...key, r: limit }, {
+        condition: item ? { op: 'eq', attr: 'r', value: floor } : { op: 'notExists', attr: 'pk' },
+      });
+      return { from: floor, to: limit };
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+    }
+  }
+  return { from: limit, to: limit };
+}

@@ -1,0 +1,77 @@
+// The call budget of the hot IMAP commands on the DynamoDB backend (issue #8): the same measurement as
+// bench/call-budget.ts, on DynamoDB Local + the S3 stand-in, with a smaller mailbox. A command that starts making
+// more store calls than its budget fails here; the figures and what they cost are in bench/RESULTS.md.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { measureCommands, type Measured } from '../../bench/call-budget.js';
+import { startAwsStratus } from '../../bench/local-stratus.js';
+
+const MESSAGES = 150;
+
+function endpoints(): { dynamodbEndpoint: string; s3Endpoint: string; s3Bucket: string } {
+  const { STRATUS_TEST_DYNAMODB_ENDPOINT: d, STRATUS_TEST_S3_ENDPOINT: s, STRATUS_TEST_S3_BUCKET: b } = process.env;
+  if (!d || !s || !b) throw new Error('run through test/run.mjs: it starts DynamoDB Local and the S3 stand-in');
+  return { dynamodbEndpoint: d, s3Endpoint: s, s3Bucket: b };
+}
+
+interface Budget {
+  /** All KV calls of the command, at most. */
+  kv: number;
+  /** Exact counts of these operations (0: none at all). */
+  exact?: Record<string, number>;
+  /** Upper bounds of these operations. */
+  atMost?: Record<string, number>;
+}
+
+// storage-design §C6/§D2: reads inline, one transaction per write, cold items in batches of 100, no hot-item load
+// for a mailbox the frontend has seen.
+const BUDGETS: [prefix: string, budget: Budget][] = [
+  ['LOGIN', { kv: 1, exact: { 'kv.transactWrite': 0 } }],
+  ['LIST', { kv: 5, exact: { 'kv.get': 0 } }],
+  ['STATUS', { kv: 2, exact: { 'kv.query': 0 } }],
+  ['SELECT INBOX, not cached', { kv: 7, atMost: { 'kv.query': 1 } }],
+  ['SELECT INBOX, cached', { kv: 4, exact: { 'kv.query': 0, 'kv.batchGet': 0 } }],
+  ['NOOP', { kv: 1 }],
+  ['FETCH 1:* (FLAGS) CHANGEDSINCE', { kv: 0, exact: { 'blob.get': 0 } }],
+  ['UID FETCH 10 msgs', { kv: 1, exact: { 'kv.batchGet': 1, 'blob.get': 0 } }],
+  ['UID FETCH 1 msg BODY', { kv: 0, exact: { 'blob.get': 1 } }],
+  ['UID STORE', { kv: 5, exact: { 'kv.transactWrite': 1 } }],
+  ['APPEND', { kv: 7, exact: { 'kv.transactWrite': 1, 'blob.put': 1 } }],
+  ['UID COPY', { kv: 6, exact: { 'kv.transactWrite': 1, 'blob.put': 0 } }],
+  ['UID MOVE', { kv: 8, exact: { 'kv.transactWrite': 1, 'blob.put': 0 } }],
+  ['UID EXPUNGE', { kv: 5, exact: { 'kv.transactWrite': 1 } }],
+  ['SEARCH UNSEEN', { kv: 0, exact: { 'blob.get': 0 } }],
+  ['SEARCH FROM', { kv: Math.ceil(MESSAGES / 100), exact: { 'blob.get': 0 } }],
+  ['LMTP delivery', { kv: 10, exact: { 'kv.transactWrite': 1 }, atMost: { 'blob.put': 2 } }],
+];
+
+test(`hot commands stay within their store-call budgets on DynamoDB Local (${MESSAGES}-message mailbox)`, async () => {
+  const stratus = await startAwsStratus(endpoints());
+  let measured: Measured[];
+  try {
+    measured = await measureCommands(stratus.server, MESSAGES);
+  } finally {
+    await stratus.close();
+  }
+  const failures: string[] = [];
+  for (const [prefix, budget] of BUDGETS) {
+    const row = measured.find((m) => m.name.startsWith(prefix));
+    if (!row) {
+      failures.push(`${prefix}: not measured`);
+      continue;
+    }
+    const { counts } = row;
+    const seen = JSON.stringify(counts.byOp);
+    if (counts.kv > budget.kv) failures.push(`${row.name}: ${counts.kv} KV calls > ${budget.kv} (${seen})`);
+    for (const [op, n] of Object.entries(budget.exact ?? {})) {
+      if ((counts.byOp[op] ?? 0) !== n) failures.push(`${row.name}: ${op} ${counts.byOp[op] ?? 0} ≠ ${n} (${seen})`);
+    }
+    for (const [op, n] of Object.entries(budget.atMost ?? {})) {
+      if ((counts.byOp[op] ?? 0) > n) failures.push(`${row.name}: ${op} ${counts.byOp[op]} > ${n} (${seen})`);
+    }
+  }
+  // The cached SELECT reads only strongly consistent single items (name, META, \Recent): no hot items.
+  const cached = measured.find((m) => m.name.startsWith('SELECT INBOX, cached'))!;
+  assert.ok(cached.counts.rru <= 4, `cached SELECT used ${cached.counts.rru} RRU`);
+  assert.deepEqual(failures, []);
+});
