@@ -9,6 +9,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { openStore } from './server/store.js';
 import { addUser, listUsers, setPassword } from './mailstore/directory.js';
 import { MailStoreError } from './mailstore/errors.js';
+import { runTenantCommand, TENANT_OPTIONS, TENANT_USAGE } from './server/tenant-commands.js';
 import { MAINTENANCE_OPTIONS, runMaintenance } from './server/maintenance.js';
 
 const USAGE = `Usage:
@@ -17,6 +18,7 @@ const USAGE = `Usage:
   stratus user passwd <login> [--password <pw>]   set a user's password
   stratus user list [--domain <domain>]           list users
   stratus admin token                             print the operator's admin API token
+${TENANT_USAGE}
   stratus fsck [--user <login> | --tenant <id> | --all] [--repair] [--json] [--grace-hours N]
                                                   check the storage invariants (and repair counters, orphans)
   stratus gc [--user <login> | --tenant <id> | --all] [--grace-hours N] [--dry-run] [--json]
@@ -43,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       domain: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...MAINTENANCE_OPTIONS,
+      ...TENANT_OPTIONS,
     },
   });
   const [command, sub, login] = positionals;
@@ -67,6 +70,17 @@ async function main(argv: string[]): Promise<number> {
     const store = openStore(config);
     try {
       return await runMaintenance(store.ctx, command, values, (text) => process.stdout.write(text));
+    } finally {
+      await store.close();
+    }
+  }
+  if (['tenant', 'domain', 'token'].includes(command) || (command === 'user' && sub === 'quota')) {
+    const store = openStore(config);
+    try {
+      const status = await runTenantCommand(store.ctx, positionals, values, (text) => process.stdout.write(text));
+      if (status !== undefined) return status;
+      process.stderr.write(USAGE + '\n');
+      return 2;
     } finally {
       await store.close();
     }

@@ -9,6 +9,7 @@ import { sharedOwnerOf, OTHER_USERS, SHARED } from './acl-paths.js';
 import { deleteAcl, getAcl, setAcl } from './acl-store.js';
 import { createMailbox, deleteMailbox, ensureSharedOwner } from './mailboxes.js';
 import { adminScopeOf } from './tenants-functions.js';
+import { getTenant } from './tenants.js';
 import { queryAll } from './query-all.js';
 import { DELIMITER, normalizePath } from './names.js';
 
@@ -45,6 +46,7 @@ export interface SharedResponseMap {
 async function ownerFor(ctx: StoreContext, token: string, tenant: string): Promise<Caller> {
   const scope = await adminScopeOf(ctx, token);
   if (scope.kind === 'tenant' && scope.tenantId !== tenant) throw new MailStoreError('NONEXISTENT', 'No such tenant');
+  await getTenant(ctx, tenant as TenantId); // a deleted tenant has no Shared/ tree either (404)
   return { tenantId: tenant as TenantId, userId: sharedOwnerOf(tenant), login: '', session: 'admin' };
 }
 

@@ -27,8 +27,8 @@ async function metas(ctx: StoreContext, ids: MailboxId[]): Promise<MailboxMeta[]
   return out;
 }
 
-/** Other users' and Shared/ mailboxes on which the caller holds `l`, with the caller's rights on each. */
-export async function visibleShared(ctx: StoreContext, caller: Caller): Promise<Visible[]> {
+/** Other users' and Shared/ mailboxes on which the caller holds `need` (LIST: `l`), with its rights on each. */
+export async function visibleShared(ctx: StoreContext, caller: Caller, need: 'l' | 'r' = 'l'): Promise<Visible[]> {
   const sharedOwner = sharedOwnerOf(caller.tenantId);
   const [mine, anyone, shared] = await Promise.all([
     queryAll(ctx, `U#${caller.userId}`, 'SH#'),
@@ -42,7 +42,7 @@ export async function visibleShared(ctx: StoreContext, caller: Caller): Promise<
   for (const meta of await metas(ctx, ids)) {
     if (meta.tenant !== caller.tenantId || meta.owner === caller.userId) continue;
     const rights = rightsOf(meta, caller);
-    if (!rights.includes('l')) continue;
+    if (!rights.includes(need)) continue;
     const login = ownerLogin.get(meta.mailboxId);
     const path =
       meta.owner === sharedOwner ? `${SHARED}${DELIMITER}${meta.path}` : login ? `${OTHER_USERS}${DELIMITER}${login}${DELIMITER}${meta.path}` : undefined;
@@ -58,11 +58,11 @@ export async function sharedListEntries(ctx: StoreContext, caller: Caller): Prom
 
 /**
  * The owners whose messages the caller may read (cold items, bodies): its own, and those of every mailbox shared
- * with it (found through the share index, so `l`) where it holds `r`. EmailIds are unguessable (80 random bits) and
+ * with it (found through the share index, which holds every grantee of `l` or `r`) where it holds `r`. EmailIds are unguessable (80 random bits) and
  * are learnt only by opening such a mailbox.
  */
 export async function readableOwners(ctx: StoreContext, caller: Caller): Promise<Set<string>> {
   const owners = new Set<string>([caller.userId]);
-  for (const v of await visibleShared(ctx, caller)) if (v.rights.includes('r')) owners.add(v.meta.owner);
+  for (const v of await visibleShared(ctx, caller, 'r')) owners.add(v.meta.owner);
   return owners;
 }

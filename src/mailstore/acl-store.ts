@@ -35,6 +35,14 @@ export interface AclTarget {
 }
 
 /** Resolves a caller's mailbox name (any namespace) to its META; NONEXISTENT when it is not there. */
+/**
+ * Whether a grantee with these rights is in the share index: with `l` the mailbox is listed (RFC 4314 §4 LIST),
+ * with `r` alone it is not listed but may still be opened by name and its messages read (acl-list.ts).
+ */
+function indexedBy(rights: string): boolean {
+  return rights.includes('l') || rights.includes('r');
+}
+
 export async function aclTarget(ctx: StoreContext, caller: Caller, rawPath: string): Promise<AclTarget> {
   const ns = await namespacePath(ctx, caller, rawPath);
   const name = await ctx.kv.get('mail', keys.mailboxName(ns.owner, ns.ownerPath), { consistent: true });
@@ -114,7 +122,7 @@ async function changeAcl(
         update: { set: { acl }, add: { aclVersion: 1 } },
         condition: { op: 'and', conditions: [{ op: 'eq', attr: 'state', value: 'active' }, aclVersionCondition(meta.aclVersion)] },
       },
-      ...indexAction(meta, id, (acl[id.key] ?? '').includes('l'), ownerName),
+      ...indexAction(meta, id, indexedBy(acl[id.key] ?? ''), ownerName),
     ];
     try {
       await ctx.kv.transactWrite(actions);
@@ -190,7 +198,7 @@ export async function inheritedAcl(
   const actions: TxAction[] = [];
   const child = { ...parent, mailboxId };
   for (const [key, rights] of Object.entries(acl)) {
-    if (!rights.includes('l') || key.startsWith('-')) continue;
+    if (!indexedBy(rights) || key.startsWith('-')) continue;
     const id = key === ANYONE ? { key, negative: false } : await identifierOf(ctx, parent.tenant, key).catch(() => undefined);
     if (id) actions.push(...indexAction(child, id, true, ownerName));
   }
@@ -201,7 +209,7 @@ export async function inheritedAcl(
 export async function dropShareIndex(ctx: StoreContext, meta: { tenant: TenantId; mailboxId: MailboxId; acl: Acl }): Promise<void> {
   const actions: TxAction[] = [];
   for (const [key, rights] of Object.entries(meta.acl)) {
-    if (!rights.includes('l') || key.startsWith('-')) continue;
+    if (!indexedBy(rights) || key.startsWith('-')) continue;
     if (key === ANYONE) {
       actions.push({ type: 'delete', table: 'mail', key: keys.sharedWithAnyone(meta.tenant, meta.mailboxId) });
       continue;

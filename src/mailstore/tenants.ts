@@ -3,6 +3,7 @@
 // already-authorised tenant id (tenants-functions.ts decides who may call them); every lookup of a user, alias or
 // token checks that it belongs to that tenant, so one tenant can never reach another's users — a foreign name is
 // simply "does not exist".
+import { sharedOwnerOf } from './acl-paths.js';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { makeScramSecret } from '../auth/scram.js';
 import { ConditionFailedError } from '../storage/errors.js';
@@ -181,6 +182,11 @@ export async function deleteTenant(ctx: StoreContext, tenantId: TenantId): Promi
   await getTenant(ctx, tenantId);
   const users = await ctx.kv.query('mail', { pk: `T#${tenantId}`, sk: { beginsWith: 'U#' }, limit: 1, consistent: true });
   if (users.items.length > 0) throw new MailStoreError('CANNOT', 'The tenant still has users; delete them first');
+  // Shared/ mailboxes (acl-admin.ts) are deleted like users' mail: first, through the API, so nothing is lost by surprise.
+  const sharedOwner = await queryAll(ctx, `U#${sharedOwnerOf(tenantId)}`, '');
+  if (sharedOwner.some((i) => i.sk.startsWith('N#'))) {
+    throw new MailStoreError('CANNOT', 'The tenant still has shared mailboxes; delete them first');
+  }
   const owned = await queryAll(ctx, `T#${tenantId}`, '');
   const extra: { pk: string; sk: string }[] = [keys.tenantIndex(tenantId)];
   for (const item of owned) {
@@ -188,7 +194,8 @@ export async function deleteTenant(ctx: StoreContext, tenantId: TenantId): Promi
     if (item.sk.startsWith('A#')) extra.push(keys.alias(item.sk.slice(2)));
     if (item.sk.startsWith('K#')) extra.push(keys.adminToken(item.sk.slice(2)));
   }
-  await deleteAll(ctx, [...extra, ...owned.filter((i) => i.sk !== 'META')]);
+  // The Shared/ pseudo-owner's own items (its user record, subscriptions) go with the tenant.
+  await deleteAll(ctx, [...extra, ...owned.filter((i) => i.sk !== 'META'), ...sharedOwner]);
   // The tenant's blob prefix is left to the GC sweep (§C8), like a deleted user's.
   const blobPrefix = blobKeys.tenantPrefix(tenantId);
   await ctx.kv.transactWrite([

@@ -10,7 +10,7 @@ import { addUser } from '../../src/mailstore/directory.js';
 const BOX = '"Other Users/alice@example.com/Box"';
 const MESSAGE = 'From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n';
 
-describe('ACL over IMAP', () => {
+for (const backend of ['embedded', 'aws'] as const) describe(`ACL over IMAP (${backend === 'aws' ? 'DynamoDB Local + S3' : 'SQLite + files'})`, () => {
   let f: Fixture;
   let alice: RawClient;
   let bob: RawClient;
@@ -39,7 +39,7 @@ describe('ACL over IMAP', () => {
     (/FLAGS \(([^)]*)\)/.exec(await ok(c, `FETCH ${seq} (FLAGS)`))?.[1] ?? '').replace(/ ?\\Recent/, '');
 
   before(async () => {
-    f = await startFixture();
+    f = await startFixture({ backend });
     await addUser(f.ctx, 'bob@example.com', 'pw');
     await addUser(f.ctx, 'alice@other.example', 'pw');
     alice = await RawClient.connect(f.port);
@@ -71,6 +71,12 @@ describe('ACL over IMAP', () => {
     assert.match(await ok(bob, `MYRIGHTS ${BOX}`), /\* MYRIGHTS "Other Users\/alice@example.com\/Box" "l"\r\n/);
     await no(bob, `SELECT ${BOX}`);
     await no(bob, `STATUS ${BOX} (MESSAGES)`);
+    // r without l: not listed, but opened by name and its messages read (RFC 4314 §4: SELECT needs r, LIST l).
+    await grant('r');
+    assert.doesNotMatch(await ok(bob, 'LIST "" "*"'), /Other Users/);
+    await ok(bob, `EXAMINE ${BOX}`);
+    assert.match(await ok(bob, 'FETCH 1 (ENVELOPE BODY.PEEK[TEXT])'), /hello/);
+    await ok(bob, 'CLOSE');
     await grant('lr');
     assert.match(await ok(bob, `STATUS ${BOX} (MESSAGES)`), /MESSAGES 3/);
     // RFC 4314 §5.2: none of i e s w t → READ-ONLY.

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
+import { awsStoreSettings } from './two-process-stores.js';
 import { pino } from 'pino';
 import type { CallMeter } from '../../src/storage/metered.js';
 import type { StoreContext } from '../../src/mailstore/context.js';
@@ -17,6 +18,8 @@ export interface Fixture {
   port: number;
   /** The POP3 listener's port. */
   pop3Port: number;
+  /** The LMTP listener's port. */
+  lmtpPort: number;
   user: string;
   password: string;
   meter: CallMeter;
@@ -40,6 +43,8 @@ export interface FixtureOptions {
   maxMessageBytes?: number;
   /** Further STRATUS_* settings (e.g. OAuth, limits and timeouts), applied last. */
   env?: Record<string, string>;
+  /** 'aws': DynamoDB Local + the S3 stand-in of `node test/run.mjs` (fresh tables), instead of SQLite + files. */
+  backend?: 'embedded' | 'aws';
 }
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
@@ -56,6 +61,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     STRATUS_MAX_MESSAGE_BYTES: String(options.maxMessageBytes ?? 64 * 1024 * 1024),
     STRATUS_AUTH_FAILURE_DELAY_MS: '10',
     STRATUS_LOG_LEVEL: 'warn',
+    ...(options.backend === 'aws' ? await awsStoreSettings('fx') : {}),
     ...options.env,
   });
   // Warnings and errors the server logs (a test can assert that no SERVERBUG happened).
@@ -85,6 +91,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   return {
     port,
     pop3Port: server.pop3Port!,
+    lmtpPort: server.lmtpPort!,
     user,
     password,
     meter: server.store.meter,

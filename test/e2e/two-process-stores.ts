@@ -35,20 +35,21 @@ export function sqliteStore(extra: NodeJS.ProcessEnv = {}): SharedStore {
   return { env: serveEnv({ STRATUS_DATA_DIR: dir, ...extra }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function dynamoStore(extra: NodeJS.ProcessEnv = {}): Promise<SharedStore> {
+/** Fresh tables on DynamoDB Local + the S3 stand-in of `node test/run.mjs`: the STRATUS_* settings that use them. */
+export async function awsStoreSettings(prefix = 'sh'): Promise<Record<string, string>> {
   const dynamodb = process.env.STRATUS_TEST_DYNAMODB_ENDPOINT;
   const s3 = process.env.STRATUS_TEST_S3_ENDPOINT;
   const bucket = process.env.STRATUS_TEST_S3_BUCKET;
   if (!dynamodb || !s3 || !bucket) throw new Error('STRATUS_TEST_* endpoints are not set: run with `node test/run.mjs`');
   const run = randomUUID().slice(0, 8);
-  const tables = { mail: `stratus-sh-${run}-mail`, msgmeta: `stratus-sh-${run}-msgmeta` };
+  const tables = { mail: `stratus-${prefix}-${run}-mail`, msgmeta: `stratus-${prefix}-${run}-msgmeta` };
   const client = new DynamoDBClient({ endpoint: dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await DynamoKv.createTables(client, tables);
   client.destroy();
-  // Stores opened in this process (addTestUser, openShared) read credentials from the environment like the servers.
+  // Stores opened in this process (servers, addTestUser, openShared) read credentials from the environment.
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  const env = serveEnv({
+  return {
     STRATUS_BACKEND: 'aws',
     STRATUS_DYNAMODB_ENDPOINT: dynamodb,
     STRATUS_S3_ENDPOINT: s3,
@@ -59,9 +60,11 @@ export async function dynamoStore(extra: NodeJS.ProcessEnv = {}): Promise<Shared
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    ...extra,
-  });
-  return { env, cleanup: async () => undefined };
+  };
+}
+
+export async function dynamoStore(extra: NodeJS.ProcessEnv = {}): Promise<SharedStore> {
+  return { env: serveEnv({ ...(await awsStoreSettings()), ...extra }), cleanup: async () => undefined };
 }
 
 /** The shared store opened in this process, as `stratus serve` opens it (close it when done). */
