@@ -2,11 +2,10 @@
 // DynamoDB Local + the S3 stand-in, configured through the environment the stack sets (STRATUS_BACKEND=aws, table
 // names, the token key and the operator token resolved from their secrets). Bearer token checks end to end: the
 // operator may create and read tenants; no token or a wrong one is 401 with a problem document.
+import { awsStoreSettings } from '../e2e/two-process-stores.js';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoKv } from '../../src/storage/dynamodb/dynamo-kv.js';
 
 type ProxyResult = {
   statusCode: number;
@@ -17,11 +16,6 @@ type ProxyResult = {
 };
 type Handler = (event: unknown, context: unknown) => Promise<ProxyResult>;
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts DynamoDB Local and S3`);
-  return value;
-}
 
 const OPERATOR = randomBytes(24).toString('base64url');
 
@@ -86,26 +80,10 @@ describe('admin function behind API Gateway (REST proxy events) on dynamodb-loca
   let handler: Handler;
 
   before(async () => {
-    const run = randomUUID().slice(0, 8);
-    const tables = { mail: `stratus-admin-${run}-mail`, msgmeta: `stratus-admin-${run}-msgmeta` };
-    const dynamodbEndpoint = requiredEnv('STRATUS_TEST_DYNAMODB_ENDPOINT');
-    // DynamoDB Local keeps tables per access key: the function uses the same one (from the environment).
-    const dynamo = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    await DynamoKv.createTables(dynamo, tables);
-    dynamo.destroy();
-    // What the stack sets on the admin function (cdk/stack.ts), pointed at the local services. The handler builds
-    // its store from process.env on the first request, as in Lambda.
+    // Fresh tables on DynamoDB Local and the settings the stack gives every function (cdk/stack.ts), pointed at the
+    // local services; the handlers read process.env on their first invocation, as in Lambda.
     Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      STRATUS_BACKEND: 'aws',
-      STRATUS_DYNAMODB_ENDPOINT: dynamodbEndpoint,
-      STRATUS_S3_ENDPOINT: requiredEnv('STRATUS_TEST_S3_ENDPOINT'),
-      STRATUS_S3_BUCKET: requiredEnv('STRATUS_TEST_S3_BUCKET'),
-      STRATUS_TABLE_MAIL: tables.mail,
-      STRATUS_TABLE_MSGMETA: tables.msgmeta,
-      STRATUS_TOKEN_KEY: randomBytes(48).toString('base64'),
+      ...(await awsStoreSettings('admin')),
       STRATUS_ADMIN_TOKEN: OPERATOR,
       STRATUS_PRESIGN_SECONDS: '300',
     });

@@ -4,18 +4,17 @@
 // frontend. An IDLE client sees EXISTS and FETCH FLAGS for changes another client made through the functions,
 // although the frontend's safety poll is an hour away. And the publisher on its own: a hint is on Redis when
 // `flush()` resolves; an unreachable Redis delays an answer by a bounded time and never fails it.
+import { awsStoreSettings } from '../e2e/two-process-stores.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import { FUNCTION_OF } from '../../src/mailstore/functions.js';
-import { DynamoKv } from '../../src/storage/dynamodb/dynamo-kv.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server/main.js';
 import { addUser } from '../../src/mailstore/directory.js';
@@ -65,11 +64,6 @@ async function startInvokeApi(handlers: Record<string, Handler>): Promise<{ url:
   };
 }
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests with \`node test/run.mjs\``);
-  return value;
-}
 
 /** Every family (the stack gives the frontend fewer; more does no harm here and keeps aws-cdk-lib out of the test). */
 const FRONTEND_FAMILIES = [...new Set(Object.values(FUNCTION_OF))];
@@ -86,25 +80,10 @@ describe('functions publish hints when the frontend uses the lambda invoker', ()
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stratus-lambda-hints-'));
     redis = await startRedis();
-    const run = randomUUID().slice(0, 8);
-    const tables = { mail: `stratus-lh-${run}-mail`, msgmeta: `stratus-lh-${run}-msgmeta` };
-    const dynamodbEndpoint = requiredEnv('STRATUS_TEST_DYNAMODB_ENDPOINT');
-    const dynamo = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await DynamoKv.createTables(dynamo, tables);
-    dynamo.destroy();
-    // What the stack sets on every function (cdk/stack.ts, STRATUS_REDIS_URL included), pointed at local services;
-    // the handlers read it on their first invocation, as in Lambda.
+    // Fresh tables on DynamoDB Local and the settings the stack gives every function (cdk/stack.ts), pointed at the
+    // local services; the handlers read process.env on their first invocation, as in Lambda.
     Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-      STRATUS_BACKEND: 'aws',
-      STRATUS_DYNAMODB_ENDPOINT: dynamodbEndpoint,
-      STRATUS_S3_ENDPOINT: requiredEnv('STRATUS_TEST_S3_ENDPOINT'),
-      STRATUS_S3_BUCKET: requiredEnv('STRATUS_TEST_S3_BUCKET'),
-      STRATUS_TABLE_MAIL: tables.mail,
-      STRATUS_TABLE_MSGMETA: tables.msgmeta,
-      STRATUS_TOKEN_KEY: randomBytes(32).toString('base64'),
+      ...(await awsStoreSettings('lh')),
       STRATUS_PRESIGN_SECONDS: '300',
       STRATUS_REDIS_URL: redis.url,
       STRATUS_LOG_LEVEL: 'warn',

@@ -2,6 +2,7 @@
 // behind a local HTTP endpoint that speaks the Lambda Invoke API, the real @aws-sdk/client-lambda calls it, the
 // functions run on DynamoDB Local + the S3 stand-in and hand out presigned URLs, and imapflow talks IMAP to the
 // frontend, which has no token key and moves message bytes only through those URLs.
+import { awsStoreSettings } from '../e2e/two-process-stores.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -9,25 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import { bundleFunction } from '../../cdk/bundle.js';
 import { FAMILIES } from '../../cdk/stack.js';
-import { DynamoKv } from '../../src/storage/dynamodb/dynamo-kv.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server/main.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { LambdaInvoker, makeLambdaClient } from '../../src/server/lambda-invoker.js';
 import { MailStoreError } from '../../src/mailstore/errors.js';
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts DynamoDB Local and S3`);
-  return value;
-}
 
 type Handler = (event: unknown) => Promise<unknown>;
 
@@ -111,26 +105,10 @@ describe('frontend with the lambda invoker', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stratus-lambda-'));
-    const run = randomUUID().slice(0, 8);
-    const tables = { mail: `stratus-lambda-${run}-mail`, msgmeta: `stratus-lambda-${run}-msgmeta` };
-    const dynamodbEndpoint = requiredEnv('STRATUS_TEST_DYNAMODB_ENDPOINT');
-    const dynamo = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }); // DynamoDB Local keeps tables per access key
-    await DynamoKv.createTables(dynamo, tables);
-    dynamo.destroy();
-
-    // What the stack sets on every function (cdk/stack.ts), pointed at the local services. The bundles read
-    // process.env on their first invocation, exactly as in Lambda.
+    // Fresh tables on DynamoDB Local and the settings the stack gives every function (cdk/stack.ts), pointed at the
+    // local services; the handlers read process.env on their first invocation, as in Lambda.
     Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      STRATUS_BACKEND: 'aws',
-      STRATUS_DYNAMODB_ENDPOINT: dynamodbEndpoint,
-      STRATUS_S3_ENDPOINT: requiredEnv('STRATUS_TEST_S3_ENDPOINT'),
-      STRATUS_S3_BUCKET: requiredEnv('STRATUS_TEST_S3_BUCKET'),
-      STRATUS_TABLE_MAIL: tables.mail,
-      STRATUS_TABLE_MSGMETA: tables.msgmeta,
-      STRATUS_TOKEN_KEY: randomBytes(32).toString('base64'),
+      ...(await awsStoreSettings('lambda')),
       STRATUS_PRESIGN_SECONDS: '300',
       STRATUS_LOG_LEVEL: 'warn',
     });
