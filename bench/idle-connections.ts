@@ -7,16 +7,24 @@
 //     round, the time from B's tagged OK (the commit is done) to that client's EXISTS, p50/p99 over all of them
 //     (target p99 < 100 ms on loopback); also from the moment the APPEND was sent.
 //
+//   - A's CPU time per hint fan-out (less noisy than latency on a shared machine): from /proc/<pid>/schedstat (the
+//     main thread, i.e. the event loop, in ns) and /proc/<pid>/stat (all threads, user+system), from just before
+//     B's APPEND until every client has its EXISTS, minus A's CPU over an equally long quiet window before it;
+//   - the latency distribution (p10 … max) per run.
+//
 //   ulimit -n 20000   # each side needs one descriptor per connection
 //   npx tsx bench/idle-connections.ts --connections 10000 --rounds 5
 //
 // Options: --connections N (10000), --rounds R (5), --sources K (local source addresses 127.0.0.1 … 127.0.0.K,
 // for when ephemeral ports run short; 1), --parallel P (connections being set up at once; 64), --rev2 (ENABLE
 // IMAP4rev2 first: no \Recent claims), --snapshot (A writes heap snapshots at each measurement, for profiling; they
-// are kept in the data directory the run names).
+// are kept in the data directory the run names), --bundle (A and B run the esbuild bundle the Dockerfile builds —
+// what production runs — instead of src/cli.ts through tsx, whose keepNames wrapper adds a property store of 256 bytes
+// to every named closure), --cpu-prof DIR (A writes a V8 CPU profile into DIR when it stops).
 // Like the rest of bench/ it talks to Stratus only over the wire and through its CLI.
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,10 +39,12 @@ interface Options {
   parallel: number;
   rev2: boolean;
   snapshot: boolean;
+  bundle: boolean;
+  cpuProf: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { connections: 10_000, rounds: 5, sources: 1, parallel: 64, rev2: false, snapshot: false };
+  const o: Options = { connections: 10_000, rounds: 5, sources: 1, parallel: 64, rev2: false, snapshot: false, bundle: false, cpuProf: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): number => {
@@ -48,6 +58,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--parallel') o.parallel = value();
     else if (a === '--rev2') o.rev2 = true;
     else if (a === '--snapshot') o.snapshot = true;
+    else if (a === '--bundle') o.bundle = true;
+    else if (a === '--cpu-prof') o.cpuProf = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -152,6 +164,29 @@ async function measure(server: StratusServer, file: string, seq: number): Promis
   }
 }
 
+/** CPU used so far by process `pid`: its main thread (the event loop) in ns, and all its threads in ms. */
+function cpuOf(pid: number): { mainNs: number; allMs: number } {
+  const mainNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  // Fields after the command name "(…)": utime and stime are the 12th and 13th, in clock ticks (100 a second).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const allMs = (Number(fields[11]) + Number(fields[12])) * 10;
+  return { mainNs, allMs };
+}
+
+/** The Dockerfile's build step: src/cli.ts bundled by esbuild, dependencies external (resolved from node_modules). */
+function buildBundle(): string {
+  const dir = join(REPO_ROOT, 'node_modules', '.cache', 'stratus-bench');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'stratus.mjs');
+  execFileSync(
+    join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'),
+    ['src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=esm', '--packages=external', `--outfile=${out}`, '--log-level=warning'],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
+  return out;
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -190,12 +225,15 @@ async function main(): Promise<void> {
       STRATUS_MAX_SESSIONS_PER_USER: '0',
     };
     const probe = pathToFileURL(join(REPO_ROOT, 'bench', 'memory-probe.mjs')).href;
+    const entry = o.bundle ? { entry: buildBundle() } : {};
     const a = await startStratus({
+      ...entry,
+      ...(o.cpuProf ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] } : {}),
       dataDir,
       env: { ...env, NODE_OPTIONS: `--import ${probe}`, STRATUS_BENCH_MEMORY_FILE: memoryFile, ...(o.snapshot ? { STRATUS_BENCH_HEAP_SNAPSHOT: '1' } : {}) },
     });
     servers.push(a);
-    const b = await startStratus({ dataDir, env });
+    const b = await startStratus({ ...entry, dataDir, env });
     servers.push(b);
 
     // Warm-up: the mailbox cache of INBOX exists and the code paths are compiled before the baseline.
@@ -223,6 +261,7 @@ async function main(): Promise<void> {
     await writer.command('L', `LOGIN "${USER}" "${PASSWORD}"`);
     const fromCommit: number[] = [];
     const fromSend: number[] = [];
+    const cpu: { mainMs: number; allMs: number; quietMainMs: number; quietAllMs: number; windowMs: number }[] = [];
     for (let k = 1; k <= o.rounds; k++) {
       let missing = conns.length;
       const all = new Promise<void>((resolve) => {
@@ -233,10 +272,25 @@ async function main(): Promise<void> {
         }
       });
       const body = `Subject: idle bench ${k}\r\n\r\nround ${k}\r\n`;
+      const cpuBefore = cpuOf(a.pid!);
       const sent = performance.now();
       await writer.command(`A${k}`, Buffer.from(`APPEND INBOX {${Buffer.byteLength(body)}+}\r\n${body}`));
       const committed = performance.now();
       await Promise.race([all, sleep(STEP_TIMEOUT_MS).then(() => Promise.reject(new Error(`round ${k}: ${missing} clients never saw EXISTS`)))]);
+      const cpuAfter = cpuOf(a.pid!);
+      const windowMs = performance.now() - sent;
+      // A's CPU while nothing happens (autologout sweeps, keepalives, GC) over as long a window, to subtract.
+      const quietBefore = cpuOf(a.pid!);
+      await sleep(Math.max(windowMs, 200));
+      const quietAfter = cpuOf(a.pid!);
+      const quietScale = windowMs / Math.max(windowMs, 200);
+      cpu.push({
+        mainMs: (cpuAfter.mainNs - cpuBefore.mainNs) / 1e6,
+        allMs: cpuAfter.allMs - cpuBefore.allMs,
+        quietMainMs: ((quietAfter.mainNs - quietBefore.mainNs) / 1e6) * quietScale,
+        quietAllMs: (quietAfter.allMs - quietBefore.allMs) * quietScale,
+        windowMs,
+      });
       for (const c of conns) {
         const at = c.existsAt.get(k)!;
         fromCommit.push(Math.max(0, at - committed));
@@ -250,6 +304,11 @@ async function main(): Promise<void> {
     const afterRounds = await measure(a, memoryFile, 3);
 
     const kb = (bytes: number): string => (bytes / 1024).toFixed(2);
+    const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
+    const fanOutMainMs = median(cpu.map((c) => c.mainMs - c.quietMainMs));
+    const fanOutAllMs = median(cpu.map((c) => c.allMs - c.quietAllMs));
+    const distribution = (xs: number[]): Record<string, number> =>
+      Object.fromEntries([10, 25, 50, 75, 90, 99].map((p) => [`p${p}`, Number(percentile(xs, p).toFixed(1))]).concat([['max', Number(xs.at(-1)!.toFixed(1))]]));
     const result = {
       connections: conns.length,
       sources: o.sources,
@@ -258,6 +317,15 @@ async function main(): Promise<void> {
       baseline: before,
       afterOpen,
       afterRounds,
+      bundle: o.bundle,
+      fanOutCpu: {
+        /** Median over rounds of A's event-loop CPU per hint (quiet CPU subtracted), in ms and µs per idling session. */
+        mainThreadMs: Number(fanOutMainMs.toFixed(1)),
+        mainThreadMicrosPerSession: Number(((fanOutMainMs * 1000) / conns.length).toFixed(2)),
+        allThreadsMs: Number(fanOutAllMs.toFixed(0)),
+        rounds: cpu.map((c) => ({ mainMs: Number(c.mainMs.toFixed(1)), quietMainMs: Number(c.quietMainMs.toFixed(1)), allMs: c.allMs, windowMs: Number(c.windowMs.toFixed(0)) })),
+      },
+      fromCommitDistributionMs: distribution(fromCommit),
       perConnectionKB: { rss: Number(kb(perConn('rss'))), heapUsed: Number(kb(perConn('heapUsed'))), external: Number(kb(perConn('external'))), arrayBuffers: Number(kb(perConn('arrayBuffers'))) },
       latencyMs: {
         samples: fromCommit.length,
@@ -265,12 +333,17 @@ async function main(): Promise<void> {
         fromSend: { p50: Number(percentile(fromSend, 50).toFixed(1)), p99: Number(percentile(fromSend, 99).toFixed(1)), max: Number(fromSend.at(-1)!.toFixed(1)) },
       },
     };
-    console.log(`| connections | setup s | RSS KB/conn | heap KB/conn | external KB/conn | EXISTS p50 ms | p99 ms | max ms | (from APPEND sent) p50 / p99 ms |`);
-    console.log(`|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
     console.log(
-      `| ${conns.length} | ${result.setupSeconds} | ${kb(perConn('rss'))} | ${kb(perConn('heapUsed'))} | ${kb(perConn('external'))} | ` +
+      `| connections | server | setup s | RSS KB/conn | heap KB/conn | external KB/conn | fan-out CPU ms (event loop) | µs / session | ` +
+        `EXISTS p50 ms | p99 ms | max ms | (from APPEND sent) p50 / p99 ms |`,
+    );
+    console.log(`|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    console.log(
+      `| ${conns.length} | ${o.bundle ? 'bundle' : 'tsx'} | ${result.setupSeconds} | ${kb(perConn('rss'))} | ${kb(perConn('heapUsed'))} | ${kb(perConn('external'))} | ` +
+        `${result.fanOutCpu.mainThreadMs} | ${result.fanOutCpu.mainThreadMicrosPerSession} | ` +
         `${result.latencyMs.fromCommit.p50} | ${result.latencyMs.fromCommit.p99} | ${result.latencyMs.fromCommit.max} | ${result.latencyMs.fromSend.p50} / ${result.latencyMs.fromSend.p99} |`,
     );
+    console.log(`latency from commit, ms: ${JSON.stringify(result.fromCommitDistributionMs)}`);
     console.log(JSON.stringify(result));
   } finally {
     for (const c of conns) c.close();

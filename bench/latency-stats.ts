@@ -2,7 +2,9 @@
 //
 // ops/s of a command = its count / the wall-clock window from the first start to the last end of that command over
 // all clients. The workload runs in phases separated by a barrier, so that window is the phase in which only that
-// command ran and the figure is the server's throughput for it at the given concurrency.
+// command ran and the figure is the server's throughput for it at the given concurrency. With several rounds on the
+// same connections (load.ts --rounds), a command runs in one such window per round: its ops/s is its count over the
+// sum of those windows.
 
 export interface CommandSummary {
   command: string;
@@ -22,31 +24,40 @@ export interface RunSummary {
 
 interface Series {
   samples: number[];
-  firstStart: number;
-  lastEnd: number;
+  /** Per round: the first start and the last end of the command in it. */
+  windows: Map<number, { firstStart: number; lastEnd: number }>;
 }
 
 export class LatencyRecorder {
   private readonly series = new Map<string, Series>();
 
-  /** Records one command that started at `startMs` and ended at `endMs` (performance.now() values). */
-  record(command: string, startMs: number, endMs: number): void {
+  /** Records one command of `round` that started at `startMs` and ended at `endMs` (performance.now() values). */
+  record(command: string, startMs: number, endMs: number, round = 0): void {
     let series = this.series.get(command);
     if (!series) {
-      series = { samples: [], firstStart: startMs, lastEnd: endMs };
+      series = { samples: [], windows: new Map() };
       this.series.set(command, series);
     }
     series.samples.push(endMs - startMs);
-    series.firstStart = Math.min(series.firstStart, startMs);
-    series.lastEnd = Math.max(series.lastEnd, endMs);
+    const window = series.windows.get(round);
+    if (!window) series.windows.set(round, { firstStart: startMs, lastEnd: endMs });
+    else {
+      window.firstStart = Math.min(window.firstStart, startMs);
+      window.lastEnd = Math.max(window.lastEnd, endMs);
+    }
   }
 
-  /** Times `run` and records it under `command`. */
-  async time<T>(command: string, run: () => Promise<T>): Promise<T> {
+  /** Times `run` and records it under `command` (and `round`). */
+  async time<T>(command: string, run: () => Promise<T>, round = 0): Promise<T> {
     const start = performance.now();
     const result = await run();
-    this.record(command, start, performance.now());
+    this.record(command, start, performance.now(), round);
     return result;
+  }
+
+  /** The windows (first start, last end; one per round) in which `command` ran. */
+  windowsOf(command: string): { firstStart: number; lastEnd: number }[] {
+    return [...(this.series.get(command)?.windows.values() ?? [])];
   }
 
   summarise(wallSeconds: number): RunSummary {
@@ -54,7 +65,9 @@ export class LatencyRecorder {
     let totalCount = 0;
     for (const [command, series] of this.series) {
       const sorted = [...series.samples].sort((a, b) => a - b);
-      const windowSeconds = Math.max((series.lastEnd - series.firstStart) / 1000, 1e-6);
+      let windowMs = 0;
+      for (const w of series.windows.values()) windowMs += w.lastEnd - w.firstStart;
+      const windowSeconds = Math.max(windowMs / 1000, 1e-6);
       totalCount += sorted.length;
       commands.push({
         command,

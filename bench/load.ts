@@ -21,6 +21,10 @@
 //   --timeout-ms 30000      limit for any one command
 //   --max-seconds 600       limit for the whole run; it is aborted after that
 //   --allow-remote          permit a --host outside the loopback range (a load test is for servers you run)
+//   --rounds 1              sessions kept open: after the first pass, each connection repeats APPEND (of
+//                           --round-appends messages) · SELECT · FETCH · STORE · SEARCH this many times in all,
+//                           with no further LOGIN or LOGOUT
+//   --round-appends 20      messages APPENDed in each round after the first
 //
 // The workload of each client is described in workload.ts. Exit status: 0 when every command of every client ended
 // in OK and passed its checks, 1 otherwise (the first error is printed), 2 on bad arguments.
@@ -51,6 +55,8 @@ export interface LoadOptions {
   seed: number;
   timeoutMs: number;
   maxSeconds: number;
+  rounds: number;
+  roundAppends: number;
 }
 
 export function parseLoadOptions(argv: string[]): LoadOptions {
@@ -74,6 +80,8 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
       'timeout-ms': { type: 'string', default: '30000' },
       'max-seconds': { type: 'string', default: '600' },
       'allow-remote': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
+      'round-appends': { type: 'string', default: '20' },
     },
   });
   const int = (name: string, text: string, min: number): number => {
@@ -103,6 +111,8 @@ export function parseLoadOptions(argv: string[]): LoadOptions {
     seed: int('seed', values.seed, 0),
     timeoutMs: int('timeout-ms', values['timeout-ms'], 1),
     maxSeconds: int('max-seconds', values['max-seconds'], 1),
+    rounds: int('rounds', values.rounds, 1),
+    roundAppends: int('round-appends', values['round-appends'], 0),
   };
 }
 
@@ -160,11 +170,11 @@ export interface LoadResult extends RunSummary {
   exactlyCheckedClients: number;
 }
 
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+/** `recorder` may be given to read more than the summary afterwards (run-stratus.ts: server CPU per phase). */
+export async function runLoad(options: LoadOptions, recorder = new LatencyRecorder()): Promise<LoadResult> {
   if (options.createUsers) createUsers(options);
   if (options.clean) await cleanInboxes(options);
 
-  const recorder = new LatencyRecorder();
   const barrier = new PhaseBarrier(options.clients);
   const clients: ImapClient[] = [];
   let abortError: Error | undefined;
@@ -189,6 +199,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       seed: options.seed * 1000 + i + 1,
       timeoutMs: options.timeoutMs,
       shared: options.shared,
+      rounds: options.rounds,
+      roundAppends: options.roundAppends,
     };
     const register = (client: ImapClient): void => {
       clients.push(client);
@@ -219,7 +231,9 @@ async function main(): Promise<number> {
     const mode = options.shared ? `shared user ${options.user}` : `users ${options.userPattern}`;
     console.log(
       `IMAP load: ${options.host}:${options.port}, ${options.clients} clients, ${options.messages} messages each, ` +
-        `${options.picks} picks, ${mode}, seed ${options.seed}\n`,
+        `${options.picks} picks, ${mode}, seed ${options.seed}` +
+        (options.rounds > 1 ? `, ${options.rounds} rounds per session (${options.roundAppends} APPENDs after the first)` : '') +
+        '\n',
     );
     console.log(markdownTable(summary));
     console.log(

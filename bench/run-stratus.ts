@@ -11,8 +11,12 @@
 //   --compare FILE   a file holding load.ts output (its JSON line) of a reference run, e.g. Dovecot's with the same
 //                    options: prints ops/s and p50 of both side by side, with the ratio
 //   --keep-data      leave the data directory in place and print its path
+//   --workers N      STRATUS_WORKERS=N: N server processes sharing the listener (node:cluster, src/server/workers.ts)
+//   --rounds K, --round-appends N   sessions kept open (load.ts): K passes per connection without LOGIN/LOGOUT
+//   --cpu-prof DIR   run the server under `node --cpu-prof --cpu-prof-dir DIR` (one .cpuprofile per process)
 //
-// Prints the latency table (as load.ts does), the store calls per IMAP command (totals over the run divided by the
+// Prints the latency table (as load.ts does) with the server's CPU milliseconds per command (its process tree's
+// utime + stime over the phase windows of that command, server-cpu.ts), the store calls per IMAP command (totals over the run divided by the
 // command's count), the probe's table, and one JSON line with all of it. Exit status 0 when every answer passed its
 // checks and the server stopped with status 0 and logged its stats; 1 otherwise; 2 on bad arguments.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,12 +34,16 @@ import type { LoadOptions, LoadResult } from './load.js';
 import { addUser, startStratus, storeCallTable } from './stratus-process.js';
 import type { CommandStatsByName, CommandStoreCalls, StratusExit } from './stratus-process.js';
 import { searchTerms, WorkloadCheckError } from './workload.js';
+import { LatencyRecorder } from './latency-stats.js';
+import { ServerCpuSampler } from './server-cpu.js';
 
 interface RunnerOptions {
   load: LoadOptions;
   probePicks: number;
   compare: string | undefined;
   keepData: boolean;
+  workers: number;
+  cpuProfDir: string | undefined;
 }
 
 export function parseRunnerOptions(argv: string[]): RunnerOptions {
@@ -52,16 +60,24 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
       'probe-picks': { type: 'string', default: '10' },
       compare: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
+      workers: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '1' },
+      'round-appends': { type: 'string', default: '20' },
+      'cpu-prof': { type: 'string' },
     },
   });
+  const workers = Number(values.workers);
+  if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError('--workers must be an integer >= 1');
   const probePicks = Number(values['probe-picks']);
   if (!Number.isSafeInteger(probePicks) || probePicks < 0) throw new RangeError(`--probe-picks must be an integer >= 0`);
   // The port is replaced once the server runs; load.ts checks the rest.
   const load = parseLoadOptions([
     '--port', '1', '--clients', values.clients, '--messages', values.messages, '--picks', values.picks,
     '--seed', values.seed, '--timeout-ms', values['timeout-ms'], '--max-seconds', values['max-seconds'],
+    '--rounds', values.rounds, '--round-appends', values['round-appends'],
   ]);
-  return { load, probePicks, compare: values.compare, keepData: values['keep-data'] };
+  const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
+  return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, cpuProfDir };
 }
 
 /** Throws unless the server stopped cleanly and logged its stats. */
@@ -216,6 +232,35 @@ export function comparisonTable(ours: LoadResult, reference: Reference, name = '
   ].join('\n');
 }
 
+/** Server CPU per command: the server's CPU over the windows in which only that command ran (the phases). */
+function serverCpuPerCommand(
+  summary: LoadResult,
+  recorder: LatencyRecorder,
+  sampler: ServerCpuSampler,
+): Record<string, { totalMs: number; perCommandMs: number }> {
+  const out: Record<string, { totalMs: number; perCommandMs: number }> = {};
+  for (const c of summary.commands) {
+    let totalMs = 0;
+    for (const w of recorder.windowsOf(c.command)) totalMs += sampler.cpuMsBetween(w.firstStart, w.lastEnd);
+    out[c.command] = { totalMs: Math.round(totalMs), perCommandMs: Math.round((totalMs / Math.max(c.count, 1)) * 100) / 100 };
+  }
+  return out;
+}
+
+/** The latency table with a column of server CPU ms per command. */
+function withServerCpu(table: string, cpu: Record<string, { perCommandMs: number }>): string {
+  return table
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0) return `${line} server CPU ms / cmd |`;
+      if (i === 1) return `${line}---:|`;
+      const name = /^\| ([^|]+?) \|/.exec(line)?.[1] ?? '';
+      const per = cpu[name]?.perCommandMs;
+      return `${line} ${per === undefined ? '' : per.toFixed(2)} |`;
+    })
+    .join('\n');
+}
+
 async function main(): Promise<number> {
   let options: RunnerOptions;
   try {
@@ -230,14 +275,22 @@ async function main(): Promise<number> {
   try {
     const users = [...new Set(Array.from({ length: load.clients }, (_, i) => userOf(load, i + 1)))];
     for (const user of users) await addUser(dataDir, user, load.password);
-    const server = await startStratus({ dataDir, env: { STRATUS_STATS: '1' } });
-    const outcome: { ok: true; result: LoadResult } | { ok: false; error: unknown } = await runLoad({
-      ...load,
-      port: server.port,
-    }).then(
+    const server = await startStratus({
+      dataDir,
+      env: { STRATUS_STATS: '1', STRATUS_WORKERS: String(options.workers) },
+      ...(options.cpuProfDir !== undefined ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] } : {}),
+    });
+    const recorder = new LatencyRecorder();
+    const sampler = server.pid === undefined ? undefined : new ServerCpuSampler(server.pid);
+    sampler?.start();
+    const outcome: { ok: true; result: LoadResult } | { ok: false; error: unknown } = await runLoad(
+      { ...load, port: server.port },
+      recorder,
+    ).then(
       (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error }),
     );
+    sampler?.stop();
     const exit = await server.stop(); // stopped (and its stats read) whether or not the load passed
     if (!outcome.ok) {
       if (exit.code !== 0 || exit.signal !== null) console.error(`stratus also exited ${String(exit.code ?? exit.signal)}`);
@@ -245,11 +298,13 @@ async function main(): Promise<number> {
     }
     const stats = checkedStats(exit, 'load run');
     const summary = outcome.result;
+    const serverCpu = sampler ? serverCpuPerCommand(summary, recorder, sampler) : {};
     console.log(
-      `Stratus (embedded store, STRATUS_STATS=1) on 127.0.0.1:${server.port}: ${load.clients} clients, ` +
-        `${load.messages} messages each, ${load.picks} picks, seed ${load.seed}\n`,
+      `Stratus (embedded store, STRATUS_STATS=1, ${options.workers} process${options.workers > 1 ? 'es (workers)' : ''}) ` +
+        `on 127.0.0.1:${server.port}: ${load.clients} clients, ${load.messages} messages each, ${load.picks} picks, ` +
+        `seed ${load.seed}${load.rounds > 1 ? `, ${load.rounds} rounds per session (${load.roundAppends} APPENDs after the first)` : ''}\n`,
     );
-    console.log(markdownTable(summary));
+    console.log(withServerCpu(markdownTable(summary), serverCpu));
     console.log(
       `\n${summary.totalCount} commands in ${summary.wallSeconds.toFixed(2)} s; every answer checked, exactly ` +
         `(sizes, bodies, SEARCH results) for ${summary.exactlyCheckedClients} of ${load.clients} clients\n`,
@@ -269,9 +324,11 @@ async function main(): Promise<number> {
       console.log(`\nAgainst ${options.compare ?? ''}:\n`);
       console.log(comparisonTable(summary, reference));
     }
-    const { password: _password, dataDir: _dataDir, ...shown } = { ...load, port: server.port };
+    const cpuTotal = Object.values(serverCpu).reduce((a, b) => a + b.totalMs, 0);
+    console.log(`\nserver CPU over the command windows: ${cpuTotal.toFixed(0)} ms (${(cpuTotal / summary.totalCount).toFixed(2)} ms per command)`);
+    const { password: _password, dataDir: _dataDir, ...shown } = { ...load, port: server.port, workers: options.workers };
     console.log(
-      `\n${JSON.stringify({ bench: 'stratus-embedded', options: { ...shown, probePicks: options.probePicks }, ...summary, storeCalls: stats, probe: probeRows })}`,
+      `\n${JSON.stringify({ bench: 'stratus-embedded', options: { ...shown, probePicks: options.probePicks }, ...summary, serverCpu, storeCalls: stats, probe: probeRows })}`,
     );
     return 0;
   } catch (error) {

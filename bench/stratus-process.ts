@@ -52,6 +52,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Limit for the server to start listening (tsx compiles on first use; a busy 2-core machine is slow). */
   startTimeoutMs?: number;
+  /** Extra node options before the script, e.g. `--cpu-prof --cpu-prof-dir DIR` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
+  /** A built CLI (e.g. the Dockerfile's esbuild bundle) to run with plain node instead of src/cli.ts through tsx. */
+  entry?: string;
 }
 
 const cliArgs = (...args: string[]): string[] => ['--import', 'tsx', 'src/cli.ts', ...args];
@@ -68,11 +72,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** `stratus user add <login> --password <pw>` against `dataDir`; rejects unless it exits 0. */
-export async function addUser(dataDir: string, login: string, password: string, timeoutMs = 120_000): Promise<void> {
+/** `stratus user add <login> --password <pw>` against `dataDir` (and `env`, e.g. the AWS backend's); rejects unless it exits 0. */
+export async function addUser(dataDir: string, login: string, password: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<void> {
   const child = spawn(process.execPath, cliArgs('user', 'add', login, '--password', password), {
     cwd: REPO_ROOT,
-    env: { ...process.env, STRATUS_DATA_DIR: dataDir },
+    env: { ...process.env, ...env, STRATUS_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const result = await collect(child, timeoutMs);
@@ -96,10 +100,12 @@ export async function startStratus(options: StartOptions): Promise<StratusServer
 }
 
 async function startOnce(options: StartOptions, port: number): Promise<StratusServer> {
-  const child = spawn(process.execPath, cliArgs('serve'), {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.entry ? [options.entry, 'serve'] : cliArgs('serve'))], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
+      // As `npm start` runs it (package.json): libuv's pool sized for parallel fsyncs (src/server/workers.ts).
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32',
       STRATUS_POP3_PORT: 'off',
       STRATUS_LMTP_PORT: 'off',
       ...options.env,

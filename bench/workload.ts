@@ -8,6 +8,11 @@
 // n is a random sequence number of the selected INBOX. Every answer is checked, not just its tagged OK: BODY[] must
 // be exactly RFC822.SIZE bytes, a partial at most 100 bytes, STORE must report \Seen, and on a mailbox that held
 // only this client's corpus the four SEARCH results must be exactly the messages the corpus says match.
+//
+// With `rounds` > 1 (load.ts --rounds, "sessions kept open") the same connection then repeats, without LOGIN or
+// LOGOUT: APPEND `roundAppends` messages (taken from the corpus again, in turn) · SELECT INBOX · the FETCH, STORE and
+// SEARCH steps above. The client keeps a model of its INBOX (every message it appended, in order), so the exact
+// checks hold in every round.
 import { ImapClient } from './imap-client.js';
 import type { FetchedMessage } from './imap-client.js';
 import type { ImapValue } from './imap-parser.js';
@@ -28,6 +33,10 @@ export interface ClientPlan {
   timeoutMs: number;
   /** True when every client logs in as the same user: SEARCH results cannot be predicted then. */
   shared: boolean;
+  /** Passes over the steps from APPEND to SEARCH on the one connection (1: the classic run). */
+  rounds: number;
+  /** Messages APPENDed in each round after the first. */
+  roundAppends: number;
 }
 
 export interface ClientOutcome {
@@ -71,30 +80,65 @@ async function runPhases(
   recorder: LatencyRecorder,
   barrier: PhaseBarrier,
 ): Promise<ClientOutcome> {
-  const who = `client ${plan.index} (${plan.user})`;
   await barrier.wait();
   await recorder.time('LOGIN', () => client.login(plan.user, plan.password));
   if (client.capabilities.size === 0) await client.capability();
   await barrier.wait();
 
-  for (const message of corpus) await recorder.time('APPEND', () => client.append('INBOX', message.raw));
+  // What this client put into INBOX, in order, and which sequence numbers it STOREd \Seen (no EXPUNGE, so both stay).
+  const mailbox: CorpusMessage[] = [];
+  const seen = new Set<number>();
+  let exact = true;
+  for (let round = 0; round < plan.rounds; round++) {
+    const appends =
+      round === 0
+        ? corpus
+        : Array.from({ length: plan.roundAppends }, (_, i) => corpus[(plan.messages + (round - 1) * plan.roundAppends + i) % corpus.length]!);
+    const step = { plan, client, corpus, mailbox, seen, random, recorder, barrier, round };
+    exact = (await runRound(step, appends)) && exact;
+  }
+
+  await recorder.time('LOGOUT', () => client.logout());
+  return { exactChecks: exact };
+}
+
+interface RoundState {
+  plan: ClientPlan;
+  client: ImapClient;
+  corpus: CorpusMessage[];
+  mailbox: CorpusMessage[];
+  seen: Set<number>;
+  random: () => number;
+  recorder: LatencyRecorder;
+  barrier: PhaseBarrier;
+  round: number;
+}
+
+/** One pass from APPEND to SEARCH; true when the INBOX held exactly this client's messages (exact checks). */
+async function runRound(state: RoundState, appends: CorpusMessage[]): Promise<boolean> {
+  const { plan, client, corpus, mailbox, seen, random, barrier, round } = state;
+  const who = `client ${plan.index} (${plan.user})${round > 0 ? ` round ${round + 1}` : ''}`;
+  const time = <T>(command: string, run: () => Promise<T>): Promise<T> => state.recorder.time(command, run, round);
+
+  for (const message of appends) {
+    await time('APPEND', () => client.append('INBOX', message.raw));
+    mailbox.push(message);
+  }
   await barrier.wait();
 
-  const selected = await recorder.time('SELECT', () => client.select('INBOX'));
+  const selected = await time('SELECT', () => client.select('INBOX'));
   const exists = selected.exists;
-  check(exists >= plan.messages, `${who}: SELECT shows ${exists} messages after appending ${plan.messages}`);
-  // The corpus is seq 1..messages only when the mailbox held nothing else: then SEARCH results are predictable.
-  const predictable = !plan.shared && exists === plan.messages;
+  check(exists >= mailbox.length, `${who}: SELECT shows ${exists} messages after appending ${mailbox.length}`);
+  // The model is seq 1..n only when the mailbox held nothing else: then sizes, bodies and SEARCH are predictable.
+  const predictable = !plan.shared && exists === mailbox.length;
   await barrier.wait();
 
-  const flags = await recorder.time('FETCH-FLAGS', () => client.fetch('1:*', '(FLAGS)', { name: 'FETCH-FLAGS' }));
+  const flags = await time('FETCH-FLAGS', () => client.fetch('1:*', '(FLAGS)', { name: 'FETCH-FLAGS' }));
   const flagged = new Set(flags.filter((m) => Array.isArray(m.items.get('FLAGS'))).map((m) => m.seq));
   check(flagged.size >= exists, `${who}: FETCH 1:* (FLAGS) answered for ${flagged.size} of ${exists} messages`);
   await barrier.wait();
 
-  const meta = await recorder.time('FETCH-META', () =>
-    client.fetch('1:*', '(UID RFC822.SIZE INTERNALDATE)', { name: 'FETCH-META' }),
-  );
+  const meta = await time('FETCH-META', () => client.fetch('1:*', '(UID RFC822.SIZE INTERNALDATE)', { name: 'FETCH-META' }));
   const sizes = new Map<number, number>();
   for (const m of meta) {
     const size = Number(m.items.get('RFC822.SIZE'));
@@ -105,7 +149,7 @@ async function runPhases(
   }
   check(sizes.size >= exists, `${who}: FETCH 1:* (UID RFC822.SIZE INTERNALDATE) answered for ${sizes.size} of ${exists}`);
   if (predictable) {
-    corpus.forEach((message, i) => {
+    mailbox.forEach((message, i) => {
       check(sizes.get(i + 1) === message.raw.length, `${who}: RFC822.SIZE of ${i + 1} is not the appended size`);
     });
   }
@@ -114,45 +158,44 @@ async function runPhases(
   const pickSeq = (): number => 1 + Math.floor(random() * exists);
   for (let i = 0; i < plan.picks; i++) {
     const seq = pickSeq();
-    const [message] = only('FETCH-ENVELOPE', seq, await recorder.time('FETCH-ENVELOPE', () =>
+    const [message] = only('FETCH-ENVELOPE', seq, await time('FETCH-ENVELOPE', () =>
       client.fetch(String(seq), '(ENVELOPE BODYSTRUCTURE)', { name: 'FETCH-ENVELOPE' }),
     ));
     const envelope = message?.items.get('ENVELOPE');
     check(Array.isArray(envelope) && envelope.length === 10, `${who}: ENVELOPE of ${seq} is not a 10-field list`);
     check(Array.isArray(message?.items.get('BODYSTRUCTURE')), `${who}: no BODYSTRUCTURE for ${seq}`);
-    if (predictable) checkEnvelopeSubject(envelope, corpus[seq - 1], `${who}: ENVELOPE subject of ${seq}`);
+    if (predictable) checkEnvelopeSubject(envelope, mailbox[seq - 1], `${who}: ENVELOPE subject of ${seq}`);
   }
   await barrier.wait();
 
   for (let i = 0; i < plan.picks; i++) {
     const seq = pickSeq();
-    const [message] = only('FETCH-BODY', seq, await recorder.time('FETCH-BODY', () =>
+    const [message] = only('FETCH-BODY', seq, await time('FETCH-BODY', () =>
       client.fetch(String(seq), 'BODY.PEEK[]', { name: 'FETCH-BODY' }),
     ));
     const body = message?.items.get('BODY[]');
     check(Buffer.isBuffer(body) && body.length === sizes.get(seq), `${who}: BODY[] of ${seq} is not RFC822.SIZE bytes`);
-    if (predictable) check(body.equals(corpus[seq - 1]?.raw ?? Buffer.alloc(0)), `${who}: BODY[] of ${seq} differs`);
+    if (predictable) check(body.equals(mailbox[seq - 1]?.raw ?? Buffer.alloc(0)), `${who}: BODY[] of ${seq} differs`);
   }
   await barrier.wait();
 
   for (let i = 0; i < plan.picks; i++) {
     const seq = pickSeq();
-    const [message] = only('FETCH-PARTIAL', seq, await recorder.time('FETCH-PARTIAL', () =>
+    const [message] = only('FETCH-PARTIAL', seq, await time('FETCH-PARTIAL', () =>
       client.fetch(String(seq), 'BODY.PEEK[1]<0.100>', { name: 'FETCH-PARTIAL' }),
     ));
     const part = message?.items.get('BODY[1]<0>');
     check(Buffer.isBuffer(part) && part.length > 0 && part.length <= 100, `${who}: BODY[1]<0> of ${seq} is not 1–100 bytes`);
     if (predictable) {
-      const text = Buffer.from(corpus[seq - 1]?.text ?? '').subarray(0, 100);
+      const text = Buffer.from(mailbox[seq - 1]?.text ?? '').subarray(0, 100);
       check(part.equals(text), `${who}: BODY[1]<0.100> of ${seq} is not the start of its text part`);
     }
   }
   await barrier.wait();
 
-  const seen = new Set<number>();
   for (let i = 0; i < plan.picks; i++) {
     const seq = pickSeq();
-    const answer = await recorder.time('STORE', () => client.store(String(seq), '+FLAGS (\\Seen)'));
+    const answer = await time('STORE', () => client.store(String(seq), '+FLAGS (\\Seen)'));
     const mine = answer.filter((m) => m.seq === seq);
     // A server may leave out the FETCH when the flags did not change (Dovecot does). We know they changed only on
     // a fresh mailbox (appended without flags) for a message not stored before.
@@ -174,18 +217,16 @@ async function runPhases(
     ['SEARCH-BODY', `BODY "${RARE_WORD}"`, (m) => m.text.includes(RARE_WORD)],
   ];
   for (const [name, criteria, matches] of searches) {
-    const hits = await recorder.time(name, () => client.search(criteria, { name }));
+    const hits = await time(name, () => client.search(criteria, { name }));
     check(hits.every((seq) => Number.isInteger(seq) && seq >= 1 && seq <= client.exists), `${who}: ${name} returned a bad sequence number`);
     if (predictable) {
-      const expected = corpus.flatMap((m, i) => (matches(m, i + 1) ? [i + 1] : []));
+      const expected = mailbox.flatMap((m, i) => (matches(m, i + 1) ? [i + 1] : []));
       const got = [...new Set(hits)].sort((a, b) => a - b);
       check(JSON.stringify(got) === JSON.stringify(expected), `${who}: ${name} returned [${got.join(' ')}], expected [${expected.join(' ')}]`);
     }
     await barrier.wait();
   }
-
-  await recorder.time('LOGOUT', () => client.logout());
-  return { exactChecks: predictable };
+  return predictable;
 }
 
 /** The words SEARCH FROM and SEARCH SUBJECT look for: taken from the client's first message, so they match. */

@@ -16,11 +16,20 @@ const count = (name: string): number | undefined => {
   return n;
 };
 
+const hours = (name: string): number | undefined => {
+  const raw = context(name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`context ${name} must be a number of hours ≥ 0, got "${raw}"`);
+  return n;
+};
+
 new StratusStack(app, context('stackName') ?? 'Stratus', {
   domainName: context('domainName'),
   certificateArn: context('certificateArn'),
   desiredCount: count('desiredCount'),
   maxCount: count('maxCount'),
   sesReceiving: ['true', '1', 'on', 'yes'].includes(context('sesReceiving') ?? 'false'),
+  gcGraceHours: hours('gcGraceHours'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

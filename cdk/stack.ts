@@ -14,6 +14,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -36,11 +38,15 @@ export interface FamilyAccess {
   blobs: readonly string[];
   /** S3 actions on SES's raw inbound objects (`inbound/*`); ingest only. */
   inbound?: readonly string[];
+  /** s3:ListBucket on the mail bucket, for keys under `t/` only (the `s3:prefix` condition); the GC's alone. */
+  listBlobs?: boolean;
+  /** Lambda timeout; default 15 s (a request), the GC's sweep gets Lambda's maximum. */
+  timeoutSeconds?: number;
   /**
-   * Who invokes it: the frontend (through the Lambda API), API Gateway (admin REST API) or SES (receipt rule).
-   * Only `frontend` families are in the task role's invoke policy and its STRATUS_FUNCTION_* environment.
+   * Who invokes it: the frontend (through the Lambda API), API Gateway (admin REST API), SES (receipt rule) or an
+   * EventBridge schedule. Only `frontend` families are in the task role's invoke policy and STRATUS_FUNCTION_* env.
    */
-  caller: 'frontend' | 'api' | 'ses';
+  caller: 'frontend' | 'api' | 'ses' | 'schedule';
 }
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
@@ -77,7 +83,22 @@ export const FAMILIES: Record<string, FamilyAccess> = {
     inbound: ['s3:GetObject'],
     caller: 'ses',
   },
+  // The blob GC (src/mailstore/gc.ts, functions/gc.ts), daily by schedule: it lists each user's bodies under t/,
+  // reads the directory and the hot items and change logs it marks from, and deletes unreferenced bodies (object and
+  // cold item) and the tombstones of deleted owners. It never reads a body, so no s3:GetObject and no KMS key.
+  gc: {
+    mail: [...READ, 'dynamodb:DeleteItem'],
+    msgmeta: ['dynamodb:DeleteItem'],
+    blobs: ['s3:DeleteObject'],
+    listBlobs: true,
+    timeoutSeconds: 900,
+    caller: 'schedule',
+  },
 };
+
+/** When the GC runs (EventBridge schedule expression) and how old an unreferenced body must be to go. */
+export const GC_SCHEDULE = 'rate(1 day)';
+export const GC_GRACE_HOURS = 24;
 
 /** Where SES's S3 action writes raw inbound mail (the ingest function reads only here). */
 export const INBOUND_PREFIX = 'inbound/';
@@ -108,6 +129,8 @@ export interface StratusStackProps extends StackProps {
   sesReceiving?: boolean;
   /** Where the function bundles are written (tests use a temporary folder). */
   bundleDir?: string;
+  /** The GC's grace period in hours (STRATUS_GC_GRACE_HOURS of the gc function); default GC_GRACE_HOURS. */
+  gcGraceHours?: number;
 }
 
 export class StratusStack extends Stack {
@@ -222,7 +245,9 @@ export class StratusStack extends Stack {
         handler: 'index.handler',
         code: lambda.Code.fromAsset(bundleFunction(family, bundleDir)),
         memorySize: family === 'message' ? 1024 : 512,
-        timeout: Duration.seconds(15),
+        timeout: Duration.seconds(access.timeoutSeconds ?? 15),
+        // A scheduled sweep runs alone: the next one waits rather than sweeping the same users beside it.
+        ...(access.caller === 'schedule' ? { reservedConcurrentExecutions: 1 } : {}),
         vpc,
         vpcSubnets: privateSubnets,
         securityGroups: [functionSg],
@@ -242,6 +267,7 @@ export class StratusStack extends Stack {
             ? { STRATUS_ADMIN_TOKEN: SecretValue.secretsManager(adminToken.secretArn).unsafeUnwrap() }
             : {}),
           ...(access.inbound ? { STRATUS_INGEST_BUCKET: bucket.bucketName, STRATUS_INGEST_PREFIX: INBOUND_PREFIX } : {}),
+          ...(family === 'gc' ? { STRATUS_GC_GRACE_HOURS: String(props.gcGraceHours ?? GC_GRACE_HOURS) } : {}),
         },
       });
       grantTable(fn, mailTable, access.mail);
@@ -251,8 +277,21 @@ export class StratusStack extends Stack {
           new iam.PolicyStatement({ actions: [...access.inbound], resources: [bucket.arnForObjects(`${INBOUND_PREFIX}*`)] }),
         );
       }
+      if (access.listBlobs) {
+        // Listing is a bucket-level action: the condition keeps it to the tenant key space (§C2).
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:ListBucket'],
+            resources: [bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': ['t/*'] } },
+          }),
+        );
+      }
       if (access.blobs.length > 0) {
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...access.blobs], resources: [bucket.arnForObjects('t/*')] }));
+      }
+      // Reading or writing a body uses the bucket key; deleting or listing does not.
+      if (access.blobs.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -260,9 +299,19 @@ export class StratusStack extends Stack {
           }),
         );
       }
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticache:Connect'], resources: [cacheArn] }));
+      // The GC commits nothing, so it publishes no hints.
+      if (family !== 'gc') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticache:Connect'], resources: [cacheArn] }));
       this.functions[family] = fn;
     }
+
+    // ---- Blob GC (§C8): EventBridge invokes the gc function on a schedule with no scope, i.e. every tenant and the
+    // prefixes of deleted owners. Two runs could overlap safely (each deletes only what it finds unreferenced and
+    // old), but the reserved concurrency of 1 keeps a slow run from being joined by the next.
+    const gcRule = new events.Rule(this, 'GcSchedule', {
+      description: 'Stratus blob GC (mark and sweep of unreferenced message bodies)',
+      schedule: events.Schedule.expression(GC_SCHEDULE),
+    });
+    gcRule.addTarget(new eventTargets.LambdaFunction(this.functions.gc!, { event: events.RuleTargetInput.fromObject({}), retryAttempts: 2 }));
 
     // ---- Frontend: Fargate (arm64) from the repository's Dockerfile, behind the NLB.
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });

@@ -13,6 +13,8 @@ export interface CapabilityContext {
   appendLimit?: number;
   /** OAUTHBEARER bearer tokens are verified (STRATUS_OAUTH_ISSUER and a JWKS configured). */
   oauth?: boolean;
+  /** NOTIFY is offered when the process has a notify hub besides the mailbox cache (connection.ts notifyAvailable). */
+  notify?: boolean;
 }
 
 /** Implemented features, in the order they are advertised. */
@@ -69,7 +71,7 @@ const IMPLEMENTED = [
   // set by APPEND, COPY, MOVE and delivery (mailstore/messages.ts, move.ts), commands/fetch.ts, search-evaluator.ts.
   'SAVEDATE',
   // MAILBOXID on SELECT / EXAMINE / CREATE / STATUS, FETCH and SEARCH EMAILID / THREADID (RFC 8474): wire/object-id.ts,
-  // mime/thread.ts (THREADID from the References root).
+  // mime/thread.ts (THREADID from the References root), mailstore/thread-ids.ts (In-Reply-To chains, §5.2).
   'OBJECTID',
   // FETCH PREVIEW and PREVIEW (LAZY) from the preview kept in the cold item (RFC 8970): commands/fetch.ts.
   'PREVIEW',
@@ -104,6 +106,10 @@ export function capabilities(ctx: CapabilityContext): string[] {
   if (ctx.idle) caps.splice(1, 0, 'IMAP4rev2');
   // IDLE (RFC 2177), see commands/idle.ts: only where a mailbox cache pushes changes to idling sessions.
   if (ctx.idle) caps.push('IDLE');
+  // NOTIFY (RFC 5465): SELECTED / SELECTED-DELAYED, PERSONAL, INBOXES, SUBSCRIBED, SUBTREE, MAILBOXES; MessageNew (with
+  // FETCH attributes), MessageExpunge, FlagChange, MailboxName, SubscriptionChange; sent between commands too
+  // (commands/notify.ts, session/notify-session.ts, notify-hub.ts; mailstore/user-hint.ts for mailbox names).
+  if (ctx.notify) caps.push('NOTIFY');
   // RFC 7889: larger APPENDs get NO [TOOBIG] (parser/command-reader.ts, commands/append.ts).
   if (ctx.appendLimit !== undefined) caps.push(`APPENDLIMIT=${ctx.appendLimit}`);
   if (!ctx.authenticated) {

@@ -376,6 +376,28 @@ export interface MyRightsCommand extends Tagged<'MYRIGHTS'> {
   readonly mailbox: string;
 }
 
+/** NOTIFY mailbox filters (RFC 5465 §6); SUBTREE and MAILBOXES carry wire mailbox names (not yet decoded). */
+export type NotifyFilter =
+  | { readonly kind: 'SELECTED' | 'SELECTED-DELAYED' | 'PERSONAL' | 'INBOXES' | 'SUBSCRIBED' }
+  | { readonly kind: 'SUBTREE' | 'MAILBOXES'; readonly mailboxes: readonly string[] };
+
+/** One NOTIFY event (RFC 5465 §5): the name upper-cased as sent (event-ext = atom); `fetch` only after MessageNew. */
+export interface NotifyEvent {
+  readonly name: string;
+  readonly fetch?: readonly FetchItem[];
+}
+
+/** `(filter events)`; an empty `events` is the NONE event specifier. */
+export interface NotifyEventGroup {
+  readonly filter: NotifyFilter;
+  readonly events: readonly NotifyEvent[];
+}
+
+/** NOTIFY SET [STATUS] groups / NOTIFY NONE (RFC 5465 §3.1): `set` is null for NONE. */
+export interface NotifyCommand extends Tagged<'NOTIFY'> {
+  readonly set: { readonly status: boolean; readonly groups: readonly NotifyEventGroup[] } | null;
+}
+
 export type Command =
   | CapabilityCommand
   | NoopCommand
@@ -414,6 +436,7 @@ export type Command =
   | GetAclCommand
   | ListRightsCommand
   | MyRightsCommand
+  | NotifyCommand
   | UnknownCommand;
 
 export type CommandName = Command['name'];

@@ -17,6 +17,9 @@ import { updateResponse } from './session/updates.js';
 import { claimRecent } from './session/recent.js';
 import type { MailboxCache } from '../mailstore/mailbox-cache.js';
 import type { KeepaliveTicker } from './session/keepalive.js';
+import type { NotifyHub } from './session/notify-hub.js';
+import { processAutologout } from './session/autologout.js';
+import type { AutologoutClock, Inactive } from './session/autologout.js';
 import { upgradeToTls } from './tls.js';
 import { DeflateChannel } from './deflate-channel.js';
 import type { Duplex } from 'node:stream';
@@ -44,6 +47,8 @@ export interface ImapDeps {
   mailboxes?: MailboxCache;
   /** The process's IDLE keepalive ticker; IDLE is offered only with both this and `mailboxes`. */
   keepalive?: KeepaliveTicker;
+  /** The process's NOTIFY hub (session/notify-hub.ts): status and mailbox-list reads for unselected mailboxes. */
+  notifyHub?: NotifyHub;
   /** The process's TLS context: STARTTLS (RFC 9051 §6.2.1) is offered on connections that are not yet secure. */
   tls?: SecureContext;
   /** AUTHENTICATE OAUTHBEARER is offered: the store verifies bearer tokens (auth.oauth). */
@@ -56,6 +61,8 @@ export interface ImapDeps {
   loginTimeoutMs?: number;
   /** Inactivity autologout once authenticated, in ms; RFC 9051 §5.4: at least 30 minutes. Default 30 min. */
   idleTimeoutMs?: number;
+  /** The clock that sweeps for inactive connections (session/autologout.ts); default: the process's one. */
+  autologout?: AutologoutClock;
   /** This connection's failed logins per address and sessions per user (src/auth/sign-in-guard.ts); unset: none. */
   signInGuard?: SignInGuard;
   /** This connection's command rate: each command waits for a token (delayed, never dropped); unset: no limit. */
@@ -67,10 +74,15 @@ export function idleAvailable(deps: ImapDeps): boolean {
   return deps.mailboxes !== undefined && deps.keepalive !== undefined;
 }
 
+/** NOTIFY (RFC 5465) needs what IDLE needs (changes pushed without asking) and the hub for unselected mailboxes. */
+export function notifyAvailable(deps: ImapDeps): boolean {
+  return idleAvailable(deps) && deps.notifyHub !== undefined;
+}
+
 /** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export class ImapConnection {
+export class ImapConnection implements Inactive {
   // reader, out, ctx and socket are replaced once by STARTTLS (startTls below); deps is this connection's own copy.
   private reader: CommandReader;
   private out: Output;
@@ -81,11 +93,15 @@ export class ImapConnection {
   /** COMPRESS (RFC 4978): asked for by the command in progress / active since its OK. */
   private compressRequested = false;
   private compressed = false;
-  /** Inactivity autologout (RFC 9051 §5.4): restarted whenever bytes move either way and after each command. */
-  private idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Inactivity autologout (RFC 9051 §5.4): `activeAt` moves whenever bytes move either way and after each command;
+   * the process's AutologoutClock compares it with `timeoutMs` (no timer of the connection's own).
+   */
+  activeAt = performance.now();
+  timeoutMs = 0;
   private stopping: string | null = null;
-  private wakeForShutdown: () => void = () => undefined;
-  private readonly shutdownSignal: Promise<{ kind: 'shutdown' }>;
+  /** Set while the loop waits for the client's next command: ends that wait (shutdown). */
+  private wakeForShutdown: ((event: { kind: 'shutdown' }) => void) | null = null;
   private finished: Promise<void> = Promise.resolve();
 
   constructor(
@@ -96,9 +112,6 @@ export class ImapConnection {
     this.reader = this.newReader(socket);
     this.out = new Output(socket);
     this.ctx = this.newContext();
-    this.shutdownSignal = new Promise((resolve) => {
-      this.wakeForShutdown = () => resolve({ kind: 'shutdown' });
-    });
   }
 
   private newReader(socket: Duplex): CommandReader {
@@ -107,7 +120,7 @@ export class ImapConnection {
       maxLineLength: deps.limits.maxLineBytes,
       maxLiteralSize: deps.limits.maxLiteralBytes,
       maxAppendSize: deps.limits.maxMessageBytes,
-      flow: { pause: () => socket.pause(), resume: () => socket.resume() },
+      flow: socket, // its pause() and resume()
     });
   }
 
@@ -123,20 +136,26 @@ export class ImapConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.idleTimer?.refresh();
+    this.activeAt = performance.now();
     this.reader.push(chunk);
   };
 
-  /** A slow client draining a long answer (a big FETCH) is active too. */
-  private readonly onDrain = (): void => void this.idleTimer?.refresh();
+  private readonly onEnd = (): void => this.reader.end();
 
-  /** (Re)starts the inactivity timer with the current state's duration: short before login, ≥ 30 min after. */
+  /** A slow client draining a long answer (a big FETCH) is active too. */
+  private readonly onDrain = (): void => void (this.activeAt = performance.now());
+
+  /** Restarts the inactivity count with the current state's limit: short before login, ≥ 30 min after. */
   private armIdleTimer(): void {
-    clearTimeout(this.idleTimer);
-    const ms = this.state.phase === 'notAuthenticated' ? (this.deps.loginTimeoutMs ?? 60_000) : (this.deps.idleTimeoutMs ?? 30 * 60_000);
+    this.activeAt = performance.now();
     // IDLE counts as inactivity: clients re-issue it within 29 minutes (RFC 2177 §3).
-    this.idleTimer = setTimeout(() => void this.shutdown('Autologout; idle for too long'), ms);
-    this.idleTimer.unref();
+    this.timeoutMs = this.state.phase === 'notAuthenticated' ? (this.deps.loginTimeoutMs ?? 60_000) : (this.deps.idleTimeoutMs ?? 30 * 60_000);
+    (this.deps.autologout ?? processAutologout).watch(this);
+  }
+
+  /** The AutologoutClock found the connection quiet for `timeoutMs`. */
+  expire(): void {
+    void this.shutdown('Autologout; idle for too long');
   }
 
   start(): void {
@@ -144,8 +163,8 @@ export class ImapConnection {
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
-    socket.on('end', () => this.reader.end());
-    socket.on('close', () => this.reader.end());
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
     socket.on('error', (err) => {
       this.deps.logger.info({ err: err.message }, 'imap socket error');
       this.reader.end();
@@ -160,7 +179,7 @@ export class ImapConnection {
   /** Says BYE and closes once the command in progress has finished (it is never cut half-way unless it stalls). */
   async shutdown(reason: string): Promise<void> {
     if (this.stopping === null) this.stopping = reason;
-    this.wakeForShutdown();
+    this.wakeForShutdown?.({ kind: 'shutdown' });
     this.state.interruptIdle?.();
     const cutoff = setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS);
     cutoff.unref();
@@ -173,7 +192,8 @@ export class ImapConnection {
       await this.serve();
     } finally {
       this.state.deselect(); // stop the mailbox cache's deliveries to this session
-      clearTimeout(this.idleTimer);
+      this.state.notify?.stop(); // and the NOTIFY hub's
+      (this.deps.autologout ?? processAutologout).forget(this);
     }
   }
 
@@ -182,6 +202,7 @@ export class ImapConnection {
       authenticated: false,
       plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth,
       idle: idleAvailable(this.deps),
+      notify: notifyAvailable(this.deps),
       startTls: this.ctx.startTls !== undefined,
       appendLimit: this.deps.limits.maxMessageBytes,
       oauth: this.deps.oauth === true,
@@ -192,7 +213,12 @@ export class ImapConnection {
         await this.out.untaggedStatus('BYE', this.stopping);
         break;
       }
-      const event: ReaderEvent | { kind: 'shutdown' } = await Promise.race([this.reader.next(), this.shutdownSignal]);
+      // Not a race with a long-lived shutdown promise: each race would leave a reaction on it for the session's life.
+      const event = await new Promise<ReaderEvent | { kind: 'shutdown' }>((resolve) => {
+        this.wakeForShutdown = resolve;
+        this.reader.next().then(resolve, () => resolve({ kind: 'end' }));
+      });
+      this.wakeForShutdown = null;
       if (event.kind === 'shutdown') continue;
       if (event.kind === 'end') break;
       if (event.kind === 'continue') await this.out.continuation(event.text);
@@ -216,15 +242,18 @@ export class ImapConnection {
     try {
       let answer: { status: 'OK' | 'NO' | 'BAD'; text: string; code: Parameters<Output['tagged']>[3] };
       try {
+        // NOTIFY (session/notify-session.ts) holds its unsolicited responses while a command runs.
+        this.state.commandRunning = true;
         const completion = await dispatch(command, this.ctx);
         answer = { status: 'OK', text: completion.text, code: completion.code };
+        this.state.notify?.ownCommand(command);
       } catch (err) {
         const failure = failureResponse(err);
         if (failure.bug) this.deps.logger.error({ err, command: name }, 'imap command failed');
         answer = { status: failure.status, text: failure.text, code: failure.code ?? undefined };
         if (failure.fatal) this.stopping = 'Session expired';
       }
-      await this.flushView(allowsExpunge(command));
+      await this.flushView(allowsExpunge(command), command.name === 'APPEND' || command.name === 'COPY' || command.name === 'MOVE');
       await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
       if (this.tlsRequested) await this.startTls();
       if (this.compressRequested) this.startCompression();
@@ -237,6 +266,8 @@ export class ImapConnection {
       this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
       this.socket.destroy();
     } finally {
+      this.state.commandRunning = false;
+      this.state.notify?.resume(this.ctx);
       this.armIdleTimer();
       this.deps.observer?.end(name);
     }
@@ -265,8 +296,8 @@ export class ImapConnection {
     this.ctx = this.newContext();
     secure.on('data', this.onData);
     secure.on('drain', this.onDrain);
-    secure.on('end', () => this.reader.end());
-    secure.on('close', () => this.reader.end());
+    secure.on('end', this.onEnd);
+    secure.on('close', this.onEnd);
     secure.on('error', (err) => {
       this.deps.logger.info({ err: err.message }, 'imap tls socket error');
       this.reader.end();
@@ -287,8 +318,8 @@ export class ImapConnection {
       this.deps.logger.info({ err: err.message }, 'imap compression error');
       this.reader.end();
     });
-    channel.on('end', () => this.reader.end());
-    channel.on('close', () => this.reader.end());
+    channel.on('end', this.onEnd);
+    channel.on('close', this.onEnd);
     this.reader = this.newReader(channel);
     this.out = new Output(channel);
     this.ctx = this.newContext();
@@ -296,10 +327,13 @@ export class ImapConnection {
   }
 
   /** Untagged updates the selected view has queued (RFC 3501 §7.4.1 order: EXPUNGE, then EXISTS/RECENT, FETCH). */
-  private async flushView(allowExpunge: boolean): Promise<void> {
+  private async flushView(allowExpunge: boolean, ownWrite = false): Promise<void> {
     const view = this.state.view;
     if (!view) return;
     await claimRecent(this.ctx, view);
+    const before = view.count > 0 ? view.uidAt(view.count - 1) : 0;
     for (const update of view.flush(allowExpunge)) await this.out.send(updateResponse(update));
+    // NOTIFY MessageNew's FETCH attributes for what arrived from elsewhere (RFC 5465 §5.2).
+    await this.state.notify?.afterFlush(this.ctx, view, before, ownWrite);
   }
 }

@@ -417,14 +417,41 @@ export class BodyLengthError extends Error {
  */
 export class ImapWriter {
   private queue: Promise<void> = Promise.resolve();
+  /** Writes queued and not finished; 0: `writeNow` may go straight to the stream. */
+  private writing = 0;
 
   constructor(private readonly out: Writable) {}
 
   write(response: string | Buffer | readonly ResponsePiece[]): Promise<void> {
     const pieces: readonly ResponsePiece[] = typeof response === 'string' || Buffer.isBuffer(response) ? [response] : response;
+    this.writing++;
     const run = this.queue.then(() => this.writePieces(pieces));
-    this.queue = run.catch(() => undefined);
+    const finished = (): void => void this.writing--;
+    this.queue = run.then(finished, finished);
     return run;
+  }
+
+  /**
+   * Writes a response of bytes and strings (no body streams) synchronously — no promise — when nothing is queued
+   * ahead of it and the stream has room; false when it must go through `write` instead. For pushing one hint's
+   * updates to thousands of idling sessions in one pass (commands/idle.ts).
+   */
+  writeNow(response: string | Buffer | readonly ResponsePiece[]): boolean {
+    const out = this.out;
+    if (this.writing > 0 || out.destroyed || out.writableNeedDrain) return false;
+    if (typeof response === 'string' || Buffer.isBuffer(response)) {
+      out.write(typeof response === 'string' ? Buffer.from(response, 'utf8') : response);
+      return true;
+    }
+    const bytes: Buffer[] = [];
+    for (const piece of response) {
+      if (typeof piece === 'string') bytes.push(Buffer.from(piece, 'utf8'));
+      else if (Buffer.isBuffer(piece)) bytes.push(piece);
+      else return false;
+    }
+    // A single shared Buffer (one session's `* k EXISTS`) is written as it is, never copied.
+    out.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+    return true;
   }
 
   private async writePieces(pieces: readonly ResponsePiece[]): Promise<void> {

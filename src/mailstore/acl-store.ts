@@ -24,6 +24,7 @@ import { MailStoreError } from './errors.js';
 import type { MailboxId, TenantId, UserId } from './ids.js';
 import { keys } from './keys.js';
 import { loginInTenant } from './tenants.js';
+import { publishUserHint } from './user-hint.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -126,6 +127,8 @@ async function changeAcl(
     ];
     try {
       await ctx.kv.transactWrite(actions);
+      // RFC 5465 §5.4: granting or taking away `l` is a mailbox created or deleted for the grantee (user-hint.ts).
+      if (id.userId) publishUserHint(ctx, id.userId);
       return;
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;

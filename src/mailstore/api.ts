@@ -15,6 +15,7 @@ const flag = z.string().min(1).max(256);
 const token = z.string().min(1).max(4096);
 const mailboxId = z.string().min(1).max(64);
 const emailId = z.string().min(1).max(64);
+const searchValue = z.string().max(1024 * 1024);
 
 export const requestSchemas = {
   'auth.login': z.object({ login: z.string().min(1).max(320), password: z.string().max(1024) }),
@@ -28,8 +29,13 @@ export const requestSchemas = {
   'mailbox.delete': z.object({ token, path }),
   'mailbox.rename': z.object({ token, from: path, to: path }),
   'mailbox.subscribe': z.object({ token, path, subscribed: z.boolean() }),
-  'mailbox.status': z.object({ token, path }),
-  'mailbox.open': z.object({ token, path }),
+  /** `unclaimed`: also count the messages no session has claimed as recent yet (src/mailstore/unclaimed.ts). */
+  'mailbox.status': z.object({ token, path, unclaimed: z.boolean().optional() }),
+  /**
+   * `acceptSnapshot`: the caller reads the index snapshot itself (src/mailstore/snapshot-reader.ts), so a big
+   * mailbox's hot items never pass through the function as JSON (6 MB Lambda payloads).
+   */
+  'mailbox.open': z.object({ token, path, acceptSnapshot: z.boolean().optional() }),
   /** SELECT of a mailbox the frontend has a snapshot of, as of `since` (src/mailstore/mailbox-cache.ts). */
   'mailbox.reopen': z.object({ token, path, mailboxId, since: z.number().int().min(0) }),
   'mailbox.changes': z.object({ token, mailboxId, since: z.number().int().min(0) }),
@@ -64,6 +70,23 @@ export const requestSchemas = {
   /** MOVE (RFC 6851): ≤48 messages per two-mailbox transaction (src/mailstore/move.ts). */
   'message.move': z.object({ token, mailboxId, uids, to: path }),
   'message.meta': z.object({ token, emailIds: z.array(emailId).max(1000) }),
+  /** SEARCH text keys over the mailbox's search segments (src/mailstore/search-segments.ts). */
+  // A search string can be as long as a literal (STRATUS_MAX_LITERAL_BYTES, 64 KiB by default); 1 MiB only keeps a
+  // request well inside Lambda's payload limit.
+  'message.searchText': z.object({
+    token,
+    mailboxId,
+    keys: z
+      .array(
+        z.union([
+          z.object({ kind: z.literal('header'), field: z.string().min(1).max(256), value: searchValue }),
+          z.object({ kind: z.literal('body'), value: searchValue }),
+          z.object({ kind: z.literal('text'), value: searchValue }),
+        ]),
+      )
+      .min(1)
+      .max(64),
+  }),
   'message.bodyUrl': z.object({ token, blobPrefix: z.string().min(1).max(512), emailId }),
   /** Delivery (issue 6): only a delivery agent's token (src/mailstore/delivery-agent.ts) is accepted. */
   'deliver.prepare': z.object({ token, size: z.number().int().min(0) }),
@@ -119,6 +142,8 @@ export interface MailboxStatus {
   bytes: number;
   keywords: string[];
   specialUse: string | null;
+  /** Messages no session has claimed as recent yet (`mailbox.claimRecent`); only when `mailbox.status` asked for it. */
+  unclaimed?: number;
 }
 
 /** The hot items of a mailbox, column-wise (compact in JSON, and the shape of the frontend's typed arrays). */
@@ -132,6 +157,14 @@ export interface HotList {
   emailIds: string[];
   /** RFC 8514 save date, ms since epoch; 0 where unknown (stored before save dates were kept). Absent: all unknown. */
   saveDates?: number[];
+}
+
+/** Where an index snapshot is (src/mailstore/snapshots.ts) and the change log after it. */
+export interface IndexSnapshotRef {
+  key: string;
+  modseq: number;
+  url?: string;
+  entries: LogEntry[];
 }
 
 export type LogEntry =
@@ -153,7 +186,17 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   'mailbox.subscribe': Record<string, never>;
   'mailbox.status': MailboxStatus;
   /** `blobPrefix`: where this mailbox's bodies live; the frontend reads byte ranges there itself. */
-  'mailbox.open': { status: MailboxStatus; messages: HotList; blobPrefix: string; rights?: string };
+  'mailbox.open': {
+    status: MailboxStatus;
+    messages: HotList;
+    blobPrefix: string;
+    rights?: string;
+    /**
+     * Only when the request accepted it: `messages` is empty and the mailbox is the snapshot at `modseq` (read from
+     * `key` in the blob store, or `url` when the store issues presigned URLs) with `entries` (the log after it) applied.
+     */
+    snapshot?: IndexSnapshotRef;
+  };
   /** `messages` present: the path names another mailbox now, or the log no longer reaches back; else `entries`. */
   'mailbox.reopen': { status: MailboxStatus; entries: LogEntry[]; messages?: HotList; blobPrefix: string; rights?: string };
   /** `resync`: the log no longer reaches back to `since` (a gap), reopen the mailbox. */
@@ -178,6 +221,8 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   /** As message.copy; the source UIDs are gone from the source, whose last commit was at `sourceModseq` (0: none). */
   'message.move': { uidValidity: number; source: number[]; destination: number[]; sourceModseq: number };
   'message.meta': { items: Record<string, MessageIndex> };
+  /** Per key, in order: the matching UIDs ≤ `upTo`; messages above `upTo` are not sealed yet (match their cold items). */
+  'message.searchText': { upTo: number; uids: number[][] };
   /** A short-lived GET URL for one message's bytes (only when the store issues presigned URLs). */
   'message.bodyUrl': { url: string };
   /** Where to put the bytes before `deliver.message` (a blob key under `in/`). */

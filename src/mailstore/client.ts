@@ -2,7 +2,10 @@
 // message bytes to and from the blob store (bytes never pass through a function; DESIGN.md "The functions").
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from '../storage/blob.js';
-import type { Operation, RequestOf, ResponseOf } from './api.js';
+import type { IndexSnapshotRef, Operation, RequestOf, ResponseOf } from './api.js';
+import { applyEntriesToColumns, type HotColumns } from './hot-columns.js';
+import { decodeSnapshot } from './index-snapshot.js';
+import { readBlob } from './snapshots.js';
 import { MailStoreError } from './errors.js';
 import type { Invoker } from './invoker.js';
 import { getFromUrl, putToUrl } from './http-body.js';
@@ -86,6 +89,17 @@ export class MailStoreClient {
     const { stagingKey } = await this.call('deliver.prepare', { token, size: body.byteLength });
     await blobCall(() => this.blob.put(stagingKey, body, body.byteLength));
     return this.call('deliver.message', { ...request, token, stagingKey, size: body.byteLength });
+  }
+
+  /**
+   * The mailbox an accepted index snapshot describes (`mailbox.open` with `acceptSnapshot`): one blob GET, decoded
+   * into typed-array columns, then the log after it. Throws BlobNotFoundError when the snapshot is gone meanwhile.
+   */
+  async readIndexSnapshot(ref: IndexSnapshotRef): Promise<HotColumns> {
+    const body = ref.url !== undefined ? await getFromUrl(ref.url) : await blobCall(() => this.blob.get(ref.key));
+    const { columns } = decodeSnapshot(await readBlob(body));
+    applyEntriesToColumns(columns, ref.entries);
+    return columns;
   }
 
   /** Streams a message's bytes, or a byte range of them, from where `mailbox.open` said the mailbox's bodies live. */

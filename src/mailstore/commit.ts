@@ -115,12 +115,23 @@ export async function commitMailbox<R>(
   plan: Planner<R>,
 ): Promise<Committed<R>> {
   const kv = 'tokenKey' in store ? store.kv : store;
-  const committed = await commitOnce(kv, mailboxId, by, plan);
+  let uidNextBefore = 0; // META.uidNext of the attempt that committed (the planner sees it last)
+  const committed = await commitOnce(kv, mailboxId, by, (meta, attempt) => {
+    uidNextBefore = meta.uidNext;
+    return plan(meta, attempt);
+  });
   if (committed.committed && 'tokenKey' in store && store.publishHint) {
     try {
       store.publishHint({ mailboxId, modseq: committed.modseq });
     } catch {
       // A hint is only "look now": other frontends still see the change through their safety poll.
+    }
+  }
+  if (committed.committed && 'tokenKey' in store && store.uidsAllocated && committed.meta.uidNext > uidNextBefore) {
+    try {
+      store.uidsAllocated(mailboxId, uidNextBefore, committed.meta.uidNext);
+    } catch {
+      // Sealing search segments is an optimisation: a missed trigger only leaves more messages to the next seal.
     }
   }
   return committed;
@@ -270,6 +281,8 @@ export interface PairCommitted<R> {
  * The commit protocol for two mailboxes of one owner (MOVE, storage-design §C4): ONE transaction compare-and-swaps
  * both METAs (each m → m+1) and writes one change-log item in each, beside the message items. Usage does not move
  * (same owner). A lost race on either META re-plans on fresh METAs, as commitMailbox does.
+ * A transaction whose reply was lost (a timeout the retry layer could not ride out) is recognised by its token in
+ * both change-log items, so it is reported as done rather than re-planned into "nothing to move".
  */
 export async function commitMailboxPair<R>(
   ctx: StoreContext,
@@ -280,6 +293,18 @@ export async function commitMailboxPair<R>(
 ): Promise<PairCommitted<R>> {
   if (sourceId === destinationId) throw new Error('commitMailboxPair needs two different mailboxes');
   const kv = ctx.kv;
+  const finish = (done: PairCommitted<R>): PairCommitted<R> => {
+    for (const meta of [done.source, done.destination]) {
+      try {
+        ctx.publishHint?.({ mailboxId: meta.mailboxId, modseq: meta.modseq });
+      } catch {
+        // only "look now": the safety poll still finds the change
+      }
+    }
+    return done;
+  };
+  /** Earlier attempts whose reply was lost and whose log could not be read either: they may have committed. */
+  let unsure: PairAttempt<R>[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [srcItem, dstItem] = await Promise.all([
       kv.get('mail', keys.mailbox(sourceId), { consistent: true }),
@@ -290,6 +315,14 @@ export async function commitMailboxPair<R>(
     }
     const src = metaFromItem(srcItem);
     const dst = metaFromItem(dstItem);
+    // Before planning again: did one of them commit after all? Only one can have (each CAS'd the META it read).
+    const still: PairAttempt<R>[] = [];
+    for (const earlier of unsure) {
+      const outcome = src.modseq >= earlier.sourceModseq ? await pairLanded(kv, earlier) : 'unknown';
+      if (outcome === 'yes') return finish(earlier.done);
+      if (outcome === 'unknown') still.push(earlier);
+    }
+    unsure = still;
     const planned = await plan(src, dst, attempt);
     if ('noChange' in planned) return { source: src, destination: dst, result: planned.result, committed: false };
     const sides: [MailboxId, MailboxMeta, PairSide][] = [
@@ -315,14 +348,41 @@ export async function commitMailboxPair<R>(
         },
       };
     });
+    // `tok` names this attempt in both log items (and is the transaction's idempotency token), as in commitMailbox.
+    const tok = randomUUID();
     const logActions: TxAction[] = sides.map(([id, meta, side]) => ({
       type: 'put',
       table: 'mail',
-      item: { ...keys.log(id, (meta.modseq + 1) as ModSeq), by, at: Date.now(), ...side.log },
+      item: { ...keys.log(id, (meta.modseq + 1) as ModSeq), by, at: Date.now(), tok, ...side.log },
       condition: { op: 'notExists', attr: 'pk' },
     }));
+    const after = (meta: MailboxMeta, side: PairSide): MailboxMeta => ({
+      ...meta,
+      modseq: (meta.modseq + 1) as ModSeq,
+      uidNext: meta.uidNext + (side.uidsAllocated ?? 0),
+      messages: meta.messages + (side.counters?.messages ?? 0),
+      unseen: meta.unseen + (side.counters?.unseen ?? 0),
+      deleted: meta.deleted + (side.counters?.deleted ?? 0),
+      bytes: meta.bytes + (side.counters?.bytes ?? 0),
+      keywords: side.keywords ?? meta.keywords,
+    });
+    const current: PairAttempt<R> = {
+      tok,
+      sourceId,
+      destinationId,
+      sourceModseq: (src.modseq + 1) as ModSeq,
+      destinationModseq: (dst.modseq + 1) as ModSeq,
+      done: { source: after(src, planned.source), destination: after(dst, planned.destination), result: planned.result, committed: true },
+    };
     try {
-      await kv.transactWrite([...metaActions, ...planned.actions, ...logActions]);
+      try {
+        await kv.transactWrite([...metaActions, ...planned.actions, ...logActions], { token: tok });
+      } catch (err) {
+        if (!(err instanceof UnavailableError)) throw err;
+        const outcome = await pairLanded(kv, current);
+        if (outcome === 'unknown') unsure.push(current);
+        if (outcome !== 'yes') throw err;
+      }
     } catch (err) {
       if (
         err instanceof ConditionFailedError ||
@@ -335,25 +395,32 @@ export async function commitMailboxPair<R>(
       }
       throw err;
     }
-    const after = (meta: MailboxMeta, side: PairSide): MailboxMeta => ({
-      ...meta,
-      modseq: (meta.modseq + 1) as ModSeq,
-      uidNext: meta.uidNext + (side.uidsAllocated ?? 0),
-      messages: meta.messages + (side.counters?.messages ?? 0),
-      unseen: meta.unseen + (side.counters?.unseen ?? 0),
-      deleted: meta.deleted + (side.counters?.deleted ?? 0),
-      bytes: meta.bytes + (side.counters?.bytes ?? 0),
-      keywords: side.keywords ?? meta.keywords,
-    });
-    const committed = { source: after(src, planned.source), destination: after(dst, planned.destination), result: planned.result, committed: true };
-    for (const meta of [committed.source, committed.destination]) {
-      try {
-        ctx.publishHint?.({ mailboxId: meta.mailboxId, modseq: meta.modseq });
-      } catch {
-        // only "look now": the safety poll still finds the change
-      }
-    }
-    return committed;
+    return finish(current.done);
   }
   throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
+}
+
+/** One attempt of a pair commit, with what it reports if it committed. */
+interface PairAttempt<R> {
+  tok: string;
+  sourceId: MailboxId;
+  destinationId: MailboxId;
+  sourceModseq: ModSeq;
+  destinationModseq: ModSeq;
+  done: PairCommitted<R>;
+}
+
+/** After a timeout: do both change-log items of the attempt carry its token? One strong batch read of the two. */
+async function pairLanded(kv: KvStore, attempt: PairAttempt<unknown>): Promise<'yes' | 'no' | 'unknown'> {
+  try {
+    const items = await kv.batchGet(
+      'mail',
+      [keys.log(attempt.sourceId, attempt.sourceModseq), keys.log(attempt.destinationId, attempt.destinationModseq)],
+      { consistent: true },
+    );
+    // One transaction wrote both or neither: both carrying the token is the only "yes".
+    return items.length === 2 && items.every((item) => item.tok === attempt.tok) ? 'yes' : 'no';
+  } catch {
+    return 'unknown'; // still unreachable: decided on a later attempt, once the store answers again
+  }
 }

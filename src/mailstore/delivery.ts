@@ -14,7 +14,8 @@ import { MailStoreError } from './errors.js';
 import { newEmailId, type MailboxId, type TenantId, type UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 import { resolvePath } from './mailboxes.js';
-import { commitAppend, writeColdItem, type AppendCommitted } from './messages.js';
+import { coldParts, commitAppend, putColdItem, type AppendCommitted } from './messages.js';
+import { lookupRoom, resolveThreads } from './thread-ids.js';
 import { normalizeLogin } from './directory.js';
 
 /** Markers outlive any MTA retry schedule (Postfix gives up after 5 days) and then expire (DynamoDB TTL `ttl`). */
@@ -121,7 +122,10 @@ async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient
     const { mailboxId } = await resolvePath(ctx, caller, 'INBOX');
     const emailId = newEmailId();
     await ctx.blob.put(blobKeys.message(target.tenantId, target.userId, emailId), bytes, bytes.length);
-    await writeColdItem(ctx, target.tenantId, target.userId, emailId, bytes);
+    const cold = coldParts(bytes);
+    // RFC 8474 THREADID through the user's earlier messages (thread-ids.ts): at most one batchGet.
+    const threads = await resolveThreads(ctx, target.userId, [cold.index.hdr]);
+    await putColdItem(ctx, target.tenantId, target.userId, emailId, cold, threads.threads[0]);
     let attempts = 0;
     const done = await commitAppend(
       ctx,
@@ -146,6 +150,7 @@ async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient
             },
             condition: { op: 'notExists', attr: 'pk' },
           },
+          ...threads.lookupActions(lookupRoom(2)),
         ],
         // A lost race with a concurrent retry of this delivery shows up as the marker's condition failing; the
         // re-plan then finds the marker and answers with the winner's UID (our blob and cold item are GC's).

@@ -15,8 +15,10 @@ import { emailIdOfBlob, listAllBlobs, sweepUser } from './gc.js';
 import type { EmailId, MailboxId, TenantId, UserId } from './ids.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
 import { createMailbox } from './mailboxes.js';
-import { writeColdItem } from './messages.js';
+import { coldParts, putColdItem } from './messages.js';
+import { resolveThreads } from './thread-ids.js';
 import { queryAll } from './query-all.js';
+import { danglingSegments, dropDirectory } from './search-gc.js';
 import { usersInScope, type ScopedUser, type UserScope } from './user-scope.js';
 import { ConditionFailedError } from '../storage/errors.js';
 
@@ -32,6 +34,8 @@ export type ViolationKind =
   | 'no-inbox'
   | 'usage' // I5
   | 'orphan-blob' // I7
+  | 'dangling-segment' // a search-segment directory names a blob that is gone (search-gc.ts)
+  | 'orphan-segment' // a search segment no directory names, older than the grace period
   | 'busy'; // kept changing while read: not checked this time
 
 export interface Violation {
@@ -190,6 +194,21 @@ class UserCheck {
       this.add({ kind: 'log-gap', mailbox: path, detail: `log holds ${upTo.length} items from ${String(first)} for modseq ${modseq}`, repairable: false });
     }
     await this.checkBodies(read, blobs);
+    await this.checkSegments(read);
+  }
+
+  /** Search segments: a directory entry without its blob would hide messages from SEARCH (search-gc.ts). */
+  private async checkSegments(read: MailboxRead): Promise<void> {
+    const owner = { tenantId: this.user.tenantId as TenantId, userId: this.user.userId as UserId };
+    const { version, missing } = await danglingSegments(this.ctx, owner, read.mailboxId);
+    if (missing.length === 0) return;
+    const v = this.add({
+      kind: 'dangling-segment',
+      mailbox: read.path,
+      detail: `the search-segment directory names ${missing.length} missing segment(s): ${missing.join(', ')}`,
+      repairable: true,
+    });
+    if (this.options.repair) v.repaired = await dropDirectory(this.ctx, read.mailboxId, version);
   }
 
   private async checkBodies(read: MailboxRead, blobs: Set<string>): Promise<void> {
@@ -204,13 +223,16 @@ class UserCheck {
       const hasBlob = blobs.has(e);
       if (!hasBlob) this.add({ kind: 'missing-blob', mailbox: read.path, detail: `message ${e} has no body`, repairable: false });
       if (!cold.has(e)) {
-        // The cold item is a pure function of the body: index the body again.
+        // The cold item is a function of the body and of the user's Message-ID → thread lookup (thread-ids.ts, which
+        // finds the message's own id first, so a reply gets back the THREADID it had): index the body again.
         const v = this.add({ kind: 'missing-cold', mailbox: read.path, detail: `message ${e} has no cold item`, repairable: hasBlob });
         if (this.options.repair && hasBlob) {
           const key = blobKeys.message(this.user.tenantId, this.user.userId, e as EmailId);
           const parts: Buffer[] = [];
           for await (const chunk of await ctx.blob.get(key)) parts.push(chunk as Buffer);
-          await writeColdItem(ctx, this.user.tenantId, this.user.userId, e as EmailId, Buffer.concat(parts));
+          const cold = coldParts(Buffer.concat(parts));
+          const threads = await resolveThreads(ctx, this.user.userId, [cold.index.hdr]);
+          await putColdItem(ctx, this.user.tenantId, this.user.userId, e as EmailId, cold, threads.threads[0]);
           v.repaired = true;
         }
       }
@@ -301,6 +323,14 @@ class UserCheck {
       this.add({
         kind: 'orphan-blob',
         detail: `body ${orphan.emailId} (${orphan.size} bytes, ${new Date(orphan.lastModified).toISOString()}) is referenced by no message`,
+        repairable: true,
+        ...(this.options.repair ? { repaired: true } : {}),
+      });
+    }
+    for (const id of sweep.segments?.deleted ?? []) {
+      this.add({
+        kind: 'orphan-segment',
+        detail: `search segment ${id} is named by no mailbox's directory`,
         repairable: true,
         ...(this.options.repair ? { repaired: true } : {}),
       });

@@ -25,10 +25,12 @@ import { oauthLogin } from './oauth-login.js';
 import { appendMessage, copyMessages, expungeMessages, messageMeta, prepareAppend, storeFlags } from './messages.js';
 import { bodyUrl, withUploadUrl } from './body-urls.js';
 import { moveMessages } from './move.js';
+import { searchText } from './search-segments.js';
 import { deliverStaged, prepareDelivery, resolveAddresses } from './delivery-ops.js';
 import { ADMIN_FAMILY_OF, adminHandlers } from './tenants-functions.js';
 import { deleteAcl, getAcl, listRights, myRights, setAcl } from './acl-store.js';
 import { sharedHandlers } from './acl-admin.js';
+import { publishUserHint } from './user-hint.js';
 
 /** Which function family serves an operation; in AWS each family is one Lambda (DESIGN.md "The functions"). */
 export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message' | 'ingest' | 'admin' | 'quota' | 'acl'> = {
@@ -55,6 +57,7 @@ export const FUNCTION_OF: Record<Operation, 'auth' | 'mailbox' | 'message' | 'in
   'message.copy': 'message',
   'message.move': 'message',
   'message.meta': 'message',
+  'message.searchText': 'message',
   'message.bodyUrl': 'message',
   'deliver.prepare': 'ingest',
   'deliver.resolve': 'ingest',
@@ -82,22 +85,34 @@ const handlers: { [O in Operation]: Handler } = {
   'auth.scramFinish': async (ctx, b: { state: string; clientFinal: string }) => scramFinish(ctx, b.state, b.clientFinal),
   'auth.oauth': async (ctx, b: { token: string; authzid?: string }) => oauthLogin(ctx, b.token, b.authzid),
   'mailbox.list': async (ctx, b: { token: string }) => ({ mailboxes: await listMailboxes(ctx, callerOf(ctx, b.token)) }),
-  'mailbox.create': async (ctx, b: { token: string; path: string; specialUse?: string }) =>
-    createMailbox(ctx, callerOf(ctx, b.token), b.path, b.specialUse ?? null),
+  'mailbox.create': async (ctx, b: { token: string; path: string; specialUse?: string }) => {
+    const caller = callerOf(ctx, b.token);
+    const created = await createMailbox(ctx, caller, b.path, b.specialUse ?? null);
+    publishUserHint(ctx, caller.userId); // RFC 5465 MailboxName (user-hint.ts)
+    return created;
+  },
   'mailbox.delete': async (ctx, b: { token: string; path: string }) => {
-    await deleteMailbox(ctx, callerOf(ctx, b.token), b.path);
+    const caller = callerOf(ctx, b.token);
+    await deleteMailbox(ctx, caller, b.path);
+    publishUserHint(ctx, caller.userId);
     return {};
   },
   'mailbox.rename': async (ctx, b: { token: string; from: string; to: string }) => {
-    await renameMailbox(ctx, callerOf(ctx, b.token), b.from, b.to);
+    const caller = callerOf(ctx, b.token);
+    await renameMailbox(ctx, caller, b.from, b.to);
+    publishUserHint(ctx, caller.userId);
     return {};
   },
   'mailbox.subscribe': async (ctx, b: { token: string; path: string; subscribed: boolean }) => {
-    await setSubscribed(ctx, callerOf(ctx, b.token), b.path, b.subscribed);
+    const caller = callerOf(ctx, b.token);
+    await setSubscribed(ctx, caller, b.path, b.subscribed);
+    publishUserHint(ctx, caller.userId); // RFC 5465 SubscriptionChange
     return {};
   },
-  'mailbox.status': async (ctx, b: { token: string; path: string }) => mailboxStatus(ctx, callerOf(ctx, b.token), b.path),
-  'mailbox.open': async (ctx, b: { token: string; path: string }) => openMailbox(ctx, callerOf(ctx, b.token), b.path),
+  'mailbox.status': async (ctx, b: { token: string; path: string; unclaimed?: boolean }) =>
+    mailboxStatus(ctx, callerOf(ctx, b.token), b.path, { unclaimed: b.unclaimed === true }),
+  'mailbox.open': async (ctx, b: { token: string; path: string; acceptSnapshot?: boolean }) =>
+    openMailbox(ctx, callerOf(ctx, b.token), b.path, { acceptSnapshot: b.acceptSnapshot === true }),
   'mailbox.reopen': async (ctx, b: { token: string; path: string; mailboxId: string; since: number }) =>
     reopenMailbox(ctx, callerOf(ctx, b.token), b.path, b),
   'mailbox.changes': async (ctx, b: { token: string; mailboxId: string; since: number }) =>
@@ -116,6 +131,7 @@ const handlers: { [O in Operation]: Handler } = {
   'message.copy': async (ctx, b: { token: string } & Parameters<typeof copyMessages>[2]) => copyMessages(ctx, callerOf(ctx, b.token), b),
   'message.move': async (ctx, b: { token: string } & Parameters<typeof moveMessages>[2]) => moveMessages(ctx, callerOf(ctx, b.token), b),
   'message.meta': async (ctx, b: { token: string; emailIds: string[] }) => messageMeta(ctx, callerOf(ctx, b.token), b.emailIds),
+  'message.searchText': async (ctx, b: { token: string } & Parameters<typeof searchText>[2]) => searchText(ctx, callerOf(ctx, b.token), b),
   'message.bodyUrl': async (ctx, b: { token: string; blobPrefix: string; emailId: string }) => bodyUrl(ctx, callerOf(ctx, b.token), b),
   'deliver.prepare': async (ctx, b: { token: string; size: number }) => prepareDelivery(ctx, b.token, b.size),
   'deliver.resolve': async (ctx, b: { token: string; addresses: string[] }) => resolveAddresses(ctx, b.token, b.addresses),

@@ -19,6 +19,8 @@ import type { EmailId, MailboxId, TenantId, UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 import { queryAll } from './query-all.js';
 import { usersInScope, type UserScope } from './user-scope.js';
+import { sweepSegments, type SegmentSweep } from './search-gc.js';
+import { sweepSnapshots } from './snapshots.js';
 
 export const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
 
@@ -43,6 +45,10 @@ export interface UserSweep {
   young: number;
   /** Unreferenced and old: deleted (or, with dryRun, would be). */
   orphans: { emailId: string; size: number; lastModified: number }[];
+  /** Search segments under the user's prefix (search-gc.ts). */
+  segments?: SegmentSweep;
+  /** Superseded index snapshots deleted (or, with dryRun, that would be). */
+  snapshots?: number;
 }
 
 export interface PrefixSweep {
@@ -159,6 +165,9 @@ export async function sweepUser(ctx: StoreContext, tenantId: TenantId, userId: U
       if (!options.dryRun) await deleteBody(ctx, entry.key);
     }
   }
+  out.segments = await sweepSegments(ctx, tenantId, userId, cutoff, options.dryRun);
+  // Index snapshots superseded longer than the grace ago; never a mailbox's current one (snapshots.ts).
+  out.snapshots = await sweepSnapshots(ctx, tenantId, userId, cutoff, options.dryRun === true);
   return out;
 }
 

@@ -3,10 +3,10 @@
 // lookups are binary searches and a 1M-message list takes a change in O(log n), not O(n).
 import type { HotList, LogEntry } from './api.js';
 
-/** The index of `uid` in the ascending `uids`, or -1. */
-export function indexOfUid(uids: readonly number[], uid: number): number {
+/** The index of `uid` in the first `length` of the ascending `uids`, or -1. */
+export function indexOfUid(uids: ArrayLike<number>, uid: number, length = uids.length): number {
   let lo = 0;
-  let hi = uids.length - 1;
+  let hi = length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const at = uids[mid]!;

@@ -26,11 +26,20 @@ export const keys = {
   mailboxLease: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'LEASE' }),
   /** The \Recent floor r (rev1, storage-design §C4): UIDs ≥ r are recent for the next session that claims them. */
   mailboxRecent: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'RECENT' }),
+  /** Where the mailbox's current index snapshot is (snapshots.ts); outside META, which only commits write. */
+  mailboxSnapshot: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'SNAP' }),
+  /** The mailbox's search-segment directory (src/mailstore/search-segments.ts); outside the U# and L# ranges. */
+  searchDirectory: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'Q' }),
   /** Cold item (table msgmeta), immutable per emailId. */
   cold: (e: EmailId): KvKey => ({ pk: `E#${e}`, sk: 'E' }),
   system: (name: string): KvKey => ({ pk: 'SYS', sk: name }),
   /** A delivery address that is not a login (issue 4 writes these); delivery looks here when no login matches. */
   alias: (address: string): KvKey => ({ pk: `ALIAS#${address}`, sk: 'ALIAS' }),
+  /**
+   * RFC 8474 THREADID lookup per (user, Message-ID): `hash` is a digest of the msg-id (thread-ids.ts). Written in
+   * the commit of the message that carries the id; read when a later message of the user refers to it.
+   */
+  messageThread: (u: UserId, hash: string): KvKey => ({ pk: `U#${u}`, sk: `MID#${hash}` }),
   /** Delivery idempotency marker per (recipient, message): `hash` is a digest of the delivery's message id. */
   delivered: (u: UserId, hash: string): KvKey => ({ pk: `U#${u}`, sk: `D#${hash}` }),
   // Tenancy (src/mailstore/tenants.ts): an index of tenants, each tenant's domains, aliases and admin tokens.
@@ -56,6 +65,14 @@ export const blobKeys = {
   /** Where a user's message bodies are (the GC sweep lists this; snapshots and other kinds live beside it). */
   messagesPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/m/`,
   tenantPrefix: (t: TenantId): string => `t/${t}/`,
+  /** An immutable index snapshot of a mailbox at `modseq` (§C2 S3 layout); `rand` makes the name unique. */
+  snapshot: (t: TenantId, u: UserId, m: MailboxId, modseq: number, rand: string): string =>
+    `t/${t}/u/${u}/x/${m}/${pad(modseq, 20)}-${rand}.snap`,
+  snapshotsPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/x/`,
+  /** Immutable search segments of a mailbox (src/mailstore/search-segments.ts), uniquely named. */
+  searchSegment: (t: TenantId, u: UserId, m: MailboxId, segmentId: string): string => `t/${t}/u/${u}/q/${m}/${segmentId}.seg`,
+  /** Where a user's search segments are (the GC sweep lists this). */
+  searchSegmentsPrefix: (t: TenantId, u: UserId): string => `t/${t}/u/${u}/q/`,
   /** Inbound bytes an LMTP frontend staged for `deliver.message`; owned by no tenant, deleted after delivery. */
   staging: (id: string): string => `in/${id}.eml`,
 };

@@ -7,18 +7,35 @@
 // Protocol-agnostic: watchers decide what to tell their clients and when. The cache also keeps a snapshot of each
 // mailbox's hot items (bounded, least recently used out), so a SELECT of a mailbox this process has seen costs a
 // name and a META read plus the log tail since the snapshot (`mailbox.reopen`) instead of reading every hot item
-// again (storage-design §D2 "SELECT, frontend-cached"). Each session still gets its own copy for its view.
+// again (storage-design §D2 "SELECT, frontend-cached"). A mailbox not held yet is loaded from its index snapshot
+// when the store has one (one blob GET straight into typed arrays, snapshots.ts). Snapshots are HotColumns shared
+// with the sessions' views, copied on write (hot-columns.ts), so a 1M-message mailbox is held once, not per session.
 // Hints come through any `HintSource` (src/notify's buses satisfy it structurally; this layer does not import them).
-import type { HotList, LogEntry, MailboxStatus, ResponseOf } from './api.js';
+import type { LogEntry, MailboxStatus, ResponseOf } from './api.js';
 import type { MailStoreClient } from './client.js';
 import { MailStoreError } from './errors.js';
-import { applyEntries } from './hot-list.js';
+import { HotColumns, applyEntriesToColumns } from './hot-columns.js';
+import { BlobNotFoundError } from '../storage/errors.js';
 
 export interface HintSource {
   subscribe(mailboxId: string, listener: (hint: { mailboxId: string; modseq: number }) => void): () => void;
 }
 
 export type OpenedMailbox = ResponseOf<'mailbox.open'>;
+
+/** What `MailboxCache.open` answers: the mailbox with its messages as columns shared with the cache (never change them). */
+export interface CachedMailbox {
+  status: MailboxStatus;
+  blobPrefix: string;
+  rights?: string;
+  columns: HotColumns;
+}
+
+interface Snapshot {
+  status: MailboxStatus;
+  blobPrefix: string;
+  columns: HotColumns;
+}
 
 export interface MailboxWatcher {
   readonly mailboxId: string;
@@ -56,8 +73,10 @@ export class MailboxCache {
   private readonly timer: NodeJS.Timeout | undefined;
   /** Store reads made by the cache (tests and benchmarks check that one hint costs one read per process). */
   reads = 0;
+  /** Watchers handed a read (changes or resync) so far. */
+  deliveries = 0;
   /** mailboxId → the mailbox as of `status.highestModseq`; Map order is least recently used first. */
-  private readonly snapshots = new Map<string, OpenedMailbox>();
+  private readonly snapshots = new Map<string, Snapshot>();
   private snapshotMessages = 0;
   /** `user \n path` → the mailboxId it named when last opened (a hint only: `mailbox.reopen` checks it). */
   private readonly paths = new Map<string, string>();
@@ -78,20 +97,19 @@ export class MailboxCache {
   }
 
   /**
-   * The mailbox at `path` as `mailbox.open` answers it, for a session of `user` (any string naming whose paths these
-   * are). The result is the caller's own copy.
+   * The mailbox at `path` for a session of `user` (any string naming whose paths these are). The columns are shared
+   * with the cache: a holder that changes them takes `writable()` first.
    */
-  async open(user: string, token: string, path: string): Promise<OpenedMailbox> {
+  async open(user: string, token: string, path: string): Promise<CachedMailbox> {
     const key = `${user}\n${path}`;
     const mailboxId = this.paths.get(key);
     const snapshot = mailboxId === undefined ? undefined : this.snapshots.get(mailboxId);
-    if (mailboxId === undefined || snapshot === undefined) {
-      return this.remember(key, await this.store.call('mailbox.open', { token, path }));
-    }
+    if (mailboxId === undefined || snapshot === undefined) return this.load(key, token, path);
     const since = snapshot.status.highestModseq;
     const reopened = await this.store.call('mailbox.reopen', { token, path, mailboxId, since });
     if (reopened.messages !== undefined) {
-      return this.remember(key, { status: reopened.status, messages: reopened.messages, blobPrefix: reopened.blobPrefix });
+      const columns = HotColumns.fromHotList(reopened.messages);
+      return this.remember(key, { status: reopened.status, blobPrefix: reopened.blobPrefix, columns }, reopened.rights);
     }
     this.advance(mailboxId, since, reopened.entries, reopened.status);
     const current = this.snapshots.get(mailboxId) ?? snapshot;
@@ -99,39 +117,58 @@ export class MailboxCache {
     this.snapshots.delete(mailboxId);
     this.snapshots.set(mailboxId, current);
     // Who asked decides the path (shared folders have one per user) and the rights; the snapshot the rest.
-    const { entries: _entries, messages: _messages, status, ...rest } = reopened;
-    const copy = copyOf(current);
-    return { ...copy, ...rest, status: { ...copy.status, path: status.path } };
+    const status = { ...current.status, keywords: current.status.keywords.slice(), path: reopened.status.path };
+    return { status, blobPrefix: reopened.blobPrefix, columns: current.columns.share(), ...rightsOf(reopened.rights) };
   }
 
-  private remember(key: string, opened: OpenedMailbox): OpenedMailbox {
-    const mailboxId = opened.status.mailboxId;
+  /** A mailbox this process does not hold: from the store's index snapshot when there is one, else the hot items. */
+  private async load(key: string, token: string, path: string): Promise<CachedMailbox> {
+    const opened = await this.store.call('mailbox.open', { token, path, acceptSnapshot: true });
+    let columns: HotColumns;
+    if (opened.snapshot) {
+      try {
+        columns = await this.store.readIndexSnapshot(opened.snapshot);
+      } catch (err) {
+        // Superseded and swept between the pointer read and the GET (snapshots.ts keeps them a grace period).
+        if (!(err instanceof BlobNotFoundError)) throw err;
+        const full = await this.store.call('mailbox.open', { token, path });
+        return this.remember(key, { status: full.status, blobPrefix: full.blobPrefix, columns: HotColumns.fromHotList(full.messages) }, full.rights);
+      }
+    } else {
+      columns = HotColumns.fromHotList(opened.messages);
+    }
+    return this.remember(key, { status: opened.status, blobPrefix: opened.blobPrefix, columns }, opened.rights);
+  }
+
+  private remember(key: string, snapshot: Snapshot, rights: string | undefined): CachedMailbox {
+    const mailboxId = snapshot.status.mailboxId;
     this.paths.delete(key);
     this.paths.set(key, mailboxId);
     if (this.paths.size > 4 * this.maxSnapshots) this.paths.delete(this.paths.keys().next().value as string);
-    this.store_(mailboxId, copyOf(opened));
-    return opened;
+    this.store_(mailboxId, snapshot);
+    const status = { ...snapshot.status, keywords: snapshot.status.keywords.slice() };
+    return { status, blobPrefix: snapshot.blobPrefix, columns: snapshot.columns.share(), ...rightsOf(rights) };
   }
 
   private get maxSnapshots(): number {
     return this.options.maxSnapshots ?? 256;
   }
 
-  private store_(mailboxId: string, snapshot: OpenedMailbox): void {
+  private store_(mailboxId: string, snapshot: Snapshot): void {
     const old = this.snapshots.get(mailboxId);
     if (old) {
       // A slower reader must not replace a newer snapshot with an older one.
       if (old.status.highestModseq > snapshot.status.highestModseq) return;
-      this.snapshotMessages -= old.messages.uids.length;
+      this.snapshotMessages -= old.columns.length;
       this.snapshots.delete(mailboxId);
     }
     this.snapshots.set(mailboxId, snapshot);
-    this.snapshotMessages += snapshot.messages.uids.length;
+    this.snapshotMessages += snapshot.columns.length;
     const maxMessages = this.options.maxSnapshotMessages ?? 2_000_000;
     while (this.snapshots.size > 1 && (this.snapshots.size > this.maxSnapshots || this.snapshotMessages > maxMessages)) {
-      const [oldest, evicted] = this.snapshots.entries().next().value as [string, OpenedMailbox];
+      const [oldest, evicted] = this.snapshots.entries().next().value as [string, Snapshot];
       this.snapshots.delete(oldest);
-      this.snapshotMessages -= evicted.messages.uids.length;
+      this.snapshotMessages -= evicted.columns.length;
     }
   }
 
@@ -142,10 +179,12 @@ export class MailboxCache {
     const at = snapshot.status.highestModseq;
     // Entries from `since` on say nothing about (at, since] when the snapshot is older than `since`.
     if (at < since || status.highestModseq <= at) return;
-    const before = snapshot.messages.uids.length;
-    applyEntries(snapshot.messages, entries.filter((e) => e.modseq > at));
+    const before = snapshot.columns.length;
+    // Sessions' views may hold these columns: change a private copy (copy on write).
+    snapshot.columns = snapshot.columns.writable();
+    applyEntriesToColumns(snapshot.columns, entries.filter((e) => e.modseq > at));
     snapshot.status = status;
-    this.snapshotMessages += snapshot.messages.uids.length - before;
+    this.snapshotMessages += snapshot.columns.length - before;
   }
 
   /** Starts delivering changes of `watcher.mailboxId` to `watcher`; call the result to stop. */
@@ -229,7 +268,7 @@ export class MailboxCache {
     if (!changes.resync) {
       if (changes.entries.length === 0) return;
       this.advance(entry.mailboxId, since, changes.entries, changes.status);
-      for (const w of entry.watchers) deliver(() => w.changes(changes.entries, changes.status), this.options, entry.mailboxId);
+      await this.deliverAll(entry, (w) => w.changes(changes.entries, changes.status));
       return;
     }
     const opened = await this.withToken(watchers, (token) => {
@@ -238,8 +277,27 @@ export class MailboxCache {
     });
     // A rename between the watcher's SELECT and now: the path names another mailbox; the next read retries.
     if (opened.status.mailboxId !== entry.mailboxId) throw new Error('mailbox was renamed during a resync');
-    this.store_(entry.mailboxId, copyOf(opened));
-    for (const w of entry.watchers) deliver(() => w.resync(opened), this.options, entry.mailboxId);
+    this.store_(entry.mailboxId, { status: opened.status, blobPrefix: opened.blobPrefix, columns: HotColumns.fromHotList(opened.messages) });
+    await this.deliverAll(entry, (w) => w.resync(opened));
+  }
+
+  /**
+   * Hands one read to every watcher, DELIVERY_BATCH of them per turn of the event loop: with thousands of sessions
+   * on one mailbox (idling clients), the sockets of the first batches are written — and other connections served —
+   * before the last watchers are visited, instead of after all of them. The live set is walked: a watcher that
+   * leaves meanwhile is skipped, one that joins meanwhile is included.
+   */
+  private async deliverAll(entry: Entry, fn: (w: MailboxWatcher) => void): Promise<void> {
+    let n = 0;
+    for (const w of entry.watchers) {
+      try {
+        fn(w);
+      } catch (err) {
+        this.options.onError?.(err, entry.mailboxId);
+      }
+      if (++n % DELIVERY_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.deliveries += n;
   }
 
   /** Runs `call` with the first watcher's token that the store accepts (a session's token may have expired). */
@@ -260,26 +318,9 @@ export class MailboxCache {
   }
 }
 
-/** A copy whose arrays the caller may change (views and snapshots never share them). */
-function copyOf(opened: OpenedMailbox): OpenedMailbox {
-  const m = opened.messages;
-  const messages: HotList = {
-    uids: m.uids.slice(),
-    flags: m.flags.slice(),
-    keywords: m.keywords.map((k) => k.slice()),
-    modseqs: m.modseqs.slice(),
-    sizes: m.sizes.slice(),
-    dates: m.dates.slice(),
-    emailIds: m.emailIds.slice(),
-  };
-  if (m.saveDates) messages.saveDates = m.saveDates.slice();
-  return { ...opened, status: { ...opened.status, keywords: opened.status.keywords.slice() }, messages };
+function rightsOf(rights: string | undefined): { rights?: string } {
+  return rights === undefined ? {} : { rights };
 }
 
-function deliver(fn: () => void, options: MailboxCacheOptions, mailboxId: string): void {
-  try {
-    fn();
-  } catch (err) {
-    options.onError?.(err, mailboxId);
-  }
-}
+/** Watchers handed a read per turn of the event loop (deliverAll). */
+const DELIVERY_BATCH = 256;

@@ -1,13 +1,16 @@
 // Mailboxes: create, delete, rename, list, subscribe, status, open (the SELECT load) and changes (the log since a
 // modseq). Names are separate items from the mailbox, so RENAME is a name swap and ids never change (R6).
-import { ConditionFailedError } from '../storage/errors.js';
+import { BlobNotFoundError, ConditionFailedError } from '../storage/errors.js';
 import { applyEntries } from './hot-list.js';
 import type { KvItem, TxAction } from '../storage/kv.js';
-import type { HotList, LogEntry, MailboxListEntry, MailboxStatus } from './api.js';
+import type { HotList, IndexSnapshotRef, LogEntry, MailboxListEntry, MailboxStatus } from './api.js';
+import { HotColumns, applyEntriesToColumns } from './hot-columns.js';
+import { SnapshotFormatError } from './index-snapshot.js';
+import { pointerOf, policyOf, readSnapshot, writeInBackground, writeSnapshot } from './snapshots.js';
 import { commitMailbox, metaFromItem, type CommitPlan, type MailboxMeta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import { newMailboxId, type MailboxId, type ModSeq, type UserId } from './ids.js';
+import { newMailboxId, type MailboxId, type ModSeq, type TenantId, type UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 import { DELIMITER, normalizePath, superiors } from './names.js';
 import { FLAG_DELETED, FLAG_SEEN } from './flags.js';
@@ -16,6 +19,7 @@ import { ALL_RIGHTS, aclVersionCondition, requireRights, rightsOf, type Acl } fr
 import { asOwner, namespacePath, sharedOwnerOf } from './acl-paths.js';
 import { dropShareIndex, inheritedAcl } from './acl-store.js';
 import { sharedListEntries } from './acl-list.js';
+import { countUnclaimed, recentFloor } from './unclaimed.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -36,7 +40,11 @@ export async function resolvePath(
 
 /** Reads META strongly and checks that the caller holds `rights` on it (RFC 4314 §4; the owner holds all). */
 export async function readMeta(ctx: StoreContext, caller: Caller, mailboxId: MailboxId, rights = 'r'): Promise<MailboxMeta> {
-  const item = await ctx.kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+  return checkedMeta(await ctx.kv.get('mail', keys.mailbox(mailboxId), { consistent: true }), caller, rights);
+}
+
+/** META as read, once it is an active mailbox on which the caller holds `rights`. */
+function checkedMeta(item: KvItem | undefined, caller: Caller, rights: string): MailboxMeta {
   if (!item || item.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
   const meta = metaFromItem(item);
   requireRights(meta, caller, rights);
@@ -267,9 +275,12 @@ async function purgeMailbox(ctx: StoreContext, mailboxId: MailboxId): Promise<vo
     const page = await ctx.kv.query('mail', { pk: `M#${mailboxId}`, sk: { beginsWith: 'L#' }, limit: 100, consistent: true });
     const hot = await ctx.kv.query('mail', { pk: `M#${mailboxId}`, sk: { beginsWith: 'U#' }, limit: 100, consistent: true });
     const items = [...page.items, ...hot.items].slice(0, 100);
-    if (items.length === 0) return;
+    if (items.length === 0) break;
     await ctx.kv.transactWrite(items.map((i) => ({ type: 'delete', table: 'mail', key: { pk: i.pk, sk: i.sk } })));
   }
+  // The mailbox's other items: the \Recent floor (recent.ts) and a POP3 lease (leases.ts) mean nothing any more.
+  await ctx.kv.delete('mail', keys.mailboxRecent(mailboxId));
+  await ctx.kv.delete('mail', keys.mailboxLease(mailboxId));
 }
 
 export async function renameMailbox(ctx: StoreContext, caller: Caller, rawFrom: string, rawTo: string): Promise<void> {
@@ -391,9 +402,19 @@ export async function setSubscribed(ctx: StoreContext, caller: Caller, rawPath: 
   }
 }
 
-export async function mailboxStatus(ctx: StoreContext, caller: Caller, rawPath: string): Promise<MailboxStatus> {
+export async function mailboxStatus(
+  ctx: StoreContext,
+  caller: Caller,
+  rawPath: string,
+  options: { unclaimed?: boolean } = {},
+): Promise<MailboxStatus> {
   const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
-  return { ...statusOf(await readMeta(ctx, caller, mailboxId)), path }; // STATUS needs "r" (RFC 4314 §4)
+  if (!options.unclaimed) return { ...statusOf(await readMeta(ctx, caller, mailboxId)), path }; // STATUS needs "r" (RFC 4314 §4)
+  // META and the RECENT floor in one read; the count then needs at most one query (unclaimed.ts).
+  const both = await ctx.kv.batchGet('mail', [keys.mailbox(mailboxId), keys.mailboxRecent(mailboxId)], { consistent: true });
+  const meta = checkedMeta(both.find((i) => i.sk === keys.mailbox(mailboxId).sk), caller, 'r');
+  const floor = recentFloor(both.find((i) => i.sk === keys.mailboxRecent(mailboxId).sk));
+  return { ...statusOf(meta), path, unclaimed: await countUnclaimed(ctx, mailboxId, meta, floor) };
 }
 
 export function emptyHotList(): HotList {
@@ -414,27 +435,94 @@ export function appendHot(list: HotList, item: KvItem): void {
 
 /**
  * SELECT's load: META, then every hot item, then the log since META's modseq, so the result is consistent as of the
- * last log entry even though the page scan is not a point-in-time read (§C5 "fuzzy checkpoint + redo").
+ * last log entry even though the page scan is not a point-in-time read (§C5 "fuzzy checkpoint + redo"). When the
+ * mailbox has an index snapshot that the log still reaches back to, the snapshot replaces the hot-item pages
+ * (snapshots.ts): the caller that accepts it reads it itself; for others it is decoded here.
  */
 export async function openMailbox(
   ctx: StoreContext,
   caller: Caller,
   rawPath: string,
-): Promise<{ status: MailboxStatus; messages: HotList; blobPrefix: string; rights: string }> {
+  options: { acceptSnapshot?: boolean } = {},
+): Promise<{ status: MailboxStatus; messages: HotList; blobPrefix: string; rights: string; snapshot?: IndexSnapshotRef }> {
   const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
-  const meta = await readMeta(ctx, caller, mailboxId); // SELECT/EXAMINE need "r" (RFC 4314 §4)
+  // META and the snapshot pointer in one read (the pointer costs no extra call); SELECT/EXAMINE need "r" (RFC 4314 §4).
+  const both = await ctx.kv.batchGet('mail', [keys.mailbox(mailboxId), keys.mailboxSnapshot(mailboxId)], { consistent: true });
+  const firstMeta = checkedMeta(both.find((i) => i.sk === keys.mailbox(mailboxId).sk), caller, 'r');
+  const pointer = pointerOf(both.find((i) => i.sk === keys.mailboxSnapshot(mailboxId).sk));
+  // The pointer may have moved past the META read beside it: then META again, so the status is not older than it.
+  const meta = pointer && pointer.modseq > firstMeta.modseq ? await readMeta(ctx, caller, mailboxId) : firstMeta;
+  const blobPrefix = blobKeys.userPrefix(meta.tenant, meta.owner);
+  // `rights`: the frontend answers READ-ONLY without i, e, s, w and t (RFC 4314 §5.2).
+  const rights = rightsOf(meta, caller);
+  const owner = { tenantId: meta.tenant, userId: meta.owner, mailboxId };
+  if (pointer) {
+    const tail = await mailboxChanges(ctx, caller, mailboxId, pointer.modseq, meta);
+    // A trimmed log (a gap after the snapshot's MODSEQ): the snapshot cannot be brought forward, load in full.
+    if (!tail.resync) {
+      const status = { ...tail.status, path };
+      const refresh = tail.entries.length >= policyOf(ctx).everyEntries;
+      if (options.acceptSnapshot) {
+        if (refresh) refreshInBackground(ctx, owner, pointer.key, tail.entries, tail.status.highestModseq);
+        const url = ctx.blobUrls ? await ctx.blobUrls.getUrl(pointer.key) : undefined;
+        const snapshot: IndexSnapshotRef = { key: pointer.key, modseq: pointer.modseq, entries: tail.entries, ...(url ? { url } : {}) };
+        return { status, messages: emptyHotList(), blobPrefix, rights, snapshot };
+      }
+      const columns = await readSnapshotOrNone(ctx, pointer.key);
+      if (columns) {
+        applyEntriesToColumns(columns, tail.entries);
+        if (refresh) writeInBackground(mailboxId, () => writeSnapshot(ctx, owner, columns, tail.status.highestModseq), ctx.onSnapshotError);
+        return { status, messages: columns.toHotList(), blobPrefix, rights };
+      }
+    }
+  }
   const items = await queryAll(ctx, `M#${mailboxId}`, 'U#');
   const messages = emptyHotList();
   for (const item of items) appendHot(messages, item);
   let status = statusOf(meta);
   const tail = await mailboxChanges(ctx, caller, mailboxId, meta.modseq);
-  if (tail.resync) return openMailbox(ctx, caller, rawPath);
+  if (tail.resync) return openMailbox(ctx, caller, rawPath, options);
   if (tail.entries.length > 0) {
     applyEntries(messages, tail.entries);
     status = tail.status;
   }
-  // `rights`: the frontend answers READ-ONLY without i, e, s, w and t (RFC 4314 §5.2).
-  return { status: { ...status, path }, messages, blobPrefix: blobKeys.userPrefix(meta.tenant, meta.owner), rights: rightsOf(meta, caller) };
+  const policy = policyOf(ctx);
+  // A big mailbox without a snapshot, or one whose snapshot could not be used (trimmed log, blob gone): write one.
+  if (messages.uids.length >= policy.minMessages || pointer) {
+    const columns = HotColumns.fromHotList(messages);
+    writeInBackground(mailboxId, () => writeSnapshot(ctx, owner, columns, status.highestModseq), ctx.onSnapshotError);
+  }
+  return { status: { ...status, path }, messages, blobPrefix, rights };
+}
+
+/** The snapshot at `key` brought forward by `entries` and written anew, beside the request (never in a commit). */
+function refreshInBackground(
+  ctx: StoreContext,
+  owner: { tenantId: TenantId; userId: UserId; mailboxId: MailboxId },
+  key: string,
+  entries: readonly LogEntry[],
+  modseq: number,
+): void {
+  writeInBackground(
+    owner.mailboxId,
+    async () => {
+      const columns = await readSnapshotOrNone(ctx, key);
+      if (!columns) return;
+      applyEntriesToColumns(columns, entries);
+      await writeSnapshot(ctx, owner, columns, modseq);
+    },
+    ctx.onSnapshotError,
+  );
+}
+
+/** The decoded snapshot, or undefined when it is gone (the GC removed a superseded one) or unreadable. */
+async function readSnapshotOrNone(ctx: StoreContext, key: string): Promise<HotColumns | undefined> {
+  try {
+    return (await readSnapshot(ctx, key)).columns;
+  } catch (err) {
+    if (err instanceof BlobNotFoundError || err instanceof SnapshotFormatError) return undefined;
+    throw err;
+  }
 }
 
 export { applyEntries };

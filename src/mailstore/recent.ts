@@ -8,6 +8,7 @@ import type { Caller, StoreContext } from './context.js';
 import type { MailboxId } from './ids.js';
 import { keys } from './keys.js';
 import { readMeta } from './mailboxes.js';
+import { recentFloor } from './unclaimed.js';
 
 /** Concurrent claims only ever raise r, so a few rereads always settle. */
 const ATTEMPTS = 5;
@@ -23,7 +24,7 @@ export async function claimRecent(
   const key = keys.mailboxRecent(mailboxId);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const item = await ctx.kv.get('mail', key, { consistent: true });
-    const floor = (item?.r as number | undefined) ?? 1;
+    const floor = recentFloor(item);
     if (floor >= limit) return { from: limit, to: limit };
     try {
       await ctx.kv.put('mail', { ...key, r: limit }, {

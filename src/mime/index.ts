@@ -7,7 +7,7 @@ export { MAX_TEXT_BYTES, PREVIEW_CHARS } from './body-text.js';
 export { decodeHeaderValue } from './header-cache.js';
 export { parseAddressList } from './address.js';
 export { parseDate } from './date.js';
-export { threadKey, threadRoot } from './thread.js';
+export { msgIds, rootKey, threadKey, threadRoot } from './thread.js';
 export type {
   Address,
   EncapsulatedMessage,

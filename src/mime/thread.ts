@@ -23,5 +23,16 @@ export function threadRoot(hdr: Pick<HeaderCache, 'references' | 'inReplyTo' | '
  */
 export function threadKey(hdr: Pick<HeaderCache, 'references' | 'inReplyTo' | 'messageId'>): string | null {
   const root = threadRoot(hdr);
-  return root === null ? null : createHash('sha256').update(root, 'utf8').digest('hex').slice(0, 24);
+  return root === null ? null : rootKey(root);
+}
+
+/** The thread key of a root msg-id: 24 hex digits of its SHA-256. */
+export function rootKey(root: string): string {
+  return createHash('sha256').update(root, 'utf8').digest('hex').slice(0, 24);
+}
+
+/** Every msg-id of a header field (References lists them oldest first, RFC 5322 §3.6.4), in order. */
+export function msgIds(value: string | null): string[] {
+  if (value === null) return [];
+  return [...value.matchAll(/<[^<>\s]+>/g)].map((m) => m[0]);
 }

@@ -116,4 +116,9 @@ export interface MessageIndex {
   text: string;
   /** RFC 8970 style preview: first ~200 characters of the text, whitespace collapsed */
   preview: string;
+  /**
+   * RFC 8474 THREADID key, when the mail store resolved the thread through earlier messages of the same user
+   * (src/mailstore/thread-ids.ts); absent: derived from this message's own header fields (thread.ts threadKey).
+   */
+  thread?: string;
 }

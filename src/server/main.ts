@@ -4,6 +4,7 @@ import cluster from 'node:cluster';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openStore, type Store } from './store.js';
+import { SealQueue } from '../mailstore/search-seal.js';
 import { runPrimary } from './workers.js';
 import { startImapListener } from './imap-listener.js';
 import type { Listener } from './tcp-listener.js';
@@ -12,6 +13,7 @@ import { startAdminListener } from './admin-listener.js';
 import { startHealthEndpoint } from './health.js';
 import { openHintBus } from '../notify/index.js';
 import { MailboxCache } from '../mailstore/mailbox-cache.js';
+import { NotifyHub } from '../imap/session/notify-hub.js';
 import { KeepaliveTicker } from '../imap/session/keepalive.js';
 import { startPop3Listener } from './pop3-listener.js';
 import type { ImapDeps } from '../imap/connection.js';
@@ -38,6 +40,8 @@ export interface RunningServer {
   healthPort: number | undefined;
   /** The store this process serves, for tests and the CLI (its meter counts every store call). */
   store: Store;
+  /** Resolves once no search-segment seal is queued or running (src/mailstore/search-seal.ts); for benchmarks. */
+  sealsIdle(): Promise<void>;
   /** Ends every open connection (each finishes its command in progress first) but keeps listening. */
   closeConnections(reason: string): Promise<void>;
   stop(): Promise<void>;
@@ -62,17 +66,34 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   // Change hints (src/notify): Redis between processes when configured, else in-process. Every commit publishes;
   // the mailbox cache reads the log once per hinted mailbox and wakes the sessions that have it selected.
   let mailboxes: MailboxCache | undefined = undefined;
+  // NOTIFY (RFC 5465) for mailboxes that are not selected: one hint subscription and one read per burst per process.
+  let notifyHub: NotifyHub | undefined = undefined;
   // A worker of `stratus serve` with STRATUS_WORKERS > 1 (workers.ts) hears the other workers' hints over IPC.
   const hints = await openHintBus(config.redisUrl, {
     ipc: cluster.isWorker ? process : undefined,
     onError: (err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'hint bus error'),
-    onReconnect: () => void mailboxes?.refreshAll(),
+    onReconnect: () => {
+      void mailboxes?.refreshAll();
+      notifyHub?.refreshAll();
+    },
   });
   store.ctx.publishHint = (hint) => hints.publish(hint);
+  // Search segments (src/mailstore/search-seal.ts): sealed in the background of the process whose commit made them due.
+  const seals = new SealQueue(store.ctx, (err, mailboxId) =>
+    logger.warn({ err: err instanceof Error ? err.message : String(err), mailboxId }, 'search seal failed'),
+  );
+  store.ctx.uidsAllocated = (mailboxId, from, to) => seals.allocated(mailboxId, from, to);
+  store.ctx.sealDue = (mailboxId) => seals.request(mailboxId);
   mailboxes = new MailboxCache(store.client, hints, {
     pollMs: config.mailboxPollMs,
     onError: (err, mailboxId) => logger.warn({ err: err instanceof Error ? err.message : String(err), mailboxId }, 'mailbox refresh failed'),
   });
+  notifyHub = new NotifyHub(
+    store.client,
+    hints,
+    (err, id) => logger.warn({ err: err instanceof Error ? err.message : String(err), id }, 'notify read failed'),
+    config.mailboxPollMs,
+  );
   const keepalive = new KeepaliveTicker(config.idleKeepaliveMs);
   const listeners: Listener[] = [];
   let imapPort: number | undefined;
@@ -114,6 +135,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     observer: stats,
     mailboxes,
     keepalive,
+    notifyHub,
     ...(tls && startTls ? { tls } : {}),
     oauth: config.oauth !== undefined,
     loginThrottle,
@@ -195,6 +217,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     adminPort,
     healthPort: health?.port,
     store,
+    sealsIdle: () => seals.idle(),
     async closeConnections(reason: string) {
       await Promise.all(listeners.map((l) => l.closeConnections(reason)));
     },
@@ -203,8 +226,10 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
         health?.draining(); // the NLB stops sending new connections while sessions finish
         await Promise.all(listeners.map((l) => l.close()));
         mailboxes.close();
+        notifyHub.close();
         keepalive.close();
         await hints.close();
+        await seals.close();
         await store.close();
         await health?.close();
         if (stats) logger.info({ stats: stats.toJSON() }, 'command stats');

@@ -57,7 +57,8 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
   if (config.backend === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     kv = new SqliteKv(join(config.dataDir, 'stratus.sqlite'));
-    blob = new FsBlob(join(config.dataDir, 'blobs'));
+    // APPEND reads each message back right after writing it (to index it): keep what was just written in memory.
+    blob = new FsBlob(join(config.dataDir, 'blobs'), { recentBytes: 32 * 1024 * 1024 });
     tokenKey = config.tokenKey ? Buffer.from(config.tokenKey, 'base64') : embeddedTokenKey(config.dataDir);
   } else {
     // A frontend calling the Lambdas verifies no tokens and must not be able to mint them: it gets no key.

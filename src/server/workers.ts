@@ -13,6 +13,14 @@ import { loadTlsMaterial } from './tls.js';
 /** A worker that dies this soon after it started is not restarted: the whole service stops (a port in use…). */
 const EARLY_EXIT_MS = 10_000;
 const RESTART_DELAY_MS = 1_000;
+/**
+ * libuv's thread pool per worker, unless the operator set UV_THREADPOOL_SIZE (it is read once, when the process
+ * starts, so only a parent can choose it). Node's default of 4 caps the blob writes that can wait on fsync at once:
+ * with a sync taking milliseconds, 4 threads cap APPEND at a few hundred per second whatever the CPU; with more,
+ * sessions wait on their syncs in parallel and the file system commits concurrent syncs together. `npm start` sets
+ * the same for the single process (package.json).
+ */
+export const THREAD_POOL_SIZE = '32';
 
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const store = openStore(config);
@@ -38,7 +46,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
 
   const fork = (): void => {
     const started = Date.now();
-    const worker = cluster.fork();
+    const worker = cluster.fork({ UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? THREAD_POOL_SIZE });
     workers.add(worker);
     worker.on('message', (message: unknown) => {
       if (!isHintMessage(message)) return;

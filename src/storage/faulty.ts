@@ -78,6 +78,27 @@ export class FaultInjector {
     return Object.values(this.injected).reduce((a, b) => a + b, 0);
   }
 
+  private forced: { left: number; match: (actions: TxAction[]) => boolean; thenFail: number } | undefined;
+  private outage = 0;
+
+  /**
+   * Scripted lost replies (tests): the next `count` transactions that `match` are applied and then answered with a
+   * timeout, whatever the probabilities say and even while `active` is false. `thenFail` calls after each of them
+   * fail with a 5xx before reaching the store: enough of them outlast the retry layer, as a longer outage would.
+   */
+  loseReplies(count: number, match: (actions: TxAction[]) => boolean = () => true, thenFail = 0): void {
+    this.forced = count > 0 ? { left: count, match, thenFail } : undefined;
+  }
+
+  /** Whether this transaction's reply is to be lost by script (counted as a lostReply). */
+  forcedLoss(actions: TxAction[]): boolean {
+    if (!this.forced || !this.forced.match(actions)) return false;
+    this.outage = this.forced.thenFail;
+    if (--this.forced.left <= 0) this.forced = undefined;
+    this.injected.lostReply += 1;
+    return true;
+  }
+
   private roll(kind: Exclude<FaultKind, 'lostReply'>): boolean {
     const p = this.spec[kind];
     if (!this.active || p <= 0) return false;
@@ -88,6 +109,11 @@ export class FaultInjector {
 
   /** Runs before a call: may wait, may throw a fault that leaves the store untouched. */
   async before(op: string, options: { transaction?: boolean } = {}): Promise<void> {
+    if (this.outage > 0) {
+      this.outage -= 1;
+      this.injected.unavailable += 1;
+      throw new UnavailableError(`injected fault: ${op} 503 (scripted outage)`);
+    }
     if (this.roll('slow')) await sleep(this.spec.slowMs);
     if (this.roll('throttle')) throw new ThrottledError(`injected fault: ${op} throttled`);
     if (options.transaction && this.roll('conflict')) throw new TransactionConflictError(`injected fault: ${op} conflict`);
@@ -145,6 +171,10 @@ export class FaultyKv implements KvStore {
     return this.guard('delete', () => this.inner.delete(table, key, options));
   }
   async transactWrite(actions: TxAction[], options?: TransactOptions): Promise<void> {
+    if (this.faults.forcedLoss(actions)) {
+      await this.inner.transactWrite(actions, options);
+      throw timedOut('transactWrite (after commit, scripted)');
+    }
     await this.faults.before('transactWrite', { transaction: true });
     // Only a transaction with a token can be told apart from its replay, so only it risks a lost reply.
     const when = this.faults.timeout(options?.token !== undefined);

@@ -6,9 +6,22 @@ const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 /** Bytes of a number: 1 byte per two significant digits, plus 1 (plus 1 for a sign, as the AWS calculators do). */
 function numberSize(n: number): number {
+  const sign = n < 0 ? 1 : 0;
+  let a = Math.abs(n);
+  if (Number.isSafeInteger(a)) {
+    // Most numbers are integers (UIDs, MODSEQs, sizes, dates): count their significant digits without a string.
+    if (a === 0) return 2;
+    while (a % 10 === 0) a /= 10;
+    let digits = 1;
+    while (a >= 10) {
+      a = Math.floor(a / 10);
+      digits++;
+    }
+    return Math.ceil(digits / 2) + 1 + sign;
+  }
   const [mantissa = '0'] = Math.abs(n).toExponential().split('e');
   const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1 + (n < 0 ? 1 : 0);
+  return Math.ceil(Math.max(digits.length, 1) / 2) + 1 + sign;
 }
 
 /** Bytes of one attribute value. Lists and maps cost 3 bytes plus 1 byte per element on top of their contents. */

@@ -29,6 +29,16 @@ describe('LatencyRecorder', () => {
     assert.equal(summary.totalOpsPerSecond, 1.3);
   });
 
+  it('sums the windows of each round, so time spent on other commands between rounds does not count', () => {
+    const recorder = new LatencyRecorder();
+    // Round 0: 2 APPENDs in 1000–2000 ms; round 1 (much later): 2 more in 9000–9500 ms. 4 ops over 1.5 s.
+    recorder.record('APPEND', 1000, 1100, 0);
+    recorder.record('APPEND', 1900, 2000, 0);
+    recorder.record('APPEND', 9000, 9100, 1);
+    recorder.record('APPEND', 9400, 9500, 1);
+    assert.equal(recorder.summarise(10).commands[0]?.opsPerSecond, 2.7);
+  });
+
   it('prints a Markdown table with one row per command and a total', () => {
     const recorder = new LatencyRecorder();
     recorder.record('SELECT', 0, 2);

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ADMIN_API_THROTTLE, FAMILIES, INBOUND_PREFIX, PORTS, StratusStack } from '../../cdk/stack.js';
+import { ADMIN_API_THROTTLE, FAMILIES, GC_GRACE_HOURS, GC_SCHEDULE, INBOUND_PREFIX, PORTS, StratusStack } from '../../cdk/stack.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
 
 const CERT = 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000';
 /** The families deployed without SES receiving (ingest needs sesReceiving), and those the frontend invokes. */
@@ -281,8 +281,10 @@ describe('CDK stack', () => {
       assert.ok(!dynamo.includes('dynamodb:*') && !dynamo.includes('dynamodb:Scan'), `${family}: no wildcard, no Scan`);
       assert.deepEqual(onResource(mail).filter((a) => a.startsWith('dynamodb:')), [...access.mail].sort(), `${family} on mail`);
       assert.deepEqual(onResource(msgmeta).filter((a) => a.startsWith('dynamodb:')), [...access.msgmeta].sort(), `${family} on msgmeta`);
-      const s3 = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+      // Object actions here; listing (a bucket-level action, the GC's alone) is asserted in the GC's own test.
+      const s3 = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
       assert.deepEqual(actionsOf(s3).sort(), [...access.blobs].sort(), `${family} on S3`);
+      assert.equal(actionsOf(statements).includes('s3:ListBucket'), access.listBlobs === true, `${family}: s3:ListBucket only if it lists`);
       for (const s of s3) {
         // Objects under t/ only (the tenant key space of §C2), never the bucket or its root.
         assert.match(JSON.stringify(s.Resource), new RegExp(`${bucket}.*"/t/\\*"`));
@@ -291,6 +293,62 @@ describe('CDK stack', () => {
     }
     assert.deepEqual(FAMILIES.auth!.mail.filter((a) => !/Get|Query/.test(a)), [], 'auth only reads');
     assert.deepEqual(FAMILIES.mailbox!.blobs, [], 'mailbox never touches bytes');
+  });
+
+  it('runs the blob GC on an EventBridge schedule; only the GC role may list the bucket, and only under t/', () => {
+    const gcFn = logicalId('AWS::Lambda::Function', 'GcFunction');
+    const rules = ofType('AWS::Events::Rule');
+    assert.equal(rules.length, 1);
+    const rule = rules[0]![1].Properties!;
+    assert.equal(rule.ScheduleExpression, GC_SCHEDULE);
+    assert.equal(rule.State, 'ENABLED');
+    const targets = rule.Targets as { Arn: unknown; Input?: string; RetryPolicy?: unknown }[];
+    assert.equal(targets.length, 1);
+    assert.deepEqual(targets[0]!.Arn, { 'Fn::GetAtt': [gcFn, 'Arn'] });
+    assert.equal(targets[0]!.Input, '{}', 'no scope: every tenant and the prefixes of deleted owners');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [gcFn, 'Arn'] },
+    });
+    const fn = resources[gcFn]!.Properties!;
+    assert.equal(fn.Timeout, 900);
+    assert.equal(fn.ReservedConcurrentExecutions, 1);
+    assert.equal((fn.Environment as { Variables: Record<string, unknown> }).Variables.STRATUS_GC_GRACE_HOURS, String(GC_GRACE_HOURS));
+
+    // s3:ListBucket (or anything that implies it) is allowed to no role but the GC's.
+    const gcRole = functionRole('gc');
+    const roles = ofType('AWS::IAM::Role').map(([id]) => id);
+    assert.ok(roles.length > DEPLOYED.length, 'function, task and service roles are all looked at');
+    for (const role of roles) {
+      const lists = statementsOf(role).filter(
+        (st) => st.Effect === 'Allow' && actionsOf([st]).some((a) => a === 's3:ListBucket' || a === 's3:*' || a === 's3:List*' || a === '*'),
+      );
+      if (role !== gcRole) assert.deepEqual(lists, [], `${role} may not list the bucket`);
+    }
+    // The GC's listing: the mail bucket itself, keys under t/ only.
+    const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
+    const statements = statementsOf(gcRole).filter((st) => st.Effect === 'Allow');
+    const listing = statements.filter((st) => actionsOf([st]).includes('s3:ListBucket'));
+    assert.equal(listing.length, 1);
+    assert.deepEqual(listing[0]!.Action, 's3:ListBucket');
+    assert.deepEqual(listing[0]!.Resource, { 'Fn::GetAtt': [bucket, 'Arn'] });
+    assert.deepEqual(listing[0]!.Condition, { StringLike: { 's3:prefix': ['t/*'] } });
+    // And nothing else than it needs: list, delete bodies and cold items, read the directory and the hot items.
+    const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
+    const msgmeta = logicalId('AWS::DynamoDB::Table', 'MsgmetaTable');
+    const on = (needle: string) => actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(needle))).sort();
+    assert.deepEqual(on(`"${mail}"`), ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    assert.deepEqual(on(`"${msgmeta}"`), ['dynamodb:DeleteItem']);
+    assert.deepEqual(on('"/t/*"'), ['s3:DeleteObject']);
+    assert.deepEqual([...new Set(actionsOf(statements))].sort(), [
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      's3:DeleteObject',
+      's3:ListBucket',
+    ], 'no GetObject, no KMS, no cache, no PutItem');
   });
 
   it('serves the admin function through an API Gateway REST API: Lambda proxy, stage throttling, access logs', () => {

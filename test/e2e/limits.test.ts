@@ -34,7 +34,8 @@ describe('limits', () => {
     const raw = await signedIn();
     await raw.command('s', 'SELECT INBOX');
     const depth = 100;
-    assert.equal(await raw.command('n1', `SEARCH ${'('.repeat(depth)}ALL${')'.repeat(depth)}`), 'n1 BAD Search nested too deeply\r\n');
+    // Parentheses stop at parser/limits.ts MAX_NESTING_DEPTH (32), the limit of every "(" list.
+    assert.equal(await raw.command('n1', `SEARCH ${'('.repeat(depth)}ALL${')'.repeat(depth)}`), 'n1 BAD Too deeply nested (at most 32 levels of parentheses)\r\n');
     assert.equal(await raw.command('n2', `SEARCH ${'NOT '.repeat(depth)}ALL`), 'n2 BAD Search nested too deeply\r\n');
     assert.match(await raw.command('n3', `SEARCH ${'('.repeat(8)}ALL${')'.repeat(8)}`), /^\* SEARCH\r\nn3 OK /);
     raw.close();

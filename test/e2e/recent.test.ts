@@ -14,6 +14,7 @@ import { openStore } from '../../src/server/store.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 import { within } from './two-frontends.js';
+import { CallMeter } from '../../src/storage/metered.js';
 
 const message = (n: number): string => `Subject: recent ${n}\r\n\r\nbody ${n}\r\n`;
 
@@ -191,3 +192,83 @@ describe('\\Recent across two `stratus serve` processes on one SQLite data direc
     }
   });
 });
+
+// STATUS RECENT of a mailbox the session has not selected (RFC 3501 §6.3.10): the messages no session has claimed
+// yet, which are exactly those the next rev1 SELECT gets as recent. Store calls are counted: the RECENT floor is read
+// in the same batch as META, and a count needs at most one range query, on the side of the floor with fewer UIDs.
+for (const backend of ['embedded', 'aws'] as const) {
+  describe(`STATUS RECENT of a mailbox not selected agrees with the next SELECT (${backend})`, () => {
+    let f: Fixture;
+    const clients: RawClient[] = [];
+    const open = async (): Promise<RawClient> => {
+      const c = await login(f.port, f.user, f.password);
+      clients.push(c);
+      return c;
+    };
+    before(async () => {
+      f = await startFixture({ backend });
+    });
+    after(async () => {
+      for (const c of clients) c.close();
+      await f.close();
+    });
+
+    /** STATUS Later (RECENT) on `c`: the count, and the KV calls it cost by operation. */
+    async function statusRecent(c: RawClient, tag: string): Promise<{ recent: number; kv: Record<string, number> }> {
+      const before = f.meter.snapshot();
+      const answer = await c.command(tag, 'STATUS Later (RECENT)');
+      const used = CallMeter.diff(f.meter.snapshot(), before);
+      const m = new RegExp(`^\\* STATUS "?Later"? \\(RECENT (\\d+)\\)\r\n${tag} OK`, 'm').exec(answer);
+      assert.ok(m, answer);
+      return { recent: Number(m[1]), kv: Object.fromEntries(Object.entries(used.byOp).filter(([op]) => op.startsWith('kv.'))) };
+    }
+
+    it('APPEND 3, STATUS RECENT 3, SELECT gets 3 RECENT, then STATUS RECENT 0 for another session', async () => {
+      const writer = await open();
+      assert.match(await writer.command('c1', 'CREATE Later'), /^c1 OK/m);
+      for (let n = 1; n <= 3; n++) await append(writer, `w${n}`, n, 'Later');
+
+      const a = await open();
+      // Never claimed (no RECENT item): every message counts, from META alone — name, then META + floor in one batch.
+      assert.deepEqual(await statusRecent(a, 'a1'), { recent: 3, kv: { 'kv.get': 1, 'kv.batchGet': 1 } });
+      // Without RECENT, STATUS stays one META read after the name.
+      const before = f.meter.snapshot();
+      assert.match(await a.command('a2', 'STATUS Later (MESSAGES)'), /^\* STATUS "?Later"? \(MESSAGES 3\)\r\na2 OK/m);
+      assert.deepEqual(CallMeter.diff(f.meter.snapshot(), before).byOp, { 'kv.get': 2 });
+
+      assert.equal(recentIn(await a.command('a3', 'SELECT Later')), 3);
+      assert.match(await a.command('a4', 'UNSELECT'), /^a4 OK/m);
+      const b = await open();
+      // Claimed up to uidNext: nothing to count, no query.
+      assert.deepEqual(await statusRecent(b, 'b1'), { recent: 0, kv: { 'kv.get': 1, 'kv.batchGet': 1 } });
+      assert.equal(recentIn(await b.command('b2', 'SELECT Later')), 0);
+      assert.match(await b.command('b3', 'UNSELECT'), /^b3 OK/m);
+    });
+
+    it('after a claim, new arrivals are counted with one range query, and the next SELECT agrees', async () => {
+      const writer = clients[0]!;
+      const b = clients[2]!;
+      // Floor 4 (UIDs 1–3 claimed), uidNext 9: the claimed side spans fewer UIDs, so it is the one counted.
+      for (let n = 4; n <= 8; n++) await append(writer, `x${n}`, n, 'Later');
+      assert.deepEqual(await statusRecent(b, 'b4'), { recent: 5, kv: { 'kv.get': 1, 'kv.batchGet': 1, 'kv.query': 1 } });
+      // An expunged unclaimed message is not counted (EXPUNGE changes no claim).
+      assert.match(await writer.command('x1', 'SELECT Later'), /^\* 5 RECENT\r$/m);
+      assert.match(await writer.command('x2', 'UID STORE 8 +FLAGS.SILENT (\\Deleted)'), /^x2 OK/m);
+      assert.match(await writer.command('x3', 'UID EXPUNGE 8'), /^x3 OK/m);
+      assert.match(await writer.command('x4', 'UNSELECT'), /^x4 OK/m);
+      assert.deepEqual((await statusRecent(b, 'b5')).recent, 0);
+
+      // Floor 9, uidNext 11 after two more: the unclaimed side is the smaller one.
+      await append(writer, 'y1', 9, 'Later');
+      await append(writer, 'y2', 10, 'Later');
+      assert.deepEqual(await statusRecent(b, 'b6'), { recent: 2, kv: { 'kv.get': 1, 'kv.batchGet': 1, 'kv.query': 1 } });
+      // A rev2 session has no \Recent (RFC 9051 §6.3.11 lists no RECENT item): 0, and no count is asked for.
+      const rev2 = await open();
+      assert.match(await rev2.command('r1', 'ENABLE IMAP4rev2'), /^\* ENABLED IMAP4rev2\r$/m);
+      assert.deepEqual(await statusRecent(rev2, 'r2'), { recent: 0, kv: { 'kv.get': 2 } });
+      // Another session's STATUS claimed nothing: the next rev1 SELECT still gets both.
+      assert.equal(recentIn(await b.command('b7', 'SELECT Later')), 2);
+      assert.match(await b.command('b8', 'UNSELECT'), /^b8 OK/m);
+    });
+  });
+}

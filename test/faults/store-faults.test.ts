@@ -13,7 +13,8 @@ import { MailStoreError } from '../../src/mailstore/errors.js';
 import type { StoreContext } from '../../src/mailstore/context.js';
 import { FaultInjector, FaultyBlob, FaultyKv, parseFaultSpec, type FaultSpec } from '../../src/storage/faulty.js';
 import { RetryingBlob, RetryingKv, type RetryPolicy } from '../../src/storage/retrying.js';
-import { checkUser } from './invariants.js';
+import { fsck } from '../../src/mailstore/fsck.js';
+import { appliedOnce } from './applied-once.js';
 
 const FAST: RetryPolicy = { attempts: 4, baseMs: 1, capMs: 5 };
 const HEAVY: FaultSpec = { seed: 9, throttle: 0.08, conflict: 0.08, timeout: 0.08, unavailable: 0.08, slow: 0.05, slowMs: 2 };
@@ -61,7 +62,6 @@ for (const backend of backends) {
     let ctx: StoreContext;
     let client: MailStoreClient;
     let token: string;
-    let userId: string;
     let kv: RetryingKv;
 
     before(async () => {
@@ -74,7 +74,6 @@ for (const backend of backends) {
       await addUser(ctx, 'alice@example.com', 'S3cret!');
       const login = await client.login('alice@example.com', 'S3cret!');
       token = login.token;
-      userId = login.userId;
     });
     after(async () => b.close());
 
@@ -106,8 +105,8 @@ for (const backend of backends) {
       }
       faults.active = false;
       assert.ok(faults.total() > 20, `faults were injected (${JSON.stringify(faults.injected)})`);
-      const report = await checkUser(b.kv, userId, { blob: b.blob });
-      assert.deepEqual(report.violations, []);
+      assert.deepEqual((await fsck(b.ctx, { user: 'alice@example.com' })).violations, []);
+      assert.deepEqual(await appliedOnce(b.ctx, { user: 'alice@example.com' }, ['INBOX']), []);
       // Every acknowledged APPEND is there once; an expunge that failed may have left its messages, nothing else.
       const opened = await client.call('mailbox.open', { token, path: 'INBOX' });
       const present = new Set(opened.messages.uids);
@@ -124,7 +123,7 @@ for (const backend of backends) {
       down.active = false;
       const ok = await dclient.append(token, 'INBOX', Readable.from([raw]), raw.length, [], Date.now());
       assert.ok(ok.uid > 0);
-      assert.deepEqual((await checkUser(b.kv, userId, { blob: b.blob })).violations, []);
+      assert.deepEqual((await fsck(b.ctx, { user: 'alice@example.com' })).violations, []);
     });
   });
 }

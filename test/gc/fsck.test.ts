@@ -10,6 +10,7 @@ import { MailStoreClient } from '../../src/mailstore/client.js';
 import { newEmailId, type EmailId, type TenantId, type UserId } from '../../src/mailstore/ids.js';
 import { blobKeys, keys } from '../../src/mailstore/keys.js';
 import { fsck, formatFsckReport, type FsckReport } from '../../src/mailstore/fsck.js';
+import { queryAll } from '../../src/mailstore/query-all.js';
 
 const kinds = (r: FsckReport) => [...new Set(r.violations.map((v) => v.kind))].sort();
 
@@ -89,6 +90,23 @@ for (const backend of backends) {
       assert.equal(status.messages, inbox.messages.uids.length, 'the counter is right again');
       const meta = await client.call('message.meta', { token, emailIds: [inbox.messages.emailIds[0]!] });
       assert.ok(meta.items[inbox.messages.emailIds[0]!], 'the cold item was indexed again from the body');
+    });
+
+    it('takes a mailbox\'s \\Recent item (M#<id>/RECENT) as valid, and DELETE removes it with the mailbox', async () => {
+      const who = 'recent@example.com';
+      await addUser(b.ctx, who, 'pw');
+      const t = (await client.login(who, 'pw')).token;
+      await client.call('mailbox.create', { token: t, path: 'Scratch' });
+      const raw = 'Subject: r\r\n\r\nrecent\r\n';
+      await client.append(t, 'Scratch', Readable.from([Buffer.from(raw)]), raw.length, [], Date.now());
+      const scratch = (await client.call('mailbox.open', { token: t, path: 'Scratch' })).status.mailboxId;
+      assert.deepEqual(await client.call('mailbox.claimRecent', { token: t, mailboxId: scratch, upTo: 2 }), { from: 1, to: 2 });
+      const rest = async () => (await queryAll(b.ctx, `M#${scratch}`, '')).map((i) => i.sk).filter((sk) => sk !== 'META');
+      assert.ok((await rest()).includes('RECENT'));
+      assert.deepEqual((await fsck(b.ctx, { user: who })).violations, []);
+      await client.call('mailbox.delete', { token: t, path: 'Scratch' });
+      assert.deepEqual(await rest(), [], 'nothing of the mailbox is left but its META tombstone');
+      assert.deepEqual((await fsck(b.ctx, { user: who })).violations, []);
     });
   });
 }

@@ -21,6 +21,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 kvConformance('SqliteKv (file)', async () => new SqliteKv(join(dir, 'kv', 'conformance.db')));
 kvConformance('SqliteKv (:memory:)', async () => new SqliteKv(':memory:'));
 blobConformance('FsBlob', async () => new FsBlob(join(dir, 'blobs')));
+// The same behaviour when get and head of objects just written are answered from memory.
+blobConformance('FsBlob (recent objects kept in memory)', async () => new FsBlob(join(dir, 'blobs-recent'), { recentBytes: 1024 * 1024 }));
 
 describe('SqliteKv sharing one file', () => {
   it('two connections on one file see each other’s writes: interleaved CAS increments lose nothing', async () => {
@@ -103,6 +105,30 @@ describe('FsBlob on disk', () => {
       await assert.rejects(blob.put(key, Buffer.from('x'), 1), StorageError, key);
       await assert.rejects(blob.get(key), StorageError, key);
     }
+  });
+
+  it('answers get and head of an object it just wrote from memory, and a delete or another put drops that copy', async () => {
+    const root = join(dir, 'recent');
+    const blob = new FsBlob(root, { recentBytes: 1000, recentMaxObjectBytes: 600 });
+    const key = 't/a/u/b/m/r.eml';
+    await blob.put(key, Buffer.from('hello world'), 11);
+    rmSync(join(root, key)); // gone from disk behind the store's back: only the kept copy can answer now
+    assert.equal((await blob.head(key))?.size, 11);
+    const chunks: Buffer[] = [];
+    for await (const c of await blob.get(key, { start: 6, end: 100 })) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'world');
+    await blob.delete(key);
+    assert.equal(await blob.head(key), undefined);
+    // Too big to keep (600 bytes each at most), and the total stays under 1000 bytes: the oldest goes first.
+    await blob.put('big', Buffer.alloc(700), 700);
+    await blob.put('k1', Buffer.alloc(500), 500);
+    await blob.put('k2', Buffer.alloc(500), 500);
+    await blob.put('k3', Buffer.alloc(500), 500);
+    for (const k of ['big', 'k1', 'k2', 'k3']) rmSync(join(root, k));
+    assert.equal(await blob.head('big'), undefined);
+    assert.equal(await blob.head('k1'), undefined);
+    assert.equal((await blob.head('k2'))?.size, 500);
+    assert.equal((await blob.head('k3'))?.size, 500);
   });
 
   it('leaves no temp file behind after a failed put', async () => {

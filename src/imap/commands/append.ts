@@ -10,11 +10,16 @@ import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
 import { utf8Names } from '../session/revision.js';
 import { catchUp } from '../session/freshness.js';
+import { watchHeader } from '../session/header-eight-bit.js';
 import { MailStoreError } from '../../mailstore/errors.js';
 import type { Flag } from '../types.js';
 
 /** Messages in one commit transaction (the store's batch, src/mailstore/messages.ts). */
 const MAX_MESSAGES = 95;
+
+/** Per session: mailboxes an APPEND of this session committed to (so they existed), at most MAX_KNOWN of them. */
+const appendedTo = new WeakMap<object, Set<string>>();
+const MAX_KNOWN = 100;
 
 export const append: Handler<AppendCommand> = async (command, ctx) => {
   let message: LiteralBody = command.message;
@@ -23,12 +28,17 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
     const path = storePath(command.mailbox, utf8Names(ctx.state.enabled));
     if (message.size > ctx.deps.limits.maxMessageBytes) throw no('TOOBIG', 'Message too large');
     const token = ctx.state.token;
-    try {
-      // Exists for this user (RFC 4314: any right; APPEND itself needs only "i", enforced by the store's commit).
-      await ctx.deps.store.call('acl.myRights', { token, path });
-    } catch (err) {
-      if (err instanceof MailStoreError && err.code === 'NONEXISTENT') throw no('TRYCREATE', 'Mailbox does not exist');
-      throw err;
+    // Appended to by this session before: the store's commit checks it again, so the look-ahead is skipped. Should
+    // the mailbox be gone meanwhile, the commit's NO [TRYCREATE] comes after the literal instead of before it.
+    let known = appendedTo.get(ctx.state);
+    if (!known?.has(path)) {
+      try {
+        // Exists for this user (RFC 4314: any right; APPEND itself needs only "i", enforced by the store's commit).
+        await ctx.deps.store.call('acl.myRights', { token, path });
+      } catch (err) {
+        if (err instanceof MailStoreError && err.code === 'NONEXISTENT') throw no('TRYCREATE', 'Mailbox does not exist');
+        throw err;
+      }
     }
     const staged: { emailId: string; size: number; flags: string[]; internalDate: number }[] = [];
     let flagsGiven: readonly Flag[] = command.flags;
@@ -41,7 +51,14 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
       // \Recent cannot be set by a client (RFC 3501 §2.3.2).
       const flags = flagsGiven.filter((f) => f !== '\\Recent');
       const internalDate = dateGiven?.getTime() ?? Date.now();
-      const emailId = await ctx.deps.store.stage(token, message.stream, message.size);
+      // RFC 6855 §4: without ENABLE UTF8=ACCEPT (or IMAP4rev2, RFC 9051 §6.3.12: "8-bit characters are permitted
+      // in the message"), 8-bit octets in the header fields are a NO — the staged blob is never committed and the
+      // GC sweep removes it. Enabled sessions may send them with or without the UTF8 (~{n}) wrapper.
+      const watch = watchHeader(message.stream);
+      const emailId = await ctx.deps.store.stage(token, watch, message.size);
+      if (watch.eightBit && !utf8Names(ctx.state.enabled)) {
+        throw no(null, 'Message header fields contain 8-bit characters; ENABLE UTF8=ACCEPT first (RFC 6855 section 4)');
+      }
       staged.push({ emailId, size: message.size, flags, internalDate });
       const next = await message.following;
       if (next === null) break;
@@ -50,7 +67,16 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
       flagsGiven = next.flags;
       dateGiven = next.internalDate;
     }
-    const result = await ctx.deps.store.appendStaged(token, path, staged);
+    let result;
+    try {
+      result = await ctx.deps.store.appendStaged(token, path, staged);
+    } catch (err) {
+      known?.delete(path);
+      throw err;
+    }
+    if (!known) appendedTo.set(ctx.state, (known = new Set()));
+    if (known.size >= MAX_KNOWN) known.clear();
+    known.add(path);
     const view = ctx.state.view;
     if (view && view.mailboxId === result.mailboxId) await catchUp(ctx, view);
     return done('APPEND completed', { code: 'APPENDUID', uidValidity: result.uidValidity, uids: result.uids });

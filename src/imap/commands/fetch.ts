@@ -8,7 +8,7 @@ import { done, selectedView } from '../session/context.js';
 import type { MailboxView, MessageRow } from '../session/mailbox-view.js';
 import { bad, no } from '../response-codes.js';
 import { fetchResponse } from '../encoder.js';
-import type { FetchValue } from '../encoder.js';
+import type { FetchValue, ResponsePiece } from '../encoder.js';
 import { envelopeWire } from '../wire/envelope.js';
 import { bodyNonExtensibleWire, bodystructureWire } from '../wire/bodystructure.js';
 import { binaryBody, needsIndexForSection, sectionBody, slicePartial } from '../session/fetch-body.js';
@@ -22,6 +22,8 @@ import { emailObjectId, threadObjectId } from '../wire/object-id.js';
 import { isUidOnly } from '../session/revision.js';
 
 const BATCH = 100;
+/** Bytes of FETCH responses gathered into one write. */
+const WRITE_BYTES = 64 * 1024;
 
 function needsIndex(item: FetchItem): boolean {
   switch (item.item) {
@@ -79,14 +81,36 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   }
   const withIndex = items.some(needsIndex);
   const meta = ctx.state.user?.meta;
+  // Responses without a body stream are gathered and written together (one socket write for up to WRITE_BYTES
+  // instead of one per message); a response with a stream goes out on its own, after what was gathered.
+  let gathered: ResponsePiece[] = [];
+  let gatheredBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (gathered.length === 0) return;
+    const pieces = gathered;
+    gathered = [];
+    gatheredBytes = 0;
+    await ctx.out.send(pieces);
+  };
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH);
     const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : new Map<string, MessageIndex>();
     for (const row of batch) {
       const values = await fetchValues(ctx, view, row, items, indexes.get(view.emailIdAt(row.index)));
       // RFC 9586 §3.3: UIDFETCH under UIDONLY.
-      await ctx.out.send(isUidOnly(ctx.state.enabled) ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values));
+      const response = isUidOnly(ctx.state.enabled) ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values);
+      let bytes = 0;
+      for (const piece of response) bytes += typeof piece === 'string' || Buffer.isBuffer(piece) ? piece.length : Infinity;
+      if (bytes === Infinity) {
+        await flush();
+        await ctx.out.send(response);
+        continue;
+      }
+      gathered.push(...response);
+      gatheredBytes += bytes;
+      if (gatheredBytes >= WRITE_BYTES) await flush();
     }
+    await flush(); // before the next batch's cold-item read, so the client is not kept waiting
   }
   return done(`${command.uid ? 'UID FETCH' : 'FETCH'} completed`);
 };

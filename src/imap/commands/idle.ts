@@ -1,15 +1,28 @@
 // IDLE (RFC 2177): "+ idling", then changes other sessions commit are pushed as they happen — EXISTS, EXPUNGE
 // (IDLE is a command in progress, so RFC 3501 §7.4.1 allows it) and FETCH FLAGS — until the client sends DONE.
 // The process's mailbox cache wakes the session (watch.ts); a process-wide ticker sends `* OK Still here`
-// (keepalive.ts). While idling the session holds its view, its socket and two closures, nothing per message.
+// (keepalive.ts); the process-wide autologout clock watches for inactivity (autologout.ts). While idling the session
+// holds its view, its socket and one Idling object, nothing per message and no timer of its own.
+//
+// The fan-out of one hint to N idling sessions (issue 5): the cache hands the log entries to every view in batches
+// (mailbox-cache.ts); a view with news and nothing in flight writes its updates right away, synchronously, with
+// bytes shared by every session that announces the same `* k EXISTS` (updates.ts) — no promise chain per session,
+// so the first clients have their bytes before the last views are even visited.
 import type { IdleCommand } from '../command.js';
-import type { Handler } from '../session/context.js';
+import type { CommandContext, Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { bad } from '../response-codes.js';
 import { catchUp } from '../session/freshness.js';
-import { updateResponse } from '../session/updates.js';
-import { claimRecent } from '../session/recent.js';
+import { updateBytes } from '../session/updates.js';
+import { claimRecent, recentSettledHere } from '../session/recent.js';
 import type { ReaderEvent } from '../parser/command-reader.js';
+import type { MailboxView } from '../session/mailbox-view.js';
+import type { KeepaliveTarget } from '../session/keepalive.js';
+import type { ResponsePiece } from '../encoder.js';
+
+type IdleEnd = ReaderEvent | { kind: 'interrupted' };
+
+const STILL_HERE = Buffer.from('* OK Still here\r\n', 'latin1');
 
 export const idle: Handler<IdleCommand> = async (_command, ctx) => {
   const ticker = ctx.deps.keepalive;
@@ -19,30 +32,14 @@ export const idle: Handler<IdleCommand> = async (_command, ctx) => {
   reader.expectRawLine();
   await out.continuation('idling');
 
-  // Writes are chained so pushed updates and keepalives never interleave; a failed write ends the chain quietly
-  // (the socket is gone, and the DONE wait below then sees the end of input).
-  let sending: Promise<void> = Promise.resolve();
-  const queue = (write: () => Promise<void>) => {
-    sending = sending.then(write).catch(() => undefined);
-  };
-  const push = () => {
-    if (!view || state.view !== view || !view.hasPending) return;
-    queue(async () => {
-      // New arrivals are claimed as \Recent before they are announced (session/recent.ts).
-      await claimRecent(ctx, view);
-      for (const update of view.flush(true)) await out.send(updateResponse(update));
-    });
-  };
-  let interrupt: () => void = () => undefined;
-  const interrupted = new Promise<{ kind: 'interrupted' }>((resolve) => {
-    interrupt = () => resolve({ kind: 'interrupted' });
-  });
-  state.onViewChange = push;
-  state.interruptIdle = interrupt;
-  const stopKeepalive = ticker.add(() => queue(() => out.untaggedStatus('OK', 'Still here')));
-  let event: ReaderEvent | { kind: 'interrupted' };
+  const idling = new Idling(ctx, view);
+  // Asked before the catch-up below, so a DONE the client sends meanwhile is seen.
+  const ended = idling.untilEnd();
+  state.onViewChange = idling.push;
+  state.interruptIdle = idling.interrupt;
+  ticker.add(idling);
+  let event: IdleEnd;
   try {
-    const next = reader.next();
     // Entering IDLE is a freshness point (storage-design §C5): whatever committed before now is sent at once.
     if (view) {
       try {
@@ -51,17 +48,92 @@ export const idle: Handler<IdleCommand> = async (_command, ctx) => {
         // Not fatal: the DONE read is already pending, and the cache's hints and poll still reach the view.
         ctx.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'IDLE catch-up failed');
       }
-      push();
+      idling.push();
     }
-    event = await Promise.race([next, interrupted]);
+    event = await ended;
   } finally {
     state.onViewChange = null;
     state.interruptIdle = null;
-    stopKeepalive();
-    await sending;
+    ticker.remove(idling);
+    await idling.settled();
   }
   if (event.kind === 'interrupted') return done('IDLE terminated by the server');
   if (event.kind === 'line' && event.text.trim().toUpperCase() === 'DONE') return done('IDLE terminated');
   if (event.kind === 'end') return done('IDLE ended: connection closed');
   throw bad('Expected DONE');
 };
+
+/** One session in IDLE: what it pushes, and how its wait ends (DONE, end of input, or the server's interrupt). */
+class Idling implements KeepaliveTarget {
+  /**
+   * Writes that had to wait (a \Recent claim from the store, a socket with no room) are chained so pushed updates
+   * and keepalives never interleave; null when nothing is in flight, and then writes go out synchronously.
+   */
+  private sending: Promise<void> | null = null;
+  private finish: ((end: IdleEnd) => void) | null = null;
+
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly view: MailboxView | null,
+  ) {}
+
+  untilEnd(): Promise<IdleEnd> {
+    return new Promise<IdleEnd>((resolve) => {
+      this.finish = resolve;
+      this.ctx.reader.next().then(resolve, () => resolve({ kind: 'end' }));
+    });
+  }
+
+  /** `state.interruptIdle`: the server ends IDLE (shutdown). */
+  readonly interrupt = (): void => {
+    this.finish?.({ kind: 'interrupted' });
+  };
+
+  /** `state.onViewChange`: the view has queued changes to send now. */
+  readonly push = (): void => {
+    const { view, ctx } = this;
+    if (!view || ctx.state.view !== view || !view.hasPending) return;
+    // NOTIFY without SELECTED: no message events for the selected mailbox during IDLE either (RFC 5465 §4).
+    const notify = ctx.state.notify;
+    if (notify?.holdsSelected) return;
+    // New arrivals are claimed as \Recent before they are announced (session/recent.ts); when that needs no store
+    // call, the updates are written in this very call.
+    if (this.sending === null && recentSettledHere(ctx, view) && !notify?.fetchesNew) {
+      // One write (one syscall) for all of them: `* k EXISTS` and `* k RECENT` go out together.
+      const pieces: ResponsePiece[] = [];
+      for (const update of view.flush(true)) {
+        const bytes = updateBytes(update);
+        if (typeof bytes === 'string' || Buffer.isBuffer(bytes)) pieces.push(bytes);
+        else pieces.push(...bytes);
+      }
+      if (pieces.length > 0) ctx.out.sendNow(pieces);
+      return;
+    }
+    this.queue(async () => {
+      await claimRecent(ctx, view);
+      const before = view.count > 0 ? view.uidAt(view.count - 1) : 0;
+      for (const update of view.flush(true)) await ctx.out.send(updateBytes(update));
+      await notify?.afterFlush(ctx, view, before, false); // NOTIFY MessageNew's FETCH attributes (RFC 5465 §5.2)
+    });
+  };
+
+  keepalive(): void {
+    if (this.sending === null) this.ctx.out.sendNow(STILL_HERE);
+    else this.queue(() => this.ctx.out.send(STILL_HERE));
+  }
+
+  /** Resolves once every queued write has been made (or has failed: the socket is gone, DONE then sees the end). */
+  settled(): Promise<void> {
+    return this.sending ?? Promise.resolve();
+  }
+
+  private queue(write: () => Promise<void>): void {
+    const chain: Promise<void> = (this.sending ?? Promise.resolve())
+      .then(write)
+      .catch(() => undefined)
+      .then(() => {
+        if (this.sending === chain) this.sending = null;
+      });
+    this.sending = chain;
+  }
+}

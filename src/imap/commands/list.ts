@@ -14,7 +14,7 @@ import { ancestors, patternMatcher } from '../session/list-pattern.js';
 import { bad } from '../response-codes.js';
 import { enableCondstore } from '../session/condstore.js';
 import { utf8Names } from '../session/revision.js';
-import { statusPairs } from './status.js';
+import { statusPairs, unclaimedWanted } from './status.js';
 
 interface Row {
   path: string;
@@ -103,8 +103,8 @@ export const list: Handler<ListCommand> = async (command, ctx) => {
     await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: path, ...(info ? { childInfo: info } : {}) }, 'LIST', utf8));
     // RFC 5819 §2: STATUS only for selectable mailboxes, right after their LIST response.
     if (statusItems && exists) {
-      const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path });
-      const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : 0;
+      const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path, ...unclaimedWanted(statusItems, path, ctx) });
+      const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : (s.unclaimed ?? 0);
       await ctx.out.send(statusData(path, statusPairs(statusItems, s, recent, ctx.deps.limits.maxMessageBytes), utf8));
     }
   }

@@ -12,8 +12,11 @@ export function quotaData(root: QuotaRoot): string | null {
   return `* QUOTA ${imapString(root.root)} (${list})\r\n`;
 }
 
-/** `* QUOTAROOT <mailbox> <root>...`: only roots that carry limits are named. */
-export function quotaRootData(mailbox: string, roots: readonly QuotaRoot[]): string {
+/**
+ * `* QUOTAROOT <mailbox> <root>...`: only roots that carry limits are named. The name is UTF-8 when the session
+ * enabled it (RFC 6855 §3), as in every other answer that carries a mailbox name.
+ */
+export function quotaRootData(mailbox: string, roots: readonly QuotaRoot[], utf8 = false): string {
   const names = roots.filter((r) => r.resources.length > 0).map((r) => ' ' + imapString(r.root));
-  return `* QUOTAROOT ${formatMailbox(mailbox)}${names.join('')}\r\n`;
+  return `* QUOTAROOT ${formatMailbox(mailbox, utf8)}${names.join('')}\r\n`;
 }

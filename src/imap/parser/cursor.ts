@@ -5,6 +5,8 @@
 // A literal always sits between two text parts. The grammar functions read from here and throw SyntaxFault, which
 // parse-command.ts turns into a BAD result; nothing escapes to the connection.
 
+import { MAX_NESTING_DEPTH, NESTING_TEXT } from './limits.js';
+
 export type CommandPart =
   | { readonly kind: 'text'; readonly bytes: Buffer }
   | { readonly kind: 'literal'; readonly bytes: Buffer; readonly binary: boolean };
@@ -31,6 +33,8 @@ function isListChar(c: number): boolean {
 export class Cursor {
   private index = 0;
   private pos = 0;
+  /** Lists open around the cursor (parser/limits.ts). */
+  private listDepth = 0;
 
   constructor(private readonly parts: readonly CommandPart[]) {}
 
@@ -200,18 +204,22 @@ export class Cursor {
     return bytes.toString('latin1');
   }
 
-  /** `(` item *(SP item) `)`, or `()` when `allowEmpty`. */
+  /** `(` item *(SP item) `)`, or `()` when `allowEmpty`; at most MAX_NESTING_DEPTH lists inside one another. */
   list<T>(item: () => T, allowEmpty = true): T[] {
     this.expect(0x28, '(');
+    if (this.listDepth >= MAX_NESTING_DEPTH) this.fail(NESTING_TEXT);
     const out: T[] = [];
     if (this.take(0x29)) {
       if (!allowEmpty) this.fail('Empty list');
       return out;
     }
+    this.listDepth++;
     for (;;) {
       out.push(item());
-      if (this.take(0x29)) return out;
+      if (this.take(0x29)) break;
       this.sp();
     }
+    this.listDepth--; // a SyntaxFault abandons the whole cursor, so only the normal way out needs this
+    return out;
   }
 }

@@ -87,7 +87,8 @@ function binaryPart(c: Cursor): number[] {
   return part;
 }
 
-function fetchAtt(c: Cursor): FetchItem {
+/** One fetch-att (RFC 3501 §9); also NOTIFY's MessageNew attribute list (parser/notify.ts). */
+export function fetchAtt(c: Cursor): FetchItem {
   const name = c.scan(isNameChar).toString('latin1').toUpperCase();
   if ((name === 'BODY' || name === 'BODY.PEEK') && c.peek() === 0x5b) {
     const sec = section(c);

@@ -7,6 +7,7 @@ import { dateTime, flag, flagList, mailbox, modSeq, sequenceSet } from './gramma
 import { fetchArguments } from './fetch.js';
 import { searchArguments } from './search.js';
 import { sortArguments, threadArguments } from './sort.js';
+import { notifyArguments } from './notify.js';
 import { asModSeq } from '../types.js';
 import type { Flag, ModSeq } from '../types.js';
 import type { Command, ListReturnOption, QresyncParams, StatusItem } from '../command.js';
@@ -109,6 +110,8 @@ function plainCommand(c: Cursor, tag: string, verb: string): Command {
       c.sp();
       return { tag, name: 'COMPRESS', mechanism: c.atom().toUpperCase() };
     }
+    case 'NOTIFY':
+      return notifyArguments(c, tag);
     case 'ENABLE': {
       const capabilities: string[] = [];
       do {

@@ -1,11 +1,11 @@
 // SEARCH arguments (RFC 3501 §6.4.4, RFC 4466 §2.6 RETURN, RFC 4731 ESEARCH, RFC 5182 SAVE, RFC 7162 MODSEQ,
-// RFC 5032 YOUNGER/OLDER) → SearchKey tree. Nesting is bounded so a hostile `NOT NOT NOT …` or `((((…` line
-// cannot exhaust the stack.
+// RFC 5032 YOUNGER/OLDER) → SearchKey tree. Nesting is bounded (parser/limits.ts) so a hostile `NOT NOT NOT …` or
+// `((((…` line cannot exhaust the stack: "(" by Cursor.list, NOT/OR/"(" together by MAX_SEARCH_DEPTH.
 import type { Cursor } from './cursor.js';
 import { flag, modSeq, searchDate, sequenceSet, startsSequenceSet } from './grammar.js';
 import type { SearchKey, SearchReturnOption } from '../command.js';
+import { MAX_SEARCH_DEPTH, SEARCH_DEPTH_TEXT } from './limits.js';
 
-const MAX_DEPTH = 64;
 
 const FLAG_KEYS: Readonly<Record<string, readonly [string, boolean]>> = {
   ANSWERED: ['\\Answered', true],
@@ -40,7 +40,7 @@ const DATE_KEYS: Readonly<Record<string, readonly ['internal' | 'sent' | 'saved'
 const RETURN_OPTIONS: readonly SearchReturnOption[] = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE'];
 
 function searchKey(c: Cursor, depth: number): SearchKey {
-  if (depth > MAX_DEPTH) c.fail('Search nested too deeply');
+  if (depth > MAX_SEARCH_DEPTH) c.fail(SEARCH_DEPTH_TEXT);
   if (c.peek() === 0x28) {
     const keys = c.list(() => searchKey(c, depth + 1), false);
     return keys.length === 1 && keys[0] ? keys[0] : { kind: 'and', keys };

@@ -44,8 +44,9 @@ import { deleteacl } from '../commands/deleteacl.js';
 import { getacl } from '../commands/getacl.js';
 import { listrights } from '../commands/listrights.js';
 import { myrights } from '../commands/myrights.js';
+import { notify } from '../commands/notify.js';
 import { requireUids } from './uidonly.js';
-import { isUidOnly } from './revision.js';
+import { isUidOnly, removedInSession } from './revision.js';
 
 const ANY: readonly Phase[] = ['notAuthenticated', 'authenticated', 'selected'];
 const NOT_AUTHENTICATED: readonly Phase[] = ['notAuthenticated'];
@@ -91,6 +92,7 @@ function allowedIn(command: Command): readonly Phase[] | null {
     case 'GETACL':
     case 'LISTRIGHTS':
     case 'MYRIGHTS':
+    case 'NOTIFY':
       return AUTHENTICATED;
     case 'CHECK':
     case 'CLOSE':
@@ -121,7 +123,8 @@ export function allowsExpunge(command: Command): boolean {
 }
 
 export async function dispatch(command: Command, ctx: CommandContext): Promise<Completion> {
-  const allowed = allowedIn(command);
+  // A command the session's revision removed (RFC 9051 Appendix E: CHECK) is as unknown as one never implemented.
+  const allowed = removedInSession(command.name, ctx.state.enabled) ? null : allowedIn(command);
   // An APPEND refused here has a literal the reader is holding for it; give it up so the reader moves on.
   if (command.name === 'APPEND' && (allowed === null || !allowed.includes(ctx.state.phase))) command.message.refuse();
   if (allowed === null) throw bad(`Command ${command.name === 'UNKNOWN' ? command.verb : command.name} is not supported`);
@@ -212,6 +215,8 @@ export async function dispatch(command: Command, ctx: CommandContext): Promise<C
       return listrights(command, ctx);
     case 'MYRIGHTS':
       return myrights(command, ctx);
+    case 'NOTIFY':
+      return notify(command, ctx);
     default:
       throw bad('Command is not supported');
   }

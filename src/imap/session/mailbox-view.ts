@@ -2,9 +2,12 @@
 // UID order (index i is sequence number i+1), with their flags, sizes, dates and emailIds, so FETCH of FLAGS, UID,
 // RFC822.SIZE and INTERNALDATE costs no store call. Changes learned from the log are queued and released by
 // `flush` following RFC 3501 §7.4.1: EXPUNGE never while answering FETCH, STORE or SEARCH (only their UID forms),
-// because the client's sequence numbers must not shift under a command that uses them.
+// because the client's sequence numbers must not shift under a command that uses them. The messages are typed-array
+// columns (mailstore/hot-columns.ts) shared with the process's mailbox cache until either side changes them (copy
+// on write), so SELECT of a 1M-message mailbox adds no per-message objects.
 import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
 import { flagNames } from '../../mailstore/flags.js';
+import { HotColumns } from '../../mailstore/hot-columns.js';
 import { sequenceSetHas, expandSequenceSet } from '../types.js';
 import type { SequenceSet } from '../types.js';
 import { isRev2, isUidOnly } from './revision.js';
@@ -43,21 +46,16 @@ export class MailboxView {
    */
   savedUids: number[] = [];
 
-  private uids: number[] = [];
-  private flagBits: number[] = [];
-  private keywordLists: string[][] = [];
-  private modseqs: number[] = [];
-  private sizes: number[] = [];
-  private dates: number[] = [];
-  private emailIds: string[] = [];
-  /** RFC 8514 save dates, ms since epoch; 0 = unknown. */
-  private saveDates: number[] = [];
+  /** The announced messages in UID order; possibly shared with the mailbox cache: `writable()` before a change. */
+  private rows: HotColumns;
   /**
    * \Recent (RFC 3501 §2.3.2): the UIDs this session won by claiming the mailbox's recent floor (session/recent.ts),
    * so exactly one session sees a new message as recent. A rev2 session has none (RFC 9051 Appendix E item 12).
    */
-  private readonly recent = new Set<number>();
-  /** UID ranges [from, to) this session claimed as recent; messages still pending join `recent` when announced. */
+  /**
+   * Held as the UID ranges [from, to) this session claimed: a message in the view whose UID is in one is recent
+   * (pending ones once announced). Ranges, not a set of UIDs: a first SELECT of a 1M-message mailbox claims them all.
+   */
   private readonly recentRanges: [number, number][] = [];
   /** The UID up to which (exclusive) this session has claimed. */
   recentClaimedTo = 0;
@@ -75,12 +73,12 @@ export class MailboxView {
   readonly enabled: ReadonlySet<string>;
 
   constructor(
-    opened: { status: MailboxStatus; messages: HotList; blobPrefix: string },
+    opened: { status: MailboxStatus; blobPrefix: string } & ({ messages: HotList } | { columns: HotColumns }),
     readOnly: boolean,
     enabled: ReadonlySet<string> = new Set(),
   ) {
     this.enabled = enabled;
-    const { status, messages } = opened;
+    const { status } = opened;
     this.mailboxId = status.mailboxId;
     this.path = status.path;
     this.readOnly = readOnly;
@@ -89,11 +87,17 @@ export class MailboxView {
     this.uidNext = status.uidNext;
     this.modseq = status.highestModseq;
     this.keywords = [...status.keywords];
-    this.insert(messages, false);
+    if ('columns' in opened) {
+      this.rows = opened.columns.share();
+      this.uidNext = Math.max(this.uidNext, this.rows.lastUid() + 1);
+    } else {
+      this.rows = new HotColumns();
+      this.insert(opened.messages);
+    }
   }
 
   get count(): number {
-    return this.uids.length;
+    return this.rows.length;
   }
 
   get condstore(): boolean {
@@ -110,7 +114,7 @@ export class MailboxView {
   }
 
   get recentCount(): number {
-    return isRev2(this.enabled) ? 0 : this.recent.size;
+    return isRev2(this.enabled) ? 0 : this.recentInView();
   }
 
   /** Rev1 SELECT (not EXAMINE) claims \Recent (RFC 3501 §6.3.2: EXAMINE changes no state). */
@@ -128,36 +132,37 @@ export class MailboxView {
     this.recentClaimedTo = Math.max(this.recentClaimedTo, to);
     if (from >= to) return;
     this.recentRanges.push([from, to]);
-    for (const uid of this.uids) if (uid >= from && uid < to) this.recent.add(uid);
   }
 
   uidAt(index: number): number {
-    return this.uids[index] ?? 0;
+    return this.rows.uidAt(index);
   }
   bitsAt(index: number): number {
-    return this.flagBits[index] ?? 0;
+    return this.rows.flagsAt(index);
   }
   keywordsAt(index: number): readonly string[] {
-    return this.keywordLists[index] ?? [];
+    return this.rows.keywordsAt(index);
   }
   modseqAt(index: number): number {
-    return this.modseqs[index] ?? 0;
+    return this.rows.modseqAt(index);
   }
   sizeAt(index: number): number {
-    return this.sizes[index] ?? 0;
+    return this.rows.sizeAt(index);
   }
   dateAt(index: number): number {
-    return this.dates[index] ?? 0;
+    return this.rows.dateAt(index);
   }
   emailIdAt(index: number): string {
-    return this.emailIds[index] ?? '';
+    return this.rows.emailIdAt(index);
   }
   /** Save date (RFC 8514), ms since epoch, or 0 when the store does not know it. */
   saveDateAt(index: number): number {
-    return this.saveDates[index] ?? 0;
+    return this.rows.saveDateAt(index);
   }
   isRecent(index: number): boolean {
-    return !isRev2(this.enabled) && this.recent.has(this.uidAt(index));
+    if (isRev2(this.enabled)) return false;
+    const uid = this.uidAt(index);
+    return this.recentRanges.some(([from, to]) => uid >= from && uid < to);
   }
   isGhost(index: number): boolean {
     return this.ghosts.has(this.uidAt(index));
@@ -171,16 +176,7 @@ export class MailboxView {
   }
 
   indexOfUid(uid: number): number {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const u = this.uids[mid]!;
-      if (u === uid) return mid;
-      if (u < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return this.rows.indexOfUid(uid);
   }
 
   /**
@@ -199,12 +195,13 @@ export class MailboxView {
       return { rows, outOfRange: false };
     }
     if (byUid) {
-      const max = this.uids[this.uids.length - 1] ?? 0;
+      const max = this.rows.lastUid();
       const savedSet = saved ? new Set(saved) : undefined;
       if (max === 0) return { rows, outOfRange: false };
-      this.uids.forEach((uid, index) => {
+      for (let index = 0; index < this.rows.length; index++) {
+        const uid = this.rows.uidAt(index);
         if (sequenceSetHas(set, uid, max, savedSet)) rows.push({ index, seq: index + 1, uid });
-      });
+      }
       return { rows, outOfRange: false };
     }
     let outOfRange = false;
@@ -220,10 +217,9 @@ export class MailboxView {
   /** Own STORE result: the view takes the new flags at once (the log's echo is then older and ignored). */
   applyFlags(uid: number, bits: number, keywords: string[], modseq: number): void {
     const i = this.indexOfUid(uid);
-    if (i >= 0 && (this.modseqs[i] ?? 0) <= modseq) {
-      this.flagBits[i] = bits;
-      this.keywordLists[i] = keywords;
-      this.modseqs[i] = modseq;
+    if (i >= 0 && this.rows.modseqAt(i) <= modseq) {
+      this.rows = this.rows.writable();
+      this.rows.setFlags(i, bits, keywords, modseq);
     }
     for (const k of keywords) this.addKeyword(k);
   }
@@ -232,12 +228,8 @@ export class MailboxView {
   removeNow(uids: readonly number[]): number[] {
     const seqs: number[] = [];
     const gone = new Set(uids);
-    for (let i = this.uids.length - 1; i >= 0; i--) {
-      if (gone.has(this.uids[i]!)) {
-        seqs.push(i + 1);
-        this.removeAt(i);
-      }
-    }
+    for (let i = this.rows.length - 1; i >= 0; i--) if (gone.has(this.rows.uidAt(i))) seqs.push(i + 1);
+    this.remove(gone);
     return seqs;
   }
 
@@ -275,13 +267,15 @@ export class MailboxView {
     const out: ViewUpdate[] = [];
     if (allowExpunge && this.ghosts.size > 0) {
       const vanished: number[] = [];
-      for (let i = this.uids.length - 1; i >= 0; i--) {
-        if (this.ghosts.has(this.uids[i]!)) {
-          if (this.vanishes) vanished.unshift(this.uids[i]!);
+      // Highest sequence number first: each EXPUNGE shifts only those above it (RFC 3501 §7.4.1).
+      for (let i = this.rows.length - 1; i >= 0; i--) {
+        const uid = this.rows.uidAt(i);
+        if (this.ghosts.has(uid)) {
+          if (this.vanishes) vanished.unshift(uid);
           else out.push({ kind: 'expunge', seq: i + 1 });
-          this.removeAt(i);
         }
       }
+      this.remove(new Set(this.ghosts));
       if (vanished.length > 0) out.push({ kind: 'vanished', uids: vanished });
       this.ghosts.clear();
     }
@@ -292,10 +286,10 @@ export class MailboxView {
     if (this.pendingAdded.uids.length > 0) {
       const added = this.pendingAdded;
       this.pendingAdded = emptyList();
-      this.insert(added, true);
+      this.insert(added);
       out.push({ kind: 'exists', count: this.count });
       // RFC 9051 Appendix A: a rev2 session gets no RECENT response.
-      if (!isRev2(this.enabled)) out.push({ kind: 'recent', count: this.recent.size });
+      if (!isRev2(this.enabled)) out.push({ kind: 'recent', count: this.recentInView() });
     }
     for (const uid of [...this.pendingFlags].sort((a, b) => a - b)) {
       const i = this.indexOfUid(uid);
@@ -339,10 +333,9 @@ export class MailboxView {
       if (i >= 0) {
         // Applied only when newer than what the view holds: our own STORE already took its result (its echo is
         // not announced twice).
-        if ((this.modseqs[i] ?? 0) >= entry.modseq) return;
-        this.flagBits[i] = bits;
-        this.keywordLists[i] = keywords;
-        this.modseqs[i] = entry.modseq;
+        if (this.rows.modseqAt(i) >= entry.modseq) return;
+        this.rows = this.rows.writable();
+        this.rows.setFlags(i, bits, keywords, entry.modseq);
         this.pendingFlags.add(uid);
       } else {
         const p = this.pendingAdded.uids.indexOf(uid);
@@ -367,40 +360,55 @@ export class MailboxView {
   }
 
   /** Adds rows keeping UID order (new UIDs are above all announced ones, I1, but order is not assumed). */
-  private insert(list: HotList, markRecent: boolean): void {
+  private insert(list: HotList): void {
+    if (list.uids.length === 0) return;
+    this.rows = this.rows.writable();
     const order = list.uids.map((_, i) => i).sort((a, b) => list.uids[a]! - list.uids[b]!);
     for (const i of order) {
       const uid = list.uids[i]!;
-      let at = this.uids.length;
-      if (at > 0 && this.uids[at - 1]! > uid) {
-        at = this.uids.findIndex((u) => u > uid);
-      }
-      this.uids.splice(at, 0, uid);
-      this.flagBits.splice(at, 0, list.flags[i] ?? 0);
-      this.keywordLists.splice(at, 0, list.keywords[i] ?? []);
-      this.modseqs.splice(at, 0, list.modseqs[i] ?? 0);
-      this.sizes.splice(at, 0, list.sizes[i] ?? 0);
-      this.dates.splice(at, 0, list.dates[i] ?? 0);
-      this.emailIds.splice(at, 0, list.emailIds[i] ?? '');
-      this.saveDates.splice(at, 0, list.saveDates?.[i] ?? 0);
-      if (markRecent && this.recentRanges.some(([from, to]) => uid >= from && uid < to)) this.recent.add(uid);
+      let at = this.rows.length;
+      if (at > 0 && this.rows.lastUid() > uid) at = this.firstAbove(uid);
+      this.rows.insertAt(at, {
+        uid,
+        flags: list.flags[i] ?? 0,
+        keywords: list.keywords[i] ?? [],
+        modseq: list.modseqs[i] ?? 0,
+        size: list.sizes[i] ?? 0,
+        date: list.dates[i] ?? 0,
+        emailId: list.emailIds[i] ?? '',
+        saveDate: list.saveDates?.[i] ?? 0,
+      });
       if (uid >= this.uidNext) this.uidNext = uid + 1;
     }
   }
 
-  private removeAt(i: number): void {
-    const uid = this.uids[i]!;
-    this.uids.splice(i, 1);
-    this.flagBits.splice(i, 1);
-    this.keywordLists.splice(i, 1);
-    this.modseqs.splice(i, 1);
-    this.sizes.splice(i, 1);
-    this.dates.splice(i, 1);
-    this.emailIds.splice(i, 1);
-    this.saveDates.splice(i, 1);
-    this.recent.delete(uid);
-    this.ghosts.delete(uid);
-    this.pendingFlags.delete(uid);
+  /** Messages of the view in a claimed range (claims never overlap: the store hands each UID to one claim). */
+  private recentInView(): number {
+    let n = 0;
+    for (const [from, to] of this.recentRanges) n += this.firstAbove(to - 1) - this.firstAbove(from - 1);
+    return n;
+  }
+
+  /** The index of the first message with a UID above `uid`. */
+  private firstAbove(uid: number): number {
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rows.uidAt(mid) > uid) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  private remove(gone: ReadonlySet<number>): void {
+    if (gone.size === 0) return;
+    this.rows = this.rows.writable();
+    this.rows.removeUids(gone);
+    for (const uid of gone) {
+      this.ghosts.delete(uid);
+      this.pendingFlags.delete(uid);
+    }
   }
 }
 

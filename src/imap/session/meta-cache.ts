@@ -3,6 +3,7 @@
 // immutable, so a cached one never goes stale.
 import type { MailStoreClient } from '../../mailstore/client.js';
 import type { MessageIndex } from '../../mime/types.js';
+import type { TextKey } from '../../mime/search-match.js';
 
 const BATCH = 100;
 const DEFAULT_CAPACITY = 2000;
@@ -36,6 +37,11 @@ export class MetaCache {
       }
     }
     return out;
+  }
+
+  /** SEARCH text keys over the mailbox's search segments (`message.searchText`); the tail is `load`'s. */
+  async searchText(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }> {
+    return this.store.call('message.searchText', { token: this.token(), mailboxId, keys });
   }
 
   private remember(id: string, index: MessageIndex): void {

@@ -21,7 +21,16 @@ export class Output {
     return this.closed || this.socket.destroyed;
   }
 
-  async send(response: string | readonly ResponsePiece[]): Promise<void> {
+  /**
+   * Writes at once when nothing of this connection's is queued ahead (ImapWriter.writeNow), else queues it like
+   * `send`; either way in order. A write that fails closes the connection, as with `send`.
+   */
+  sendNow(response: string | Buffer | readonly ResponsePiece[]): void {
+    if (this.isClosed || this.writer.writeNow(response)) return;
+    this.send(response).catch(() => undefined);
+  }
+
+  async send(response: string | Buffer | readonly ResponsePiece[]): Promise<void> {
     if (this.isClosed) return;
     try {
       await this.writer.write(response);

@@ -21,3 +21,15 @@ export function isRev2(enabled: ReadonlySet<string>): boolean {
 export function utf8Names(enabled: ReadonlySet<string>): boolean {
   return enabled.has(UTF8_ACCEPT) || enabled.has(REV2);
 }
+
+/**
+ * Commands IMAP4rev2 removed (RFC 9051 Appendix E item 17: "Removed the CHECK command. Clients should use NOOP
+ * instead."). After ENABLE IMAP4rev2 such a command is answered like any unknown command (tagged BAD); rev1 sessions
+ * keep it (RFC 3501 §6.4.1). LSUB is only *deprecated* (item 19) — servers advertising both revisions still answer
+ * it, as they answer the deprecated RFC822.* FETCH items (item 18) — so it is not listed here.
+ */
+const REMOVED_IN_REV2: ReadonlySet<string> = new Set(['CHECK']);
+
+export function removedInSession(commandName: string, enabled: ReadonlySet<string>): boolean {
+  return isRev2(enabled) && REMOVED_IN_REV2.has(commandName);
+}

@@ -7,6 +7,7 @@ import { sequenceSetHas } from '../types.js';
 import type { MessageIndex } from '../../mime/types.js';
 import { emailObjectId, threadObjectId } from '../wire/object-id.js';
 import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from '../../mailstore/flags.js';
+import { bodyMatches, headerMatches, textMatches } from '../../mime/search-match.js';
 
 const SYSTEM_BITS: Readonly<Record<string, number>> = {
   '\\seen': FLAG_SEEN,
@@ -44,6 +45,64 @@ export interface SearchScope {
   now: number;
   /** The SEARCHRES saved result `$` as UIDs (RFC 5182); `$` matches nothing without it. */
   saved?: ReadonlySet<number>;
+  /** Text keys the store matched on its search segments (`message.searchText`), for UIDs ≤ upTo. */
+  sealed?: SealedMatches;
+}
+
+/** The text key nodes of a SEARCH key, answered by the store for every UID ≤ upTo (search-scan.ts). */
+export interface SealedMatches {
+  upTo: number;
+  hits: ReadonlyMap<TextKeyNode, ReadonlySet<number>>;
+}
+
+export type TextKeyNode = Extract<SearchKey, { kind: 'header' | 'body' | 'text' }>;
+
+/** The HEADER / FROM / … / BODY / TEXT nodes of a key, in tree order. */
+export function textKeysOf(key: SearchKey, out: TextKeyNode[] = []): TextKeyNode[] {
+  switch (key.kind) {
+    case 'header':
+    case 'body':
+    case 'text':
+      out.push(key);
+      break;
+    case 'and':
+      for (const k of key.keys) textKeysOf(k, out);
+      break;
+    case 'or':
+      textKeysOf(key.left, out);
+      textKeysOf(key.right, out);
+      break;
+    case 'not':
+      textKeysOf(key.key, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** True when a key other than a text key needs the cold item (the Date: header, THREADID). */
+export function needsIndexBeyondText(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'header':
+    case 'body':
+    case 'text':
+      return false;
+    case 'and':
+      return key.keys.some(needsIndexBeyondText);
+    case 'or':
+      return needsIndexBeyondText(key.left) || needsIndexBeyondText(key.right);
+    case 'not':
+      return needsIndexBeyondText(key.key);
+    default:
+      return needsIndex(key);
+  }
+}
+
+function sealedHit(key: TextKeyNode, m: SearchSubject, scope: SearchScope): boolean | undefined {
+  const sealed = scope.sealed;
+  if (!sealed || m.uid > sealed.upTo) return undefined;
+  return sealed.hits.get(key)?.has(m.uid) ?? false;
 }
 
 /** True when any key needs the cold item (headers, text, Date: header). */
@@ -107,11 +166,11 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
     case 'date':
       return dateMatches(dateOf(key.field, m), key.op, key.date);
     case 'header':
-      return m.index !== undefined && headerContains(m.index, key.field, key.value);
+      return sealedHit(key, m, scope) ?? (m.index !== undefined && headerMatches(m.index.hdr, key.field, key.value));
     case 'body':
-      return m.index !== undefined && contains(m.index.text, key.value);
+      return sealedHit(key, m, scope) ?? (m.index !== undefined && bodyMatches(m.index.text, key.value));
     case 'text':
-      return m.index !== undefined && (contains(m.index.text, key.value) || m.index.hdr.fields.some(([n, v]) => contains(`${n}: ${v}`, key.value)));
+      return sealedHit(key, m, scope) ?? (m.index !== undefined && textMatches(m.index.hdr, m.index.text, key.value));
     case 'modseq':
       return m.modseq >= key.modSeq;
     // RFC 5032 §2: "exact matching, to the resolution of a second"; the target time itself matches both keys.
@@ -148,30 +207,6 @@ function hasFlag(m: SearchSubject, flag: string): boolean {
   const bit = SYSTEM_BITS[lower];
   if (bit !== undefined) return (m.bits & bit) !== 0;
   return m.keywords.some((k) => k.toLowerCase() === lower);
-}
-
-/** RFC 3501 §6.4.4: "case-insensitive substring"; we fold case with toLowerCase (Unicode-aware enough here). */
-function contains(haystack: string | null, needle: string): boolean {
-  if (haystack === null) return false;
-  return haystack.toLowerCase().includes(needle.toLowerCase());
-}
-
-const SHORTCUTS: Readonly<Record<string, 'from' | 'to' | 'cc' | 'bcc' | 'subject'>> = {
-  from: 'from',
-  to: 'to',
-  cc: 'cc',
-  bcc: 'bcc',
-  subject: 'subject',
-};
-
-function headerContains(index: MessageIndex, field: string, value: string): boolean {
-  const name = field.toLowerCase();
-  const fields = index.hdr.fields.filter(([n]) => n === name);
-  // HEADER field "" matches every message that has the field (RFC 3501 §6.4.4).
-  if (value === '' && fields.length > 0) return true;
-  if (fields.some(([, v]) => contains(v, value))) return true;
-  const shortcut = SHORTCUTS[name];
-  return shortcut !== undefined && contains(index.hdr[shortcut], value);
 }
 
 /** Dates compare by day, ignoring time and timezone (RFC 3501 §6.4.4); days are taken in UTC. */

@@ -4,8 +4,9 @@
 import type { SearchKey } from '../command.js';
 import { no } from '../response-codes.js';
 import type { MessageIndex } from '../../mime/types.js';
-import { matches, needsIndex } from './search-evaluator.js';
-import type { SearchScope, SearchSubject } from './search-evaluator.js';
+import { matches, needsIndex, needsIndexBeyondText, textKeysOf } from './search-evaluator.js';
+import type { SealedMatches, SearchScope, SearchSubject, TextKeyNode } from './search-evaluator.js';
+import type { TextKey } from '../../mime/search-match.js';
 import type { MailboxView } from './mailbox-view.js';
 
 const BATCH = 100;
@@ -20,6 +21,25 @@ export function checkCharset(charset: string): void {
 /** Reads cold items by emailId (session/meta-cache.ts). */
 export interface MetaLoader {
   load(ids: readonly string[]): Promise<Map<string, MessageIndex>>;
+  /** Text keys matched by the store on the mailbox's search segments: per key the UIDs ≤ upTo that match. */
+  searchText?(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }>;
+}
+
+/** At most this many distinct text keys go to the store in one SEARCH (the request's limit); more: cold items. */
+const MAX_SEALED_KEYS = 64;
+
+/**
+ * Asks the store to match the text keys on its sealed segments when nothing else needs the cold items: then only
+ * the unsealed messages (UID > upTo) are read one by one (storage-design risk E4).
+ */
+async function sealedMatches(key: SearchKey, meta: MetaLoader, view: MailboxView): Promise<SealedMatches | undefined> {
+  const nodes = textKeysOf(key);
+  if (nodes.length === 0 || nodes.length > MAX_SEALED_KEYS || !meta.searchText || needsIndexBeyondText(key)) return undefined;
+  const keys: TextKey[] = nodes.map((n) => (n.kind === 'header' ? { kind: 'header', field: n.field, value: n.value } : { kind: n.kind, value: n.value }));
+  const { upTo, uids } = await meta.searchText(view.mailboxId, keys);
+  const hits = new Map<TextKeyNode, ReadonlySet<number>>();
+  nodes.forEach((n, i) => hits.set(n, new Set(uids[i])));
+  return { upTo, hits };
 }
 
 /**
@@ -40,14 +60,16 @@ export async function scanView<T>(
     saved: new Set(view.savedUids),
   };
   const loadIndex = withIndex || needsIndex(key);
+  if (loadIndex && !withIndex && meta && view.count > 0) scope.sealed = await sealedMatches(key, meta, view);
+  const sealedUpTo = scope.sealed?.upTo ?? 0;
   const found: T[] = [];
   for (let start = 0; start < view.count; start += BATCH) {
     const end = Math.min(view.count, start + BATCH);
     let indexes = new Map<string, MessageIndex>();
     if (loadIndex && meta) {
       const ids: string[] = [];
-      for (let i = start; i < end; i++) ids.push(view.emailIdAt(i));
-      indexes = await meta.load(ids);
+      for (let i = start; i < end; i++) if (view.uidAt(i) > sealedUpTo) ids.push(view.emailIdAt(i));
+      if (ids.length > 0) indexes = await meta.load(ids);
     }
     for (let i = start; i < end; i++) {
       const subject: SearchSubject = {

@@ -4,7 +4,7 @@ import { MailStoreError } from '../../mailstore/errors.js';
 import { no, type ImapFailure } from '../response-codes.js';
 import { failedLoginDelayMs } from '../../auth/password-delay.js';
 import { capabilities } from '../capabilities.js';
-import { idleAvailable } from '../connection.js';
+import { idleAvailable, notifyAvailable } from '../connection.js';
 import type { CommandContext, Completion } from './context.js';
 import { MetaCache } from './meta-cache.js';
 
@@ -59,19 +59,21 @@ export async function authFailure(ctx: CommandContext, failure: ImapFailure = no
 }
 
 /** Enters the authenticated state with the store's session token; the OK carries the new capabilities. */
-export function enterSession(ctx: CommandContext, session: { token: string; login: string }): Completion {
+export function enterSession(ctx: CommandContext, session: { token: string; login: string; userId?: string }): Completion {
   // Sessions per user (issue 9 item 6): the credentials were good, but this user has the maximum open already.
   if (ctx.deps.signInGuard && !ctx.deps.signInGuard.admit(session.login)) {
     throw no('UNAVAILABLE', 'Maximum number of connections for this user exceeded');
   }
   const token = session.token;
-  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token) });
+  const userId = session.userId === undefined ? {} : { userId: session.userId };
+  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token), ...userId });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
   const caps = capabilities({
     authenticated: true,
     plaintextAuthAllowed: true,
     idle: idleAvailable(ctx.deps),
+    notify: notifyAvailable(ctx.deps),
     appendLimit: ctx.deps.limits.maxMessageBytes,
   });
   return { code: { code: 'CAPABILITY', capabilities: caps }, text: 'Logged in' };

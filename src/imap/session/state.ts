@@ -2,6 +2,7 @@
 // The session token is what proves to the MailStore that this connection authenticated (DESIGN.md).
 import type { MailboxView } from './mailbox-view.js';
 import type { MetaCache } from './meta-cache.js';
+import type { NotifySession } from './notify-session.js';
 
 export type Phase = 'notAuthenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -9,6 +10,8 @@ export interface Login {
   token: string;
   login: string;
   meta: MetaCache;
+  /** The store's user id (every sign-in answer has it): the key of the user-level hint (mailstore/user-hint.ts). */
+  userId?: string;
 }
 
 export class SessionState {
@@ -23,6 +26,10 @@ export class SessionState {
   interruptIdle: (() => void) | null = null;
   /** Failed authentications on this connection (sign-in.ts); past ImapDeps.maxAuthFailures the connection ends. */
   authFailures = 0;
+  /** RFC 5465 NOTIFY in force (commands/notify.ts); null: NOTIFY NONE or never sent. */
+  notify: NotifySession | null = null;
+  /** A command is being executed (connection.ts); NOTIFY holds unsolicited responses until it ends, except in IDLE. */
+  commandRunning = false;
   /** Extensions this session enabled (RFC 5161 ENABLE, or implicitly: RFC 7162 §3.1 CONDSTORE enabling commands). */
   readonly enabled = new Set<string>();
 

@@ -4,6 +4,29 @@ import { existsData, expungeData, fetchResponse, flagsData, recentData, vanished
 import type { FetchValue } from '../encoder.js';
 import type { ViewUpdate } from './mailbox-view.js';
 
+/**
+ * The wire bytes of an update, shared between sessions where they agree: when a hint reaches N idling sessions that
+ * were caught up to the same state, each announces the same `* k EXISTS` (and `* k RECENT`, `* k EXPUNGE`), so the
+ * bytes are made once and the same Buffer is written to every socket. Other updates (FETCH FLAGS carries the
+ * session's own sequence number and flags) are encoded per session.
+ */
+export function updateBytes(update: ViewUpdate): Buffer | string | readonly ResponsePiece[] {
+  if (update.kind !== 'exists' && update.kind !== 'recent' && update.kind !== 'expunge') return updateResponse(update);
+  const n = update.kind === 'expunge' ? update.seq : update.count;
+  const key = `${update.kind} ${n}`;
+  let bytes = shared.get(key);
+  if (!bytes) {
+    // A handful of counts are live at once (one per hint per mailbox state); the table is emptied when it grows.
+    if (shared.size >= MAX_SHARED) shared.clear();
+    bytes = Buffer.from(updateResponse(update) as string, 'latin1');
+    shared.set(key, bytes);
+  }
+  return bytes;
+}
+
+const MAX_SHARED = 256;
+const shared = new Map<string, Buffer>();
+
 export function updateResponse(update: ViewUpdate): string | readonly ResponsePiece[] {
   switch (update.kind) {
     case 'expunge':

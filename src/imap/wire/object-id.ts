@@ -8,8 +8,11 @@ export const mailboxObjectId = (mailboxId: string): string => `F${mailboxId}`;
 
 export const emailObjectId = (emailId: string): string => `M${emailId}`;
 
-/** The message's thread (src/mime/thread.ts); a message naming no msg-id is a thread of its own. */
+/**
+ * The message's thread: the key the mail store resolved through earlier messages (src/mailstore/thread-ids.ts),
+ * else the one its own header fields name (src/mime/thread.ts); a message naming no msg-id is a thread of its own.
+ */
 export function threadObjectId(index: MessageIndex, emailId: string): string {
-  const key = threadKey(index.hdr);
+  const key = index.thread ?? threadKey(index.hdr);
   return key === null ? `S${emailId}` : `T${key}`;
 }

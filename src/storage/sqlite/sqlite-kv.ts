@@ -16,6 +16,8 @@ import { applyUpdate, validateUpdate } from './update-apply.js';
 
 /** DynamoDB remembers a ClientRequestToken for 10 minutes. */
 const TOKEN_TTL_MS = 10 * 60 * 1000;
+/** Expired tokens are ignored when read, so deleting them is housekeeping: at most this often, not per commit. */
+const TOKEN_PURGE_EVERY_MS = 10_000;
 const BUSY_TIMEOUT_MS = 10_000;
 
 interface Row {
@@ -47,6 +49,7 @@ export class SqliteKv implements KvStore {
   private readonly tokenGet: Database.Statement<[string, number], { digest: string }>;
   private readonly tokenPut: Database.Statement<[string, string, number]>;
   private readonly tokenPurge: Database.Statement<[number]>;
+  private lastTokenPurge = 0;
 
   /** `path` is a database file (created with its directory if missing) or ':memory:'. */
   constructor(path: string, options: SqliteKvOptions = {}) {
@@ -159,7 +162,10 @@ export class SqliteKv implements KvStore {
     this.write(() => {
       const now = this.now();
       if (token !== undefined) {
-        this.tokenPurge.run(now);
+        if (now - this.lastTokenPurge >= TOKEN_PURGE_EVERY_MS) {
+          this.tokenPurge.run(now);
+          this.lastTokenPurge = now;
+        }
         const seen = this.tokenGet.get(token, now);
         if (seen?.digest === digest) return; // an identical replay: DynamoDB reports success and changes nothing
         if (seen !== undefined) throw new LimitExceededError('idempotency token reused for a different transaction');
@@ -175,7 +181,7 @@ export class SqliteKv implements KvStore {
       });
       for (const w of writes) {
         if (w.item === undefined) this.tables[w.table].remove.run(w.key.pk, w.key.sk);
-        else this.store(w.table, w.item);
+        else this.writeItem(w.table, w.item);
       }
       if (token !== undefined) this.tokenPut.run(token, digest, now + TOKEN_TTL_MS);
     });
@@ -199,10 +205,15 @@ export class SqliteKv implements KvStore {
 
   /** Writes an item after the size check; returns it as stored (a copy that shares nothing with the caller). */
   private store(table: TableName, item: KvItem): KvItem {
+    return decodeItem(this.writeItem(table, item));
+  }
+
+  /** Writes an item after the size check; returns its encoding. */
+  private writeItem(table: TableName, item: KvItem): Buffer {
     const size = checkItemSize(item);
     const encoded = encodeItem(item);
     this.tables[table].write.run(item.pk, item.sk, size, encoded);
-    return decodeItem(encoded);
+    return encoded;
   }
 
   private queryStatement(sql: string): Database.Statement<string[], Row & { sk: string }> {

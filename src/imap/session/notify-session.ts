@@ -1,0 +1,507 @@
+// One session's NOTIFY (RFC 5465) once `NOTIFY SET` has succeeded: which mailboxes it watches for which events, and
+// the rule for when an unsolicited response may go out. With NOTIFY the server "sends notifications at any time"
+// (§1, §3.1): between commands at once, during IDLE at once (§4), and while another command runs they wait until that
+// command has ended (connection.ts calls `resume`), so they never land inside a command's own responses.
+//
+// - The selected mailbox (§6.1): the view's queued EXISTS / EXPUNGE / FETCH FLAGS are pushed between commands through
+//   `state.onViewChange` (the hook IDLE uses while it runs). SELECTED-DELAYED holds EXPUNGE (and VANISHED) back for a
+//   command that allows it (§6.1.2, RFC 3501 §7.4.1); MessageNew's fetch-atts add a FETCH after EXISTS (§5.2).
+// - Other mailboxes (§5.1–5.3): the process's NotifyHub reads a changed mailbox's status once per burst of hints and
+//   this session compares it with what it last told the client: `* STATUS name (MESSAGES UIDNEXT UNSEEN
+//   [HIGHESTMODSEQ])`, HIGHESTMODSEQ when CONDSTORE/QRESYNC is enabled.
+// - MailboxName and SubscriptionChange (§5.4, §5.5): after the store's user-level hint, the new mailbox list is
+//   compared with the last one: `* LIST` for a created, deleted (\NonExistent) or renamed (OLDNAME) mailbox, or one
+//   whose subscription changed. The session's own CREATE/DELETE/RENAME/(UN)SUBSCRIBE are applied to its copy first,
+//   so it is not told about them (§5: SHOULD NOT). The watched set (PERSONAL, SUBTREE …) is resolved again too.
+import { statusPairs } from '../commands/status.js';
+import type { Command, FetchItem } from '../command.js';
+import type { MailboxListEntry, MailboxStatus } from '../../mailstore/api.js';
+import type { CommandContext } from './context.js';
+import type { MailboxView } from './mailbox-view.js';
+import type { SessionState } from './state.js';
+import type { MailboxStatusWatcher, NotifyHub } from './notify-hub.js';
+import { listData, statusData, statusResponse } from '../encoder.js';
+import type { StatusItem } from '../command.js';
+import { updateResponse } from './updates.js';
+import { claimRecent } from './recent.js';
+import { DELIMITER, storePath } from './mailbox-names.js';
+import { utf8Names } from './revision.js';
+import { ancestors } from './list-pattern.js';
+import { listRows } from '../commands/list.js';
+import { fetch } from '../commands/fetch.js';
+import { MailStoreError } from '../../mailstore/errors.js';
+
+/** Message events for the selected mailbox (§6.1). */
+export interface SelectedEvents {
+  readonly delayed: boolean;
+  /** MessageNew and MessageExpunge (§5: always together). */
+  readonly messages: boolean;
+  readonly flags: boolean;
+  /** MessageNew's fetch-atts (§5.2), body sections made .PEEK. */
+  readonly fetch: readonly FetchItem[] | undefined;
+}
+
+export type OtherFilter =
+  | { readonly kind: 'PERSONAL' | 'INBOXES' | 'SUBSCRIBED' }
+  /** Store paths (decoded). */
+  | { readonly kind: 'SUBTREE' | 'MAILBOXES'; readonly paths: readonly string[] };
+
+export interface OtherGroup {
+  readonly filter: OtherFilter;
+  readonly messages: boolean;
+  readonly flags: boolean;
+  readonly mailboxName: boolean;
+  readonly subscription: boolean;
+}
+
+export interface NotifySpec {
+  readonly selected: SelectedEvents | null;
+  readonly others: readonly OtherGroup[];
+}
+
+/** One watched mailbox: its own hub watcher, so a session holds one small object per mailbox and no closures. */
+class Watched implements MailboxStatusWatcher {
+  /** What the client was last told (or the starting point); undefined: not known yet. */
+  last: MailboxStatus | undefined;
+  unwatch: () => void = () => undefined;
+
+  constructor(
+    private readonly session: NotifySession,
+    readonly mailboxId: string,
+    public path: string,
+    public messages: boolean,
+    public flags: boolean,
+  ) {}
+
+  token(): string {
+    return this.session.token;
+  }
+
+  changed(status: MailboxStatus): void {
+    this.session.statusChanged(this, status);
+  }
+
+  gone(): void {
+    // The user-level hint's new list takes a deleted mailbox out (resolveWatched).
+  }
+}
+
+/** Past this many watched mailboxes NOTIFY SET is refused with NO [NOTIFICATIONOVERFLOW] (§3.1). */
+export const MAX_WATCHED = 1000;
+/** Past this many responses waiting for a client that does not read, NOTIFY stops with NOTIFICATIONOVERFLOW (§5.8). */
+const MAX_WAITING = 2000;
+/** Status reads at once when NOTIFY SET starts watching. */
+const STARTING_READS = 8;
+/** A mailbox this session just created: its id comes with the next list. */
+const PENDING = '';
+/** The other namespaces' prefixes (commands/namespace.ts): PERSONAL is everything else (§6.2). */
+const OTHER_NAMESPACES = [`Other Users${DELIMITER}`, `Shared${DELIMITER}`];
+
+export function isPersonal(path: string): boolean {
+  return !OTHER_NAMESPACES.some((p) => path.startsWith(p));
+}
+
+export function matches(filter: OtherFilter, entry: MailboxListEntry): boolean {
+  switch (filter.kind) {
+    // §6.3: "If the IMAP server cannot easily compute this set, it MUST treat "inboxes" as equivalent to "personal"."
+    case 'PERSONAL':
+    case 'INBOXES':
+      return isPersonal(entry.path);
+    case 'SUBSCRIBED':
+      return entry.subscribed;
+    case 'SUBTREE':
+      return filter.paths.some((p) => entry.path === p || entry.path.startsWith(p + DELIMITER));
+    case 'MAILBOXES':
+      // §6.6: no wildcard expansion.
+      return filter.paths.includes(entry.path);
+  }
+}
+
+function highestUid(view: MailboxView): number {
+  return view.count > 0 ? view.uidAt(view.count - 1) : 0;
+}
+
+export class NotifySession {
+  private snapshot = new Map<string, MailboxListEntry>();
+  private readonly watched = new Map<string, Watched>();
+  /** Responses held while a command runs. */
+  private held: string[] = [];
+  private heldList: readonly MailboxListEntry[] | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private unwatchUser: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private ctx: CommandContext,
+    readonly spec: NotifySpec,
+    private readonly hub: NotifyHub,
+  ) {}
+
+  private get state(): SessionState {
+    return this.ctx.state;
+  }
+
+  /** While NOTIFY has no SELECTED filter, IDLE holds the selected mailbox's changes until DONE (§4, §3.1). */
+  get holdsSelected(): boolean {
+    return this.spec.selected === null || !this.spec.selected.messages;
+  }
+
+  /** MessageNew asked for FETCH attributes: new messages of the selected mailbox are fetched after EXISTS (§5.2). */
+  get fetchesNew(): boolean {
+    return this.spec.selected?.messages === true && this.spec.selected.fetch !== undefined;
+  }
+
+  /**
+   * Starts watching from the user's mailbox list as NOTIFY SET read it. Reads each watched mailbox's status once
+   * (the starting point for later comparisons) and, with `status`, sends it before the tagged OK (§3.1). Mailboxes
+   * the client may list but not read get `* LIST (\NoAccess)` (§3.1) and are not watched.
+   */
+  async start(list: readonly MailboxListEntry[], status: boolean): Promise<void> {
+    this.snapshot = byPath(list);
+    if (this.spec.others.length > 0 && this.state.user?.userId !== undefined) {
+      const userId = this.state.user.userId;
+      this.unwatchUser = this.hub.watchUser({ userId, token: () => this.state.token, changed: (l) => this.listChanged(l) });
+    }
+    this.resolveWatched();
+    const utf8 = utf8Names(this.state.enabled);
+    const all = [...this.watched.values()];
+    // The starting points, STARTING_READS at a time (a META read each; none where the hub already has one).
+    const read = async (w: Watched): Promise<MailboxStatus | 'noaccess' | 'gone' | undefined> => {
+      const known = this.hub.lastStatus(w.mailboxId);
+      if (known) return known;
+      try {
+        const token = this.state.token;
+        return (await this.ctx.deps.store.call('mailbox.changes', { token, mailboxId: w.mailboxId, since: Number.MAX_SAFE_INTEGER })).status;
+      } catch (err) {
+        if (err instanceof MailStoreError && err.code === 'NOPERM') return 'noaccess';
+        if (err instanceof MailStoreError && err.code === 'NONEXISTENT') return 'gone';
+        return undefined; // watched without a starting point: its next change is told as it is
+      }
+    };
+    const statuses: Awaited<ReturnType<typeof read>>[] = [];
+    for (let i = 0; i < all.length; i += STARTING_READS) statuses.push(...(await Promise.all(all.slice(i, i + STARTING_READS).map(read))));
+    for (const [i, w] of all.entries()) {
+      const s = statuses[i];
+      if (s === 'noaccess' || s === 'gone') {
+        w.unwatch();
+        this.watched.delete(w.mailboxId);
+        // §3.1: listable but not readable: `\NoAccess`; gone meanwhile: ignored, as a name that does not exist.
+        if (s === 'noaccess') await this.ctx.out.send(listData({ attributes: ['\\NoAccess'], delimiter: DELIMITER, mailbox: w.path }, 'LIST', utf8));
+        continue;
+      }
+      if (!s) continue;
+      w.last ??= s;
+      if (status && this.state.view?.mailboxId !== w.mailboxId) {
+        const items: StatusItem[] = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
+        if (this.condstore) items.push('HIGHESTMODSEQ');
+        await this.ctx.out.send(statusData(w.path, statusPairs(items, s, 0), utf8));
+      }
+    }
+  }
+
+  /** NOTIFY NONE, a new NOTIFY SET, overflow or the end of the connection. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const w of this.watched.values()) w.unwatch();
+    this.watched.clear();
+    this.unwatchUser?.();
+    this.unwatchUser = null;
+    this.held = [];
+    this.heldList = null;
+    if (this.state.onViewChange === this.selectedChanged) this.state.onViewChange = null;
+  }
+
+  /**
+   * A command has ended (connection.ts, after its tagged response): what waited goes out now, and the selected
+   * mailbox is pushed again between commands. `ctx` is the connection's current one (STARTTLS and COMPRESS replace it).
+   */
+  resume(ctx: CommandContext): void {
+    this.ctx = ctx;
+    if (this.stopped) return;
+    if (this.spec.selected?.messages && this.state.onViewChange === null) this.state.onViewChange = this.selectedChanged;
+    const list = this.heldList;
+    this.heldList = null;
+    if (list) this.applyList(list);
+    const held = this.held;
+    this.held = [];
+    for (const response of held) this.write(response);
+    this.selectedChanged();
+  }
+
+  /** The session's own successful CREATE, DELETE, RENAME, (UN)SUBSCRIBE: its copy of the list follows, silently. */
+  ownCommand(command: Command): void {
+    if (this.stopped) return;
+    const utf8 = utf8Names(this.state.enabled);
+    const path = (wire: string): string | null => {
+      try {
+        return storePath(wire, utf8);
+      } catch {
+        return null;
+      }
+    };
+    const pending = (p: string): void => {
+      for (const q of [...ancestors(p), p]) {
+        if (!this.snapshot.get(q)?.mailboxId) this.snapshot.set(q, { path: q, mailboxId: PENDING, specialUse: null, subscribed: this.snapshot.get(q)?.subscribed ?? false });
+      }
+    };
+    switch (command.name) {
+      case 'CREATE': {
+        const p = path(command.mailbox);
+        if (p !== null) pending(p);
+        break;
+      }
+      case 'DELETE': {
+        const p = path(command.mailbox);
+        const entry = p === null ? undefined : this.snapshot.get(p);
+        if (p !== null && entry) {
+          if (entry.subscribed) this.snapshot.set(p, { ...entry, mailboxId: null });
+          else this.snapshot.delete(p);
+        }
+        break;
+      }
+      case 'RENAME': {
+        const from = path(command.from);
+        const to = path(command.to);
+        if (from === null || to === null) break;
+        if (from === 'INBOX') {
+          pending(to); // RFC 3501 §6.3.5: INBOX's messages move to a new mailbox; INBOX stays
+          break;
+        }
+        for (const [p, entry] of [...this.snapshot]) {
+          if (p !== from && !p.startsWith(from + DELIMITER)) continue;
+          this.snapshot.delete(p);
+          const moved = to + p.slice(from.length);
+          this.snapshot.set(moved, { ...entry, path: moved });
+        }
+        for (const q of ancestors(to)) if (!this.snapshot.has(q)) pending(q);
+        break;
+      }
+      case 'SUBSCRIBE':
+      case 'UNSUBSCRIBE': {
+        const p = path(command.mailbox);
+        if (p === null) break;
+        const entry = this.snapshot.get(p) ?? { path: p, mailboxId: null, specialUse: null, subscribed: false };
+        this.snapshot.set(p, { ...entry, subscribed: command.name === 'SUBSCRIBE' });
+        break;
+      }
+      default:
+        return;
+    }
+    this.resolveWatched();
+  }
+
+  /**
+   * After the selected view's updates went out (connection.ts at a command's end, idle.ts, or a push here): a FETCH
+   * with MessageNew's fetch-atts for the messages above `before` (§5.2). `own`: the command that ended may have added
+   * them itself (APPEND, COPY, MOVE), and §5.2 says no FETCH for those.
+   */
+  async afterFlush(ctx: CommandContext, view: MailboxView, before: number, own: boolean): Promise<void> {
+    const sel = this.spec.selected;
+    if (this.stopped || own || !sel?.messages || !sel.fetch || ctx.state.view !== view) return;
+    const top = highestUid(view);
+    if (top <= before) return;
+    await fetch({ tag: '*', name: 'FETCH', uid: true, set: { kind: 'ranges', ranges: [{ start: before + 1, end: top }] }, items: sel.fetch, vanished: false }, ctx);
+  }
+
+  /** `state.onViewChange` between commands: the selected view has news. */
+  private readonly selectedChanged = (): void => {
+    const view = this.state.view;
+    if (this.stopped || !view || !view.hasPending || this.state.commandRunning || !this.spec.selected?.messages) return;
+    this.writing = this.writing.then(() => this.pushSelected(view)).catch(() => undefined);
+  };
+
+  private async pushSelected(view: MailboxView): Promise<void> {
+    const sel = this.spec.selected;
+    // A command may have started meanwhile: its end flushes the view (RFC 3501 §7.4.1 applies to it).
+    if (!sel || this.stopped || this.state.view !== view || this.state.commandRunning) return;
+    await claimRecent(this.ctx, view);
+    if (this.state.commandRunning) return;
+    const before = highestUid(view);
+    for (const update of view.flush(!sel.delayed)) {
+      // FlagChange not asked for (§5.1): no FETCH FLAGS between commands.
+      if (update.kind === 'fetch' && !sel.flags) continue;
+      await this.ctx.out.send(updateResponse(update));
+    }
+    await this.afterFlush(this.ctx, view, before, false);
+  }
+
+  private get condstore(): boolean {
+    return this.state.enabled.has('CONDSTORE') || this.state.enabled.has('QRESYNC');
+  }
+
+  /** Sends now, or after the command in progress (IDLE excepted: §4 wants the events during IDLE). */
+  private emit(response: string): void {
+    if (this.stopped) return;
+    if (this.state.commandRunning && this.state.interruptIdle === null) {
+      this.held.push(response);
+      if (this.held.length > MAX_WAITING) this.overflow();
+      return;
+    }
+    this.write(response);
+  }
+
+  private write(response: string): void {
+    if (++this.waiting > MAX_WAITING) {
+      this.overflow();
+      return;
+    }
+    const out = this.ctx.out;
+    this.writing = this.writing
+      .then(() => out.send(response))
+      .catch(() => undefined)
+      .finally(() => {
+        this.waiting--;
+      });
+  }
+
+  /** §5.8: say NOTIFICATIONOVERFLOW and behave as after NOTIFY NONE. */
+  private overflow(): void {
+    this.stop();
+    if (this.state.notify === this) this.state.notify = null;
+    const out = this.ctx.out;
+    this.writing = this.writing.then(() => out.send(statusResponse(null, 'OK', 'Too many notifications, NOTIFY is off', 'NOTIFICATIONOVERFLOW'))).catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ other mailboxes: STATUS
+
+  get token(): string {
+    return this.state.token;
+  }
+
+  /** The hub read a watched mailbox's status (Watched.changed). */
+  statusChanged(w: Watched, s: MailboxStatus): void {
+    if (this.stopped || this.watched.get(w.mailboxId) !== w) return;
+    const prev = w.last;
+    w.last = s;
+    // §3.1: the selected mailbox gets the SELECTED filter's events, even when a filter here names it too.
+    if (this.state.view?.mailboxId === w.mailboxId) return;
+    const counts = !prev || prev.messages !== s.messages || prev.uidNext !== s.uidNext;
+    const validity = prev !== undefined && prev.uidValidity !== s.uidValidity;
+    const flagsMoved = prev !== undefined && (prev.unseen !== s.unseen || (this.condstore && prev.highestModseq !== s.highestModseq));
+    if (!(validity || (counts && w.messages) || (flagsMoved && w.flags))) return;
+    const items: StatusItem[] = ['MESSAGES', 'UIDNEXT'];
+    // §5.1: "the server MUST notify the client about mailbox UIDVALIDITY changes".
+    if (validity) items.push('UIDVALIDITY');
+    items.push('UNSEEN');
+    // §5.2, §5.3: HIGHESTMODSEQ once CONDSTORE / QRESYNC is enabled.
+    if (this.condstore) items.push('HIGHESTMODSEQ');
+    this.emit(statusData(w.path, statusPairs(items, s, 0), utf8Names(this.state.enabled)));
+  }
+
+  /** Watches exactly the mailboxes the filters with message events name in the current list (§6). */
+  private resolveWatched(): void {
+    const wanted = new Map<string, { path: string; messages: boolean; flags: boolean }>();
+    for (const entry of this.snapshot.values()) {
+      if (!entry.mailboxId) continue;
+      for (const g of this.spec.others) {
+        if (!(g.messages || g.flags) || !matches(g.filter, entry)) continue;
+        const w = wanted.get(entry.mailboxId) ?? { path: entry.path, messages: false, flags: false };
+        w.messages ||= g.messages;
+        w.flags ||= g.flags;
+        wanted.set(entry.mailboxId, w);
+      }
+    }
+    for (const [id, w] of this.watched) {
+      if (!wanted.has(id)) {
+        w.unwatch();
+        this.watched.delete(id);
+      }
+    }
+    for (const [id, want] of wanted) {
+      const have = this.watched.get(id);
+      if (have) {
+        have.path = want.path;
+        have.messages = want.messages;
+        have.flags = want.flags;
+        continue;
+      }
+      const w = new Watched(this, id, want.path, want.messages, want.flags);
+      w.last = this.hub.lastStatus(id);
+      w.unwatch = this.hub.watchMailbox(w);
+      this.watched.set(id, w);
+    }
+  }
+
+  // ------------------------------------------------------------------ MailboxName, SubscriptionChange: LIST
+
+  private listChanged(list: readonly MailboxListEntry[]): void {
+    if (this.stopped) return;
+    if (this.state.commandRunning && this.state.interruptIdle === null) {
+      // After the command: its own CREATE / RENAME … must be in the copy first (ownCommand), or it is announced.
+      this.heldList = list;
+      return;
+    }
+    this.applyList(list);
+  }
+
+  private applyList(list: readonly MailboxListEntry[]): void {
+    const before = this.snapshot;
+    const after = byPath(list);
+    this.snapshot = after;
+    this.announce(before, after, list);
+    this.resolveWatched();
+  }
+
+  private announce(before: Map<string, MailboxListEntry>, after: Map<string, MailboxListEntry>, list: readonly MailboxListEntry[]): void {
+    const names = this.spec.others.filter((g) => g.mailboxName);
+    const subs = this.spec.others.filter((g) => g.subscription);
+    if (names.length === 0 && subs.length === 0) return;
+    // Mailboxes this session created itself carry no id yet: the new list's one at the same path is theirs.
+    for (const [p, e] of before) if (e.mailboxId === PENDING) before.set(p, { ...e, mailboxId: after.get(p)?.mailboxId ?? null });
+    const oldPath = idIndex(before);
+    const newPath = idIndex(after);
+    const rows = listRows(list, (e) => e.mailboxId !== null);
+    const utf8 = utf8Names(this.state.enabled);
+    const wants = (groups: readonly OtherGroup[], ...entries: (MailboxListEntry | undefined)[]): boolean =>
+      entries.some((e) => e !== undefined && groups.some((g) => matches(g.filter, e)));
+    const row = (path: string, extra: { oldName?: string } = {}): string => {
+      const e = after.get(path);
+      const attributes = [...(rows.get(path)?.attributes ?? ['\\HasNoChildren'])];
+      if (e?.subscribed) attributes.push('\\Subscribed');
+      return listData({ attributes, delimiter: DELIMITER, mailbox: path, ...extra }, 'LIST', utf8);
+    };
+    const gone = (entry: MailboxListEntry): string => {
+      const attributes = ['\\NonExistent'];
+      if (after.get(entry.path)?.subscribed) attributes.push('\\Subscribed');
+      return listData({ attributes, delimiter: DELIMITER, mailbox: entry.path }, 'LIST', utf8);
+    };
+    // §5.4: renames, each once — the children a rename carried along get no event of their own.
+    const renames: [string, string][] = [];
+    for (const [id, to] of newPath) {
+      const from = oldPath.get(id);
+      if (from !== undefined && from !== to) renames.push([from, to]);
+    }
+    const carried = (from: string, to: string): boolean =>
+      renames.some(([f, t]) => f !== from && from.startsWith(f + DELIMITER) && to === t + from.slice(f.length));
+    for (const [from, to] of renames) {
+      if (carried(from, to) || !wants(names, before.get(from), after.get(to))) continue;
+      this.emit(row(to, { oldName: from }));
+    }
+    for (const [id, path] of newPath) if (!oldPath.has(id) && wants(names, after.get(path))) this.emit(row(path));
+    for (const [id, path] of oldPath) if (!newPath.has(id) && wants(names, before.get(path))) this.emit(gone(before.get(path)!));
+    // §5.5: names whose subscription changed while the mailbox stayed what it was.
+    for (const [path, e] of after) {
+      const was = before.get(path);
+      if (!was || was.mailboxId !== e.mailboxId || was.subscribed === e.subscribed) continue;
+      if (!wants(subs, was, e)) continue;
+      this.emit(e.mailboxId === null ? gone(e) : row(path));
+    }
+    for (const [path, was] of before) {
+      if (after.has(path) || was.mailboxId !== null || !was.subscribed || !wants(subs, was)) continue;
+      this.emit(listData({ attributes: ['\\NonExistent'], delimiter: DELIMITER, mailbox: path }, 'LIST', utf8));
+    }
+  }
+}
+
+function byPath(list: readonly MailboxListEntry[]): Map<string, MailboxListEntry> {
+  return new Map(list.map((e) => [e.path, e]));
+}
+
+function idIndex(map: Map<string, MailboxListEntry>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, e] of map) if (e.mailboxId) out.set(e.mailboxId, path);
+  return out;
+}
+
