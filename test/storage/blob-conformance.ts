@@ -67,6 +67,15 @@ export function blobConformance(name: string, open: () => Promise<BlobStore>): v
       assert.ok((await readAll(await store.get(key))).equals(Buffer.from(body)));
     });
 
+    it('puts a 20 MiB buffer (S3: in parts, above the stand-in\'s 11 MiB request limit) and gets it back whole', async () => {
+      const key = `${prefix('big')}t/acme/u/alice/x/big.snap`;
+      const body = pattern(20 * 1024 * 1024 + 17);
+      await store.put(key, body, body.length);
+      assert.equal((await store.head(key))?.size, body.length);
+      assert.ok((await readAll(await store.get(key))).equals(body));
+      assert.ok((await readAll(await store.get(key, { start: 8 * 1024 * 1024 - 3, end: 8 * 1024 * 1024 + 2 }))).equals(body.subarray(8 * 1024 * 1024 - 3, 8 * 1024 * 1024 + 3)));
+    });
+
     it('puts from a Readable stream of many chunks', async () => {
       const key = `${prefix('stream')}m.eml`;
       const body = pattern(300_001);
