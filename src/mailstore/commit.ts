@@ -139,9 +139,20 @@ export async function commitMailbox<R>(
 
 async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>): Promise<Committed<R>> {
   let metaItem: KvItem | undefined = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+  /** Earlier attempts whose reply was lost and whose log item could not be read either: they may have committed. */
+  let unsure: { modseq: ModSeq; tok: string; done: Committed<R> }[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (!metaItem || metaItem.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
     const meta = metaFromItem(metaItem);
+    // Before planning again (an APPEND would store its message twice): did one of them commit after all? Only one
+    // can have, and only if META moved past the MODSEQ it took.
+    const still: typeof unsure = [];
+    for (const earlier of unsure) {
+      const outcome = meta.modseq >= earlier.modseq ? await landed(kv, mailboxId, earlier.modseq, earlier.tok) : 'unknown';
+      if (outcome === 'yes') return earlier.done;
+      if (outcome === 'unknown') still.push(earlier);
+    }
+    unsure = still;
     const planned = await plan(meta, attempt);
     if ('noChange' in planned) return { modseq: meta.modseq, meta, result: planned.result, committed: false };
 
@@ -176,11 +187,26 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
       actions.push(usageAction(meta.owner, planned.usage));
     }
 
+    const after: MailboxMeta = {
+      ...meta,
+      modseq: next,
+      uidNext: meta.uidNext + (planned.uidsAllocated ?? 0),
+      messages: meta.messages + (planned.counters?.messages ?? 0),
+      unseen: meta.unseen + (planned.counters?.unseen ?? 0),
+      deleted: meta.deleted + (planned.counters?.deleted ?? 0),
+      bytes: meta.bytes + (planned.counters?.bytes ?? 0),
+      keywords: planned.keywords ?? meta.keywords,
+    };
+    const done: Committed<R> = { modseq: next, meta: after, result: planned.result, committed: true };
+
     try {
       try {
         await kv.transactWrite(actions, { token: tok });
       } catch (err) {
-        if (!(err instanceof UnavailableError) || !(await landed(kv, mailboxId, next, tok))) throw err;
+        if (!(err instanceof UnavailableError)) throw err;
+        const outcome = await landed(kv, mailboxId, next, tok);
+        if (outcome === 'unknown') unsure.push({ modseq: next, tok, done });
+        if (outcome !== 'yes') throw err;
       }
     } catch (err) {
       if (err instanceof ConditionFailedError) {
@@ -201,17 +227,7 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
       }
       throw err;
     }
-    const after: MailboxMeta = {
-      ...meta,
-      modseq: next,
-      uidNext: meta.uidNext + (planned.uidsAllocated ?? 0),
-      messages: meta.messages + (planned.counters?.messages ?? 0),
-      unseen: meta.unseen + (planned.counters?.unseen ?? 0),
-      deleted: meta.deleted + (planned.counters?.deleted ?? 0),
-      bytes: meta.bytes + (planned.counters?.bytes ?? 0),
-      keywords: planned.keywords ?? meta.keywords,
-    };
-    return { modseq: next, meta: after, result: planned.result, committed: true };
+    return done;
   }
   throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
 }
@@ -238,12 +254,12 @@ function usageAction(owner: UserId, usage: UsageDelta): TxAction {
 }
 
 /** After a timeout: did our transaction commit anyway? Its change-log item carries our token if it did. */
-async function landed(kv: KvStore, mailboxId: MailboxId, modseq: ModSeq, tok: string): Promise<boolean> {
+async function landed(kv: KvStore, mailboxId: MailboxId, modseq: ModSeq, tok: string): Promise<'yes' | 'no' | 'unknown'> {
   try {
     const item = await kv.get('mail', keys.log(mailboxId, modseq), { consistent: true });
-    return item?.tok === tok;
+    return item?.tok === tok ? 'yes' : 'no';
   } catch {
-    return false; // still unreachable: treat as not committed and let the loop retry or give up
+    return 'unknown'; // still unreachable: decided on a later attempt, once the store answers again
   }
 }
 
