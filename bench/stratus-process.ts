@@ -108,6 +108,8 @@ async function startOnce(options: StartOptions, port: number): Promise<StratusSe
       UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '32',
       STRATUS_POP3_PORT: 'off',
       STRATUS_LMTP_PORT: 'off',
+      // Off unless asked for: the default 1993 would collide with any other Stratus on the machine (a test run's).
+      STRATUS_IMAPS_PORT: 'off',
       ...options.env,
       STRATUS_DATA_DIR: options.dataDir,
       STRATUS_HOST: '127.0.0.1',
