@@ -397,8 +397,7 @@ describe('rev1 × rev2 matrix through imaplib (issue #3)', () => {
         const threadIds = data.map((l) => /THREADID \((\w+)\)/.exec(l)![1]);
         // The reply (7) names 6 in References: one thread, rooted at 6's Message-ID. 4 and 5 have no Message-ID:
         // each is its own thread, S + its EMAILID's tail.
-        // TODO(threadid-in-reply-to): a message with only In-Reply-To (no References) joins its parent's thread once
-        // the parallel THREADID change lands; add such a message here then.
+        // A message linked only by In-Reply-To joins its parent's thread: test/e2e/threadid-chains.test.ts.
         assert.deepEqual(threadIds, [
           thread('<B27397-0100000@cac.washington.edu>'),
           thread('<fwd-1@example.com>'),
@@ -622,10 +621,9 @@ describe('rev1 × rev2 matrix through imaplib (issue #3)', () => {
         await search(c, ['ALL'], [1, 2]);
       });
 
-      it('CHECK (RFC 3501 §6.4.1) on rev1', async () => {
+      it('CHECK (RFC 3501 §6.4.1) on rev1; BAD on rev2, which removed it (RFC 9051 Appendix E item 17)', async () => {
         if (rev === 'rev1') assert.deepEqual((await ok(c, 'check')).data, ['CHECK completed']);
-        // TODO(check-rev2-bad): RFC 9051 removed CHECK (Appendix E item 17); the parallel change makes it BAD in a rev2
-        // session — assert `(await c.s.call('check')).error` matches /BAD/ here once it lands.
+        else assert.match(String((await c.s.call('check')).error), /BAD/);
       });
 
       it('UNSELECT keeps \\Deleted messages; CLOSE expunges silently (RFC 3691 §2, RFC 9051 §6.4.1, §6.4.2)', async () => {
