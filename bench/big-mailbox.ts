@@ -6,11 +6,16 @@
 //
 //   npx tsx bench/big-mailbox.ts --backend sqlite --messages 1000000 [--fetch]
 //   npx tsx bench/big-mailbox.ts --backend aws --messages 200000      # DynamoDB Local + the S3 stand-in
+//   npx tsx bench/big-mailbox.ts --backend sqlite --messages 1000000 --data-dir /tmp/big1m   # kept; reused next time
+//
+// --data-dir (SQLite only) keeps the generated store and, when it already holds one of that size, skips generation.
+// --snapshot-format 1|2 (with --data-dir) rewrites the stored snapshot in place in that format first: format 1 is how
+// snapshots were written before the size envelope (index-snapshot.ts), so the two read paths compare on one store.
 //
 // emailIds are distinct ULIDs (as real mail has), so the frontend's columns are what a real mailbox costs; only the
 // last two messages have bodies in the blob store.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +28,7 @@ import type { TxAction } from '../src/storage/kv.js';
 import { keys, blobKeys } from '../src/mailstore/keys.js';
 import { HotColumns } from '../src/mailstore/hot-columns.js';
 import { writeSnapshot } from '../src/mailstore/snapshots.js';
+import { decodeSnapshot, encodeSnapshot, encodeSnapshotV1 } from '../src/mailstore/index-snapshot.js';
 import { newId, type MailboxId, type TenantId, type UserId } from '../src/mailstore/ids.js';
 import { FLAG_FLAGGED, FLAG_SEEN } from '../src/mailstore/flags.js';
 import { startStratus, REPO_ROOT } from './stratus-process.js';
@@ -34,6 +40,8 @@ interface Options {
   messages: number;
   fetch: boolean;
   json: boolean;
+  dataDir?: string;
+  snapshotFormat?: 1 | 2;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -44,6 +52,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--messages') o.messages = Number(argv[++i]);
     else if (a === '--fetch') o.fetch = true;
     else if (a === '--json') o.json = true;
+    else if (a === '--data-dir') o.dataDir = argv[++i];
+    else if (a === '--snapshot-format') o.snapshotFormat = argv[++i] === '1' ? 1 : 2;
   }
   return o;
 }
@@ -72,11 +82,108 @@ async function sample(pid: number, file: string, seq: number): Promise<Memory> {
   throw new Error('no memory sample from the server');
 }
 
+/** The process's CPU time (user + system) in ms, from /proc (10 ms ticks): SELECT's cost when wall time is noisy. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 const tinyBody = (emailId: string): Buffer => Buffer.from(`Subject: big ${emailId}\r\n\r\nhello\r\n`);
+
+/** Step 1: the mailbox, generated through the store layer; returns what was measured on the way. */
+async function generate(o: Options, env: Record<string, string>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const store = openStore(loadConfig({ ...env, STRATUS_LOG_LEVEL: 'warn' }));
+  const { ctx } = store;
+  const user = await addUser(ctx, LOGIN, PASSWORD);
+  const tenantId = user.tenantId as TenantId;
+  const userId = user.userId as UserId;
+  const name = await ctx.kv.get('mail', keys.mailboxName(userId, 'INBOX'), { consistent: true });
+  const mailboxId = name!.mailboxId as MailboxId;
+  const meta = await ctx.kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+  const modseq = (meta!.modseq as number) + 1;
+  const started = Date.now();
+  const columns = new HotColumns();
+  const base = Date.UTC(2020, 0, 1);
+  let unseen = 0;
+  let bytes = 0;
+  const emailIds: string[] = [];
+  let nextUid = 1;
+  let written = 0;
+  /** The next 100 hot items as one transaction, added to the columns in UID order as they are made. */
+  const take = (): TxAction[] => {
+    const batch: TxAction[] = [];
+    for (; nextUid <= o.messages && batch.length < 100; nextUid++) {
+      const uid = nextUid;
+      const date = base + uid * 60_000;
+      const emailId = newId(date);
+      const flags = (uid % 10 < 7 ? FLAG_SEEN : 0) | (uid % 50 === 0 ? FLAG_FLAGGED : 0);
+      const keywords = uid % 100 === 0 ? ['$Junk'] : [];
+      const withBody = uid > o.messages - 2;
+      const size = withBody ? tinyBody(emailId).length : 2000 + ((uid * 7919) % 60000);
+      if (!(flags & FLAG_SEEN)) unseen++;
+      bytes += size;
+      const item = { ...keys.message(mailboxId, uid as never), e: emailId, f: flags, m: modseq, z: size, d: date, s: date, ...(keywords.length ? { k: keywords } : {}) };
+      batch.push({ type: 'put', table: 'mail', item });
+      columns.push({ uid, flags, keywords, modseq, size, date, emailId, saveDate: date });
+      if (withBody) emailIds.push(emailId);
+    }
+    return batch;
+  };
+  const parallel = o.backend === 'aws' ? 8 : 1;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let batch = take(); batch.length > 0; batch = take()) {
+        await ctx.kv.transactWrite(batch);
+        written += batch.length;
+        if (written % 100_000 === 0 && !o.json) process.stderr.write(`  ${written} items, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      }
+    }),
+  );
+  // Two tiny bodies, so FETCH BODY works on the last messages.
+  for (const e of emailIds) {
+    const body = tinyBody(e);
+    await ctx.blob.put(blobKeys.message(tenantId, userId, e as never), body, body.length);
+  }
+  // One log entry for the bulk load (MODSEQ stays dense) and META's counters (I4).
+  await ctx.kv.transactWrite([
+    {
+      type: 'update',
+      table: 'mail',
+      key: keys.mailbox(mailboxId),
+      update: { set: { modseq, uidNext: o.messages + 1, messages: o.messages, unseen, deleted: 0, bytes } },
+      condition: { op: 'eq', attr: 'modseq', value: modseq - 1 },
+    },
+    { type: 'put', table: 'mail', item: { ...keys.log(mailboxId, modseq as never), op: 'N', by: 'bench' } },
+  ]);
+  out.generateSeconds = (Date.now() - started) / 1000;
+  const snapStarted = Date.now();
+  const pointer = await writeSnapshot(ctx, { tenantId, userId, mailboxId }, columns, modseq);
+  out.snapshotWriteSeconds = (Date.now() - snapStarted) / 1000;
+  const head = await ctx.blob.head(pointer!.key);
+  out.snapshotBytes = head?.size;
+  out.columnBytes = columns.bytes;
+  await store.close();
+  return out;
+}
+
+/** Rewrites every snapshot file under `dir` in `format`; returns the format. */
+function rewriteSnapshots(dir: string, format: 1 | 2): number {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.snap')) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    const { columns, modseq } = decodeSnapshot(readFileSync(path));
+    writeFileSync(path, (format === 1 ? encodeSnapshotV1 : encodeSnapshot)(columns, modseq));
+  }
+  return format;
+}
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-big-'));
+  const keep = o.backend === 'sqlite' && o.dataDir !== undefined;
+  const dataDir = keep ? o.dataDir! : mkdtempSync(join(tmpdir(), 'stratus-big-'));
+  if (keep) mkdirSync(dataDir, { recursive: true });
+  const generatedFile = join(dataDir, 'big-mailbox.json');
   let env: Record<string, string> = { STRATUS_DATA_DIR: dataDir };
   let stopServices = async (): Promise<void> => undefined;
   if (o.backend === 'aws') {
@@ -107,81 +214,16 @@ async function main(): Promise<void> {
   }
   const out: Record<string, unknown> = { backend: o.backend, messages: o.messages };
   try {
-    // 1. Generate through the store layer.
-    const store = openStore(loadConfig({ ...env, STRATUS_LOG_LEVEL: 'warn' }));
-    const { ctx } = store;
-    const user = await addUser(ctx, LOGIN, PASSWORD);
-    const tenantId = user.tenantId as TenantId;
-    const userId = user.userId as UserId;
-    const name = await ctx.kv.get('mail', keys.mailboxName(userId, 'INBOX'), { consistent: true });
-    const mailboxId = name!.mailboxId as MailboxId;
-    const meta = await ctx.kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
-    const modseq = (meta!.modseq as number) + 1;
-    const started = Date.now();
-    const columns = new HotColumns();
-    const base = Date.UTC(2020, 0, 1);
-    let unseen = 0;
-    let bytes = 0;
-    const emailIds: string[] = [];
-    let nextUid = 1;
-    let written = 0;
-    /** The next 100 hot items as one transaction, added to the columns in UID order as they are made. */
-    const take = (): TxAction[] => {
-      const batch: TxAction[] = [];
-      for (; nextUid <= o.messages && batch.length < 100; nextUid++) {
-        const uid = nextUid;
-        const date = base + uid * 60_000;
-        const emailId = newId(date);
-        const flags = (uid % 10 < 7 ? FLAG_SEEN : 0) | (uid % 50 === 0 ? FLAG_FLAGGED : 0);
-        const keywords = uid % 100 === 0 ? ['$Junk'] : [];
-        const withBody = uid > o.messages - 2;
-        const size = withBody ? tinyBody(emailId).length : 2000 + ((uid * 7919) % 60000);
-        if (!(flags & FLAG_SEEN)) unseen++;
-        bytes += size;
-        const item = { ...keys.message(mailboxId, uid as never), e: emailId, f: flags, m: modseq, z: size, d: date, s: date, ...(keywords.length ? { k: keywords } : {}) };
-        batch.push({ type: 'put', table: 'mail', item });
-        columns.push({ uid, flags, keywords, modseq, size, date, emailId, saveDate: date });
-        if (withBody) emailIds.push(emailId);
-      }
-      return batch;
-    };
-    const parallel = o.backend === 'aws' ? 8 : 1;
-    await Promise.all(
-      Array.from({ length: parallel }, async () => {
-        for (let batch = take(); batch.length > 0; batch = take()) {
-          await ctx.kv.transactWrite(batch);
-          written += batch.length;
-          if (written % 100_000 === 0 && !o.json) process.stderr.write(`  ${written} items, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-        }
-      }),
-    );
-    // Two tiny bodies, so FETCH BODY works on the last messages.
-    for (const e of emailIds) {
-      const body = tinyBody(e);
-      await ctx.blob.put(blobKeys.message(tenantId, userId, e as never), body, body.length);
-    }
-    // One log entry for the bulk load (MODSEQ stays dense) and META's counters (I4).
-    await ctx.kv.transactWrite([
-      {
-        type: 'update',
-        table: 'mail',
-        key: keys.mailbox(mailboxId),
-        update: { set: { modseq, uidNext: o.messages + 1, messages: o.messages, unseen, deleted: 0, bytes } },
-        condition: { op: 'eq', attr: 'modseq', value: modseq - 1 },
-      },
-      { type: 'put', table: 'mail', item: { ...keys.log(mailboxId, modseq as never), op: 'N', by: 'bench' } },
-    ]);
-    out.generateSeconds = (Date.now() - started) / 1000;
-    const snapStarted = Date.now();
-    const pointer = await writeSnapshot(ctx, { tenantId, userId, mailboxId }, columns, modseq);
-    out.snapshotWriteSeconds = (Date.now() - snapStarted) / 1000;
-    const head = await ctx.blob.head(pointer!.key);
-    out.snapshotBytes = head?.size;
-    out.columnBytes = columns.bytes;
-    await store.close();
+    const generated = keep && existsSync(generatedFile) ? (JSON.parse(readFileSync(generatedFile, 'utf8')) as Record<string, unknown>) : undefined;
+    if (generated && generated.messages !== o.messages) throw new Error(`${dataDir} holds ${String(generated.messages)} messages, not ${o.messages}`);
+    if (generated) Object.assign(out, generated, { reused: dataDir });
+    else Object.assign(out, await generate(o, env));
+    if (keep && !generated) writeFileSync(generatedFile, JSON.stringify(out));
+    if (keep && o.snapshotFormat) out.snapshotFormat = rewriteSnapshots(join(dataDir, 'blobs'), o.snapshotFormat);
 
     // 2. A fresh server on that store; memory sampled after a full GC.
     const memFile = join(dataDir, 'memory.jsonl');
+    rmSync(memFile, { force: true });
     const server = await startStratus({
       dataDir,
       env: {
@@ -197,9 +239,11 @@ async function main(): Promise<void> {
       const client = await ImapClient.connect({ host: '127.0.0.1', port: server.port, timeoutMs: 600_000 });
       await client.login(LOGIN, PASSWORD);
       const before = await sample(server.pid!, memFile, 1);
+      const cpu0 = cpuMsOf(server.pid!);
       const t0 = process.hrtime.bigint();
       const selected = await client.select('INBOX');
       out.selectMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      out.selectServerCpuMs = cpuMsOf(server.pid!) - cpu0;
       out.exists = selected.exists;
       const after = await sample(server.pid!, memFile, 2);
       out.memoryDeltaMB = {
@@ -237,7 +281,7 @@ async function main(): Promise<void> {
     await server.stop();
   } finally {
     await stopServices();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(JSON.stringify(out, null, o.json ? 0 : 2));
 }

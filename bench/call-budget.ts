@@ -7,20 +7,25 @@
 // Starts DynamoDB Local and the S3 stand-in (test/services.mjs) unless STRATUS_TEST_DYNAMODB_ENDPOINT,
 // STRATUS_TEST_S3_ENDPOINT and STRATUS_TEST_S3_BUCKET name running ones; starts Stratus in this process on them;
 // fills INBOX with MULTIAPPEND; then runs each command once on its own and diffs the process's call meter, after
-// the server has gone quiet (so a write's own change-hint handling is counted with it).
+// the server has gone quiet (so a write's own change-hint handling is counted with it). The rows of a frontend that
+// has not held INBOX yet (cold SELECT from the index snapshot, the safety poll, a change read after a hint) are
+// measured on a second and third Stratus started on the same tables, each with its own call meter: what another
+// frontend process in AWS does.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeCorpus } from './corpus.js';
 import { ImapClient } from './imap-client.js';
 import { LmtpClient } from './lmtp-client.js';
-import { localEndpoints, quiet, startAwsStratus } from './local-stratus.js';
+import { localEndpoints, quiet, startAwsStratus, type LocalStratus } from './local-stratus.js';
+import { loadConfig } from '../src/config.js';
+import { DEFAULT_SNAPSHOT_POLICY, readPointer, snapshotWritesSettled, type SnapshotPolicy } from '../src/mailstore/snapshots.js';
 import type { RunningServer } from '../src/server/main.js';
 import { addUser } from '../src/mailstore/directory.js';
 import { CallMeter, type CallCounts } from '../src/storage/metered.js';
 import { keys } from '../src/mailstore/keys.js';
 import type { MailboxId, UserId } from '../src/mailstore/ids.js';
 import { sealMailbox } from '../src/mailstore/search-seal.js';
-import { directoryFromItem } from '../src/mailstore/search-segments.js';
+import { directoryFromItem, foldedSegments } from '../src/mailstore/search-segments.js';
 
 /** storage-design §D1 list prices (us-east-1, on-demand). */
 export const PRICES = {
@@ -51,6 +56,21 @@ export interface SearchSetting {
 
 /** New messages a day (§D3): before SEARCH, INBOX gets one day's worth, which the seal has not packed yet. */
 const NEW_PER_DAY = 50;
+/** Changes a day to the user's mailboxes (§D3: each triggers a log read on each of 5 watching frontends). */
+const CHANGES_PER_DAY = 200;
+
+/** How the cold-SELECT rows are measured. */
+export interface ColdSelectSetup {
+  /** Starts another frontend on the same tables (its own process in AWS; its own meter and caches here). */
+  another(): Promise<LocalStratus>;
+  /** The index-snapshot policy of every frontend of the run (default: the store's, DEFAULT_SNAPSHOT_POLICY). */
+  policy?: SnapshotPolicy;
+  /**
+   * Log entries after the snapshot when the other frontend SELECTs (default: half the rewrite threshold, the
+   * average between two rewrites).
+   */
+  tail?: number;
+}
 
 export function dollars(c: CallCounts): number {
   // S3 DELETE is free.
@@ -72,8 +92,10 @@ export async function measureCommands(
   n: number,
   progress: (line: string) => void = () => undefined,
   setting: Partial<SearchSetting> = {},
+  cold?: ColdSelectSetup,
 ): Promise<Measured[]> {
   const meter = server.store.meter;
+  if (cold?.policy) server.store.ctx.snapshots = cold.policy;
   const user = 'budget@example.com';
   const password = 'budget password 1';
   await addUser(server.store.ctx, user, password);
@@ -100,14 +122,15 @@ export async function measureCommands(
   await quiet(meter);
 
   const measured: Measured[] = [];
-  const measure = async (name: string, run: () => Promise<unknown>): Promise<void> => {
-    await server.sealsIdle();
-    await quiet(meter);
-    const before = meter.snapshot();
+  const measure = async (name: string, run: () => Promise<unknown>, on: RunningServer = server): Promise<void> => {
+    await on.sealsIdle();
+    await quiet(on.store.meter);
+    const before = on.store.meter.snapshot();
     await run();
-    await server.sealsIdle(); // a seal a write triggered is counted with the write
-    await quiet(meter);
-    measured.push({ name, counts: CallMeter.diff(meter.snapshot(), before) });
+    await on.sealsIdle(); // a seal a write triggered is counted with the write
+    await snapshotWritesSettled(); // so is an index snapshot written beside a SELECT
+    await quiet(on.store.meter);
+    measured.push({ name, counts: CallMeter.diff(on.store.meter.snapshot(), before) });
   };
 
   const port = server.imapPort!;
@@ -115,8 +138,13 @@ export async function measureCommands(
   await measure('LOGIN', () => a.login(user, password));
   await a.capability();
   await measure('LIST "" "*"', () => a.command('LIST "" "*"', 'LIST'));
-  await measure('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', () => a.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS'));
-  await measure(`SELECT INBOX, not cached (${n} msgs)`, () => a.select('INBOX'));
+  // The first STATUS of a path in a process reads the name item and META; later ones META alone, with the mailbox
+  // id the process remembers as a hint (src/imap/session/mailbox-id-hints.ts).
+  await measure('STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path new to this process', () => a.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS'));
+  await measure('STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path known to this process', () => a.command('STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS'));
+  const policy = cold?.policy ?? DEFAULT_SNAPSHOT_POLICY;
+  const writesSnapshot = n >= policy.minMessages ? ', writes the index snapshot' : '';
+  await measure(`SELECT INBOX, first open (${n} msgs${writesSnapshot})`, () => a.select('INBOX'));
   const b = await ImapClient.connect({ host: '127.0.0.1', port, timeoutMs: 600_000 });
   await b.login(user, password);
   await measure('SELECT INBOX, cached by the frontend', () => b.select('INBOX'));
@@ -152,8 +180,13 @@ export async function measureCommands(
     unsealed: n + NEW_PER_DAY - dir.upTo,
   });
   const where = `${n + NEW_PER_DAY} msgs: ${dir.segments.length} segments + ${n + NEW_PER_DAY - dir.upTo} unsealed`;
+  // In AWS the function that searches is seldom the one that sealed or searched before: each text SEARCH is measured
+  // on a cold folded-segment cache (search-segments.ts), as a fresh Lambda would run it.
+  foldedSegments.clear();
   await measure(`SEARCH FROM "carol" (header, ${where})`, () => b.command('SEARCH FROM "carol"', 'SEARCH'));
+  foldedSegments.clear();
   await measure(`SEARCH BODY "zephyrine" (body, ${where})`, () => b.command('SEARCH BODY "zephyrine"', 'SEARCH'));
+  foldedSegments.clear();
   await measure(`SEARCH TEXT "zephyrine" (header + body, ${where})`, () => b.command('SEARCH TEXT "zephyrine"', 'SEARCH'));
   await measure(`seal of ${NEW_PER_DAY} new msgs into the last segment (background)`, () => sealMailbox(server.store.ctx, inbox));
   await measure('LOGOUT', () => b.logout());
@@ -167,8 +200,64 @@ export async function measureCommands(
     await lmtp.data(Buffer.from(corpus[2]!.raw), 1);
   });
   await lmtp.close();
+  if (cold) await measureColdFrontends(a, cold, policy);
   await a.logout();
   return measured;
+
+  /**
+   * The rows of frontends that do not hold INBOX: a cold SELECT from the index snapshot with the log tail after it,
+   * the safety poll, the read a change costs another frontend, and the cold SELECT that rewrites the snapshot.
+   */
+  async function measureColdFrontends(writer: ImapClient, setup: ColdSelectSetup, p: SnapshotPolicy): Promise<void> {
+    const target = setup.tail ?? Math.floor(p.everyEntries / 2);
+    const tailNow = async (): Promise<number> => {
+      const meta = await server.store.ctx.kv.get('mail', keys.mailbox(inbox), { consistent: true });
+      const pointer = await readPointer(server.store.ctx, inbox);
+      return (meta!.modseq as number) - (pointer?.modseq ?? 0);
+    };
+    // Single-message flag changes (one log entry each) up to the target tail, on UIDs the rows above left alone.
+    const span = n - 40;
+    for (let i = 0, t = await tailNow(); t + i < target; i++) {
+      const sign = Math.floor(i / span) % 2 === 0 ? '+' : '-';
+      await writer.command(`UID STORE ${1 + (i % span)} ${sign}FLAGS.SILENT (\\Answered)`, 'STORE');
+    }
+    await quiet(meter);
+    const tail = await tailNow();
+    const pointer = await readPointer(server.store.ctx, inbox);
+    const source = pointer ? `from the index snapshot + ${tail} log entries` : `no index snapshot below ${p.minMessages} msgs`;
+    const second = await setup.another();
+    try {
+      second.server.store.ctx.snapshots = p;
+      const c = await ImapClient.connect({ host: '127.0.0.1', port: second.server.imapPort!, timeoutMs: 600_000 });
+      await c.login(user, password);
+      await c.capability();
+      await measure(`SELECT INBOX, not cached by this frontend (${source})`, () => c.select('INBOX'), second.server);
+      await measure('safety poll of 1 watched mailbox (no change)', () => second.server.safetyPoll(), second.server);
+      // A change made through the first frontend: the second does not hear its hint (separate in-process buses), so
+      // its poll reads what a hint would have made it read: META and the one new log entry.
+      await writer.command('UID STORE 2 +FLAGS.SILENT (\\Draft)', 'STORE');
+      await quiet(meter);
+      await measure('change read by another frontend (1 log entry, after a hint or a poll)', () => second.server.safetyPoll(), second.server);
+      await c.logout();
+    } finally {
+      await second.close();
+    }
+    if (!pointer) return;
+    // The rewrite: the SELECT of a frontend whose tail reaches the policy's threshold reads the old snapshot, brings
+    // it forward and writes it anew (mailboxes.ts refreshInBackground). Measured with the threshold at this tail.
+    const third = await setup.another();
+    try {
+      const now = await tailNow();
+      third.server.store.ctx.snapshots = { ...p, everyEntries: now };
+      const c = await ImapClient.connect({ host: '127.0.0.1', port: third.server.imapPort!, timeoutMs: 600_000 });
+      await c.login(user, password);
+      await c.capability();
+      await measure(`SELECT INBOX, not cached, rewrites the index snapshot (${now} log entries ≥ the threshold)`, () => c.select('INBOX'), third.server);
+      await c.logout();
+    } finally {
+      await third.close();
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -188,6 +277,12 @@ async function main(): Promise<void> {
       if (!values.json) process.stderr.write(line);
     },
     setting,
+    {
+      another: () => startAwsStratus(endpoints, {}, stratus.tables),
+      // Below the policy's size no snapshot would be written at all: a small run writes one anyway, so that it
+      // measures every row (its first-open row then includes the snapshot write, as a big mailbox's does).
+      ...(n < DEFAULT_SNAPSHOT_POLICY.minMessages ? { policy: { ...DEFAULT_SNAPSHOT_POLICY, minMessages: 100 } } : {}),
+    },
   );
   await stratus.close();
   await endpoints.stop();
@@ -207,12 +302,30 @@ async function highestModseq(client: ImapClient): Promise<number> {
   throw new Error('no HIGHESTMODSEQ in STATUS');
 }
 
+/** The safety poll's interval as the server runs it by default (STRATUS_MAILBOX_POLL_MS unset). */
+const POLL_MS = loadConfig({}).mailboxPollMs;
+/** Cold SELECTs a day (§D3: 25 of the 300 SELECTs reach a frontend that does not hold the mailbox). */
+const COLD_SELECTS = 25;
+/**
+ * How often the cold SELECT is not the plain one from the index snapshot: a mailbox's first open (once in its life;
+ * priced as once a month, an upper bound), and the rewrite once the tail reaches the policy's threshold (§D3's
+ * changes a day / everyEntries). Both are measured rows; the plain one takes the remaining cold SELECTs.
+ */
+const FIRST_OPENS_PER_DAY = 1 / 30;
+const REWRITES_PER_DAY = CHANGES_PER_DAY / DEFAULT_SNAPSHOT_POLICY.everyEntries;
+const STATUS_NEW_PATHS = 5 * 10;
+
 /** storage-design §D3: the typical user's commands per day (20k messages, 50 new a day, 5 devices). */
 const PER_DAY: [string, number][] = [
   ['LOGIN', 120],
-  ['SELECT cached', 300 - 25],
-  ['SELECT not cached', 25],
-  ['STATUS', 1500],
+  ['SELECT cached', 300 - COLD_SELECTS],
+  ['SELECT not cached, from the snapshot', COLD_SELECTS - FIRST_OPENS_PER_DAY - REWRITES_PER_DAY],
+  ['SELECT not cached, snapshot rewrite', REWRITES_PER_DAY],
+  ['SELECT first open', FIRST_OPENS_PER_DAY],
+  // Desktop clients poll the same folders all day: priced as if each of 5 frontends met each of 10 folders anew
+  // every day (a restart a day), the rest with the path known.
+  ['STATUS, path new to the process', STATUS_NEW_PATHS],
+  ['STATUS, path known', 1500 - STATUS_NEW_PATHS],
   ['NOOP', 440],
   ['FETCH FLAGS CHANGEDSINCE', 300],
   ['FETCH ENVELOPE x10', 25],
@@ -235,8 +348,11 @@ const PER_DAY: [string, number][] = [
 const ROW_OF: Record<string, string> = {
   LOGIN: 'LOGIN',
   'SELECT cached': 'SELECT INBOX, cached',
-  'SELECT not cached': 'SELECT INBOX, not cached',
-  STATUS: 'STATUS',
+  'SELECT not cached, from the snapshot': 'SELECT INBOX, not cached by this frontend',
+  'SELECT not cached, snapshot rewrite': 'SELECT INBOX, not cached, rewrites',
+  'SELECT first open': 'SELECT INBOX, first open',
+  'STATUS, path new to the process': 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path new',
+  'STATUS, path known': 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path known',
   NOOP: 'NOOP',
   'FETCH FLAGS CHANGEDSINCE': 'FETCH 1:* (FLAGS) CHANGEDSINCE',
   'FETCH ENVELOPE x10': 'UID FETCH 10 msgs',
@@ -274,20 +390,27 @@ export function costReport(measured: Measured[], n: number, setting: Partial<Sea
   lines.push('|---|---:|---:|');
   let requests = 0;
   let writes = 0;
+  const perDayText = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+  const rowFor = (prefix: string): Measured => {
+    const row = measured.find((m) => m.name.startsWith(prefix));
+    if (!row) throw new Error(`no measurement for ${prefix}`);
+    return row;
+  };
   for (const [kind, perDay] of PER_DAY) {
-    const row = measured.find((m) => m.name.startsWith(ROW_OF[kind]!));
-    if (!row) throw new Error(`no measurement for ${kind}`);
+    const row = rowFor(ROW_OF[kind]!);
     const month = dollars(row.counts) * perDay * 30;
     requests += month;
     if (row.counts.wru > 0) writes += perDay * 30;
-    lines.push(`| ${kind} | ${perDay} | ${month.toFixed(4)} |`);
+    lines.push(`| ${kind} | ${perDayText(perDay)} | ${month.toFixed(4)} |`);
   }
-  // Change hints: each of ~200 changes a day makes each of 5 watching frontends read the log once (a 0.5 RRU
-  // Query), and each of 5 IDLE sessions' frontends polls META once a minute as the safety net (a 0.5 RRU GetItem).
-  const hints = 200 * 5 * 0.5 * PRICES.rru * 30;
-  const polls = 5 * 1440 * 0.5 * PRICES.rru * 30;
-  lines.push(`| change hints (200 changes × 5 frontends, one log Query each) | 1000 | ${hints.toFixed(4)} |`);
-  lines.push(`| safety polls (5 watched mailboxes, one META read a minute) | 7200 | ${polls.toFixed(4)} |`);
+  // Change hints: each of ~200 changes a day makes each of 5 watching frontends read META and the log once; each
+  // of 5 IDLE sessions' frontends polls its watched mailbox every POLL_MS as the safety net. Both measured rows.
+  const hintsPerDay = CHANGES_PER_DAY * 5;
+  const hints = dollars(rowFor('change read by another frontend').counts) * hintsPerDay * 30;
+  const pollsPerDay = POLL_MS > 0 ? (5 * 86_400_000) / POLL_MS : 0;
+  const polls = dollars(rowFor('safety poll of 1 watched mailbox').counts) * pollsPerDay * 30;
+  lines.push(`| change hints (${CHANGES_PER_DAY} changes × 5 frontends, one META read + one log Query each) | ${hintsPerDay} | ${hints.toFixed(4)} |`);
+  lines.push(`| safety polls (5 watched mailboxes, one META read every ${POLL_MS / 1000} s, the default) | ${perDayText(pollsPerDay)} | ${polls.toFixed(4)} |`);
   // Storage: the design's averages (hot item 180 B, cold item 3 KB, +100 B per item; 75 KB per message in S3).
   const dynamoGb = (20_000 * (180 + 100 + 3 * 1024 + 100)) / 1024 ** 3;
   const dynamoStorage = dynamoGb * PRICES.dynamoGbMonth;

@@ -10,7 +10,9 @@
 //   - A's CPU time per hint fan-out (less noisy than latency on a shared machine): from /proc/<pid>/schedstat (the
 //     main thread, i.e. the event loop, in ns) and /proc/<pid>/stat (all threads, user+system), from just before
 //     B's APPEND until every client has its EXISTS, minus A's CPU over an equally long quiet window before it;
-//   - the latency distribution (p10 … max) per run.
+//   - the latency distribution (min, p10 … max) per run; min is the first client's EXISTS, i.e. everything before the
+//     fan-out (B's commit → Redis → A's log read → first write). bench/socket-write-floor.ts measures the same
+//     fan-out with no server logic at all (a bare server writing one line to N sockets), in the same units.
 //
 //   ulimit -n 20000   # each side needs one descriptor per connection
 //   npx tsx bench/idle-connections.ts --connections 10000 --rounds 5
@@ -276,7 +278,8 @@ async function main(): Promise<void> {
       const sent = performance.now();
       await writer.command(`A${k}`, Buffer.from(`APPEND INBOX {${Buffer.byteLength(body)}+}\r\n${body}`));
       const committed = performance.now();
-      await Promise.race([all, sleep(STEP_TIMEOUT_MS).then(() => Promise.reject(new Error(`round ${k}: ${missing} clients never saw EXISTS`)))]);
+      // Not ref'd: a pending limit must not hold the process open for minutes after the run.
+      await Promise.race([all, sleep(STEP_TIMEOUT_MS, undefined, { ref: false }).then(() => Promise.reject(new Error(`round ${k}: ${missing} clients never saw EXISTS`)))]);
       const cpuAfter = cpuOf(a.pid!);
       const windowMs = performance.now() - sent;
       // A's CPU while nothing happens (autologout sweeps, keepalives, GC) over as long a window, to subtract.
@@ -308,7 +311,11 @@ async function main(): Promise<void> {
     const fanOutMainMs = median(cpu.map((c) => c.mainMs - c.quietMainMs));
     const fanOutAllMs = median(cpu.map((c) => c.allMs - c.quietAllMs));
     const distribution = (xs: number[]): Record<string, number> =>
-      Object.fromEntries([10, 25, 50, 75, 90, 99].map((p) => [`p${p}`, Number(percentile(xs, p).toFixed(1))]).concat([['max', Number(xs.at(-1)!.toFixed(1))]]));
+      Object.fromEntries(
+        [['min', Number(xs[0]!.toFixed(1))] as [string, number]]
+          .concat([10, 25, 50, 75, 90, 99].map((p) => [`p${p}`, Number(percentile(xs, p).toFixed(1))]))
+          .concat([['max', Number(xs.at(-1)!.toFixed(1))]]),
+      );
     const result = {
       connections: conns.length,
       sources: o.sources,

@@ -22,6 +22,8 @@ export interface AwsEndpoints {
 export interface LocalStratus {
   server: RunningServer;
   close(): Promise<void>;
+  /** The AWS backend's tables: another frontend started with them shares the data (a second process in AWS). */
+  tables?: { mail: string; msgmeta: string };
 }
 
 /** The endpoints named by STRATUS_TEST_* (test/run.mjs sets them), or DynamoDB Local and the S3 stand-in started now. */
@@ -66,16 +68,23 @@ export async function startSqliteStratus(env: Record<string, string> = {}): Prom
   };
 }
 
-export async function startAwsStratus(endpoints: AwsEndpoints, env: Record<string, string> = {}): Promise<LocalStratus> {
+/** `shared`: run on another LocalStratus's tables (a second frontend) instead of fresh ones. */
+export async function startAwsStratus(
+  endpoints: AwsEndpoints,
+  env: Record<string, string> = {},
+  shared?: { mail: string; msgmeta: string },
+): Promise<LocalStratus> {
   const run = randomUUID().slice(0, 8);
-  const tables = { mail: `stratus-cb-${run}-mail`, msgmeta: `stratus-cb-${run}-msgmeta` };
-  const dynamo = new DynamoDBClient({
-    endpoint: endpoints.dynamodbEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await DynamoKv.createTables(dynamo, tables);
-  dynamo.destroy();
+  const tables = shared ?? { mail: `stratus-cb-${run}-mail`, msgmeta: `stratus-cb-${run}-msgmeta` };
+  if (!shared) {
+    const dynamo = new DynamoDBClient({
+      endpoint: endpoints.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await DynamoKv.createTables(dynamo, tables);
+    dynamo.destroy();
+  }
   // The AWS backend keeps nothing on disk, but the admin token file has a home.
   const dir = mkdtempSync(join(tmpdir(), 'stratus-aws-local-'));
   const config = loadConfig({
@@ -106,6 +115,7 @@ export async function startAwsStratus(endpoints: AwsEndpoints, env: Record<strin
   const server = await startServer(config, pino({ level: 'warn' }));
   return {
     server,
+    tables,
     async close() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

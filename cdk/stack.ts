@@ -19,12 +19,14 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { bundleFunction, DEFAULT_BUNDLE_DIR, REPO_ROOT } from './bundle.js';
 
@@ -40,13 +42,20 @@ export interface FamilyAccess {
   inbound?: readonly string[];
   /** s3:ListBucket on the mail bucket, for keys under `t/` only (the `s3:prefix` condition); the GC's alone. */
   listBlobs?: boolean;
+  /** The object keys `blobs` applies to; default `t/*` (every owner's objects). The seal's: search segments only. */
+  blobPrefix?: string;
+  /** Sends search-segment seal requests (it commits UIDs): STRATUS_SEAL_QUEUE_URL and sqs:SendMessage on that queue. */
+  requestsSeals?: boolean;
+  /** Lambda memory (and so CPU); default 512 MiB. */
+  memoryMiB?: number;
   /** Lambda timeout; default 15 s (a request), the GC's sweep gets Lambda's maximum. */
   timeoutSeconds?: number;
   /**
    * Who invokes it: the frontend (through the Lambda API), API Gateway (admin REST API), SES (receipt rule) or an
-   * EventBridge schedule. Only `frontend` families are in the task role's invoke policy and STRATUS_FUNCTION_* env.
+   * EventBridge schedule, or an SQS event source mapping (`queue`). Only `frontend` families are in the task role's
+   * invoke policy and STRATUS_FUNCTION_* env.
    */
-  caller: 'frontend' | 'api' | 'ses' | 'schedule';
+  caller: 'frontend' | 'api' | 'ses' | 'schedule' | 'queue';
 }
 
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
@@ -66,6 +75,8 @@ export const FAMILIES: Record<string, FamilyAccess> = {
     mail: [...READ, ...WRITE],
     msgmeta: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
     blobs: ['s3:GetObject', 's3:PutObject'],
+    requestsSeals: true,
+    memoryMiB: 1024,
     caller: 'frontend',
   },
   // quota.* (GETQUOTA/SETQUOTA) reads users and tenants; SETQUOTA updates their limits in one transaction.
@@ -81,6 +92,7 @@ export const FAMILIES: Record<string, FamilyAccess> = {
     msgmeta: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
     blobs: ['s3:PutObject'],
     inbound: ['s3:GetObject'],
+    requestsSeals: true,
     caller: 'ses',
   },
   // The blob GC (src/mailstore/gc.ts, functions/gc.ts), daily by schedule: it lists each user's bodies under t/,
@@ -94,7 +106,29 @@ export const FAMILIES: Record<string, FamilyAccess> = {
     timeoutSeconds: 900,
     caller: 'schedule',
   },
+  // The search-segment seal (src/mailstore/search-seal.ts, functions/seal.ts), fed by the seal-request queue: reads
+  // META and the segment directory, queries the new hot items, batch-reads their cold items, reads and writes segment
+  // blobs (t/…/q/… only, never a message body) and swaps the directory item with a conditional put. No commit, so no
+  // hints; a first seal of a very large mailbox reads every cold item, hence Lambda's maximum time.
+  seal: {
+    mail: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+    msgmeta: ['dynamodb:BatchGetItem'],
+    blobs: ['s3:GetObject', 's3:PutObject'],
+    blobPrefix: 't/*/u/*/q/*',
+    timeoutSeconds: 900,
+    memoryMiB: 1024,
+    caller: 'queue',
+  },
 };
+
+/**
+ * The seal-request queue (FIFO, one message group per mailbox): up to SEAL_BATCH_SIZE requests per invocation, at
+ * most SEAL_MAX_CONCURRENCY invocations at once (the event source mapping's cap, so a burst of seals cannot crowd the
+ * tables), and a request that failed SEAL_MAX_RECEIVES times goes to the dead-letter queue (alarmed).
+ */
+export const SEAL_BATCH_SIZE = 10;
+export const SEAL_MAX_CONCURRENCY = 10;
+export const SEAL_MAX_RECEIVES = 5;
 
 /** When the GC runs (EventBridge schedule expression) and how old an unreferenced body must be to go. */
 export const GC_SCHEDULE = 'rate(1 day)';
@@ -232,6 +266,30 @@ export class StratusStack extends Stack {
     const functionSg = new ec2.SecurityGroup(this, 'FunctionSg', { vpc, description: 'Stratus functions' });
     cacheSg.addIngressRule(functionSg, ec2.Port.tcp(6379), 'functions publish hints');
     const bundleDir = props.bundleDir ?? DEFAULT_BUNDLE_DIR;
+
+    // ---- Search-segment seal requests (src/server/seal-requests.ts): the functions that commit UIDs send one per due
+    // mailbox; the seal function consumes them. FIFO, grouped by mailbox (seals of one mailbox never overlap) with
+    // deduplication per group; SQS-managed encryption (a body is a mailbox id), TLS only. Visibility: 6× the seal's
+    // timeout (AWS's advice for event source mappings).
+    const sealTimeout = Duration.seconds(FAMILIES.seal!.timeoutSeconds ?? 15);
+    const sealDlq = new sqs.Queue(this, 'SealDeadLetters', {
+      fifo: true,
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const sealQueue = new sqs.Queue(this, 'SealRequests', {
+      fifo: true,
+      contentBasedDeduplication: false,
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      visibilityTimeout: Duration.seconds(sealTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: sealDlq, maxReceiveCount: SEAL_MAX_RECEIVES },
+    });
+
     for (const [family, access] of Object.entries(FAMILIES)) {
       if (access.caller === 'ses' && !sesReceiving) continue;
       const logGroup = new logs.LogGroup(this, `${pascal(family)}Logs`, {
@@ -244,7 +302,7 @@ export class StratusStack extends Stack {
         architecture: lambda.Architecture.ARM_64,
         handler: 'index.handler',
         code: lambda.Code.fromAsset(bundleFunction(family, bundleDir)),
-        memorySize: family === 'message' ? 1024 : 512,
+        memorySize: access.memoryMiB ?? 512,
         timeout: Duration.seconds(access.timeoutSeconds ?? 15),
         // A scheduled sweep runs alone: the next one waits rather than sweeping the same users beside it.
         ...(access.caller === 'schedule' ? { reservedConcurrentExecutions: 1 } : {}),
@@ -268,6 +326,7 @@ export class StratusStack extends Stack {
             : {}),
           ...(access.inbound ? { STRATUS_INGEST_BUCKET: bucket.bucketName, STRATUS_INGEST_PREFIX: INBOUND_PREFIX } : {}),
           ...(family === 'gc' ? { STRATUS_GC_GRACE_HOURS: String(props.gcGraceHours ?? GC_GRACE_HOURS) } : {}),
+          ...(access.requestsSeals ? { STRATUS_SEAL_QUEUE_URL: sealQueue.queueUrl } : {}),
         },
       });
       grantTable(fn, mailTable, access.mail);
@@ -288,7 +347,7 @@ export class StratusStack extends Stack {
         );
       }
       if (access.blobs.length > 0) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...access.blobs], resources: [bucket.arnForObjects('t/*')] }));
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...access.blobs], resources: [bucket.arnForObjects(access.blobPrefix ?? 't/*')] }));
       }
       // Reading or writing a body uses the bucket key; deleting or listing does not.
       if (access.blobs.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) {
@@ -299,8 +358,10 @@ export class StratusStack extends Stack {
           }),
         );
       }
-      // The GC commits nothing, so it publishes no hints.
-      if (family !== 'gc') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticache:Connect'], resources: [cacheArn] }));
+      // Only sending (the queue's encryption is SQS-managed: no KMS permission needed).
+      if (access.requestsSeals) fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [sealQueue.queueArn] }));
+      // The GC and the seal commit nothing, so they publish no hints.
+      if (family !== 'gc' && family !== 'seal') fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticache:Connect'], resources: [cacheArn] }));
       this.functions[family] = fn;
     }
 
@@ -312,6 +373,17 @@ export class StratusStack extends Stack {
       schedule: events.Schedule.expression(GC_SCHEDULE),
     });
     gcRule.addTarget(new eventTargets.LambdaFunction(this.functions.gc!, { event: events.RuleTargetInput.fromObject({}), retryAttempts: 2 }));
+
+    // ---- Seals: the queue feeds the seal function; a failed request is retried (with the later requests of the same
+    // mailbox in its batch: the FIFO rule) and after SEAL_MAX_RECEIVES goes to the dead-letter queue. The mapping grants the seal role the
+    // receive/delete actions on this queue only.
+    this.functions.seal!.addEventSource(
+      new lambdaEvents.SqsEventSource(sealQueue, {
+        batchSize: SEAL_BATCH_SIZE,
+        maxConcurrency: SEAL_MAX_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
 
     // ---- Frontend: Fargate (arm64) from the repository's Dockerfile, behind the NLB.
     const cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
@@ -541,6 +613,11 @@ export class StratusStack extends Stack {
       alarm(`${name}WriteThrottles`, table.metric('WriteThrottleEvents', fiveMinutes), `Writes to ${name} were throttled`);
     }
     alarm('AdminApi5xx', adminApi.metricServerError(fiveMinutes), 'The admin API answered 5xx');
+    alarm(
+      'SealRequestsDead',
+      sealDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      `A search-segment seal failed ${SEAL_MAX_RECEIVES} times (SEARCH stays correct, reading the unsealed tail)`,
+    );
     targetGroups.forEach((tg, i) => {
       alarm(
         `${listeners[i]!.name}UnhealthyHosts`,

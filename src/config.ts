@@ -47,6 +47,8 @@ export interface Config {
     region: string;
     dynamodbEndpoint?: string;
     s3Endpoint?: string;
+    /** SQS endpoint override (tests: the S3 stand-in serves SQS too); unset: the region's endpoint. */
+    sqsEndpoint?: string;
     tables: { mail: string; msgmeta: string };
     bucket: string;
   };
@@ -75,6 +77,11 @@ export interface Config {
   /** Lambda API endpoint override (tests); unset: the region's endpoint. */
   lambdaEndpoint?: string;
   lambdaTimeoutMs: number;
+  /**
+   * The SQS FIFO queue of search-segment seal requests (src/server/seal-requests.ts): set on the Lambda functions that
+   * commit UIDs in AWS, whose seals then run in the seal function; unset: seals run in this process (SealQueue).
+   */
+  sealQueueUrl?: string;
   /** HTTP GET /health for the load balancer: 200 while serving, 503 while draining; 'off' by default. */
   healthPort: Port;
   /** With S3: functions hand out presigned URLs valid this many seconds for message bytes (0: direct access). */
@@ -169,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
       region: env.AWS_REGION || 'us-east-1',
       dynamodbEndpoint: env.STRATUS_DYNAMODB_ENDPOINT || undefined,
       s3Endpoint: env.STRATUS_S3_ENDPOINT || undefined,
+      sqsEndpoint: env.STRATUS_SQS_ENDPOINT || undefined,
       tables: { mail: env.STRATUS_TABLE_MAIL || 'stratus-mail', msgmeta: env.STRATUS_TABLE_MSGMETA || 'stratus-msgmeta' },
       bucket: env.STRATUS_S3_BUCKET || 'stratus-mail',
     },
@@ -182,11 +190,13 @@ export function loadConfig(env: Env = process.env): Config {
     stats: bool(env, 'STRATUS_STATS') ?? false,
     redisUrl: env.STRATUS_REDIS_URL || undefined,
     idleKeepaliveMs: int(env, 'STRATUS_IDLE_KEEPALIVE_MS', 120_000, 100),
-    mailboxPollMs: int(env, 'STRATUS_MAILBOX_POLL_MS', 60_000, 0),
+    // storage-design §C9 L2: every 60–120 s; hints (in-process, IPC or Redis) are the fast path, so the slow end.
+    mailboxPollMs: int(env, 'STRATUS_MAILBOX_POLL_MS', 120_000, 0),
     functions: functionsMode(env),
     functionNames: functionNames(env),
     lambdaEndpoint: env.STRATUS_LAMBDA_ENDPOINT || undefined,
     lambdaTimeoutMs: int(env, 'STRATUS_LAMBDA_TIMEOUT_MS', 30_000, 100),
+    sealQueueUrl: env.STRATUS_SEAL_QUEUE_URL || undefined,
     healthPort: env.STRATUS_HEALTH_PORT ? port(env, 'STRATUS_HEALTH_PORT', 0) : 'off',
     presignSeconds: int(env, 'STRATUS_PRESIGN_SECONDS', 0, 0),
     workers: env.STRATUS_WORKERS === 'auto' ? availableParallelism() : int(env, 'STRATUS_WORKERS', 1, 1),

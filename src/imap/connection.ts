@@ -79,6 +79,43 @@ export function notifyAvailable(deps: ImapDeps): boolean {
   return idleAvailable(deps) && deps.notifyHub !== undefined;
 }
 
+/**
+ * Holds a command's responses in the stream (cork) and hands them to the socket together: one write(v) system
+ * call per command instead of one per response line. On a busy machine each write to a socket costs more CPU than
+ * answering a small command (bench/RESULTS.md, issue #8). Whatever one turn of the event loop wrote goes out at the
+ * end of that turn (setImmediate), so a command waiting for the client (an APPEND continuation, IDLE) or for
+ * 'drain' (a large FETCH: a corked stream never drains) is never held up; after a turn that wrote nothing the
+ * stream stays uncorked, so nothing is scheduled while a command merely waits. Returns the flush, idempotent.
+ */
+function coalesceWrites(stream: Duplex): () => void {
+  let corked = true;
+  stream.cork();
+  // What was queued before this turn (a slow reader's backlog) is not a write of this turn.
+  let queued = stream.writableLength;
+  let turn: NodeJS.Immediate | undefined;
+  const endOfTurn = (): void => {
+    turn = undefined;
+    if (!corked) return;
+    const wrote = stream.writableLength > queued;
+    stream.uncork();
+    if (!wrote || stream.destroyed) {
+      corked = false;
+      return;
+    }
+    stream.cork();
+    queued = stream.writableLength;
+    turn = setImmediate(endOfTurn);
+  };
+  turn = setImmediate(endOfTurn);
+  return () => {
+    if (turn !== undefined) clearImmediate(turn);
+    turn = undefined;
+    if (!corked) return;
+    corked = false;
+    stream.uncork();
+  };
+}
+
 /** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -86,6 +123,8 @@ export class ImapConnection implements Inactive {
   // reader, out, ctx and socket are replaced once by STARTTLS (startTls below); deps is this connection's own copy.
   private reader: CommandReader;
   private out: Output;
+  /** The stream `out` writes to (the socket, its TLS socket or a DeflateChannel): corked while a command runs. */
+  private wire: Duplex;
   private readonly state = new SessionState();
   private ctx: CommandContext;
   private readonly deps: ImapDeps;
@@ -111,6 +150,7 @@ export class ImapConnection implements Inactive {
     this.deps = { ...deps };
     this.reader = this.newReader(socket);
     this.out = new Output(socket);
+    this.wire = socket;
     this.ctx = this.newContext();
   }
 
@@ -239,6 +279,7 @@ export class ImapConnection implements Inactive {
     const name = command.name === 'UNKNOWN' ? command.verb : command.name;
     this.deps.observer?.begin(name);
     await this.deps.commandRate?.take();
+    const flush = coalesceWrites(this.wire);
     try {
       let answer: { status: 'OK' | 'NO' | 'BAD'; text: string; code: Parameters<Output['tagged']>[3] };
       try {
@@ -255,6 +296,7 @@ export class ImapConnection implements Inactive {
       }
       await this.flushView(allowsExpunge(command), command.name === 'APPEND' || command.name === 'COPY' || command.name === 'MOVE');
       await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
+      flush(); // before STARTTLS / COMPRESS take the socket over: their OK goes out as plain bytes
       if (this.tlsRequested) await this.startTls();
       if (this.compressRequested) this.startCompression();
       // Too many failed logins on one connection: answer, then say BYE and close (issue 3 item 6).
@@ -266,6 +308,7 @@ export class ImapConnection implements Inactive {
       this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
       this.socket.destroy();
     } finally {
+      flush();
       this.state.commandRunning = false;
       this.state.notify?.resume(this.ctx);
       this.armIdleTimer();
@@ -293,6 +336,7 @@ export class ImapConnection implements Inactive {
     this.deps.secure = true;
     this.reader = this.newReader(secure);
     this.out = new Output(secure);
+    this.wire = secure;
     this.ctx = this.newContext();
     secure.on('data', this.onData);
     secure.on('drain', this.onDrain);
@@ -322,6 +366,7 @@ export class ImapConnection implements Inactive {
     channel.on('close', this.onEnd);
     this.reader = this.newReader(channel);
     this.out = new Output(channel);
+    this.wire = channel;
     this.ctx = this.newContext();
     channel.on('data', this.onData);
   }

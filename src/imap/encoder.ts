@@ -341,53 +341,108 @@ function literal(body: BodyContent, binary = false): ResponsePiece[] {
   return [`${prefix}{${body.size}}${CRLF}`, body];
 }
 
-function fetchItem(v: FetchValue): ResponsePiece[] {
+/** `FLAGS (…)` of a frozen flag list (session/flag-lists.ts hands out one per flag state), kept per list. */
+const flagsTexts = new WeakMap<readonly string[], string>();
+
+function flagsText(flags: readonly string[]): string {
+  if (!Object.isFrozen(flags)) return `FLAGS (${flags.join(' ')})`;
+  let text = flagsTexts.get(flags);
+  if (text === undefined) {
+    text = `FLAGS (${flags.join(' ')})`;
+    flagsTexts.set(flags, text);
+  }
+  return text;
+}
+
+/** INTERNALDATE text by instant (UTC): FETCH of a whole mailbox formats each message's date once per process. */
+const internalDates = new Map<number, string>();
+const INTERNAL_DATES_KEPT = 100_000;
+
+function internalDateText(date: Date, offsetMinutes: number | undefined): string {
+  if (offsetMinutes !== undefined && offsetMinutes !== 0) return `INTERNALDATE ${formatDateTime(date, offsetMinutes)}`;
+  const ms = date.getTime();
+  let text = internalDates.get(ms);
+  if (text === undefined) {
+    text = `INTERNALDATE ${formatDateTime(date)}`;
+    if (internalDates.size >= INTERNAL_DATES_KEPT) internalDates.clear();
+    internalDates.set(ms, text);
+  }
+  return text;
+}
+
+/** The wire text of an item that is not a literal; undefined for those that are (bodies). */
+function fetchItemText(v: FetchValue): string | undefined {
   switch (v.name) {
     case 'FLAGS':
-      return [`FLAGS (${v.flags.join(' ')})`];
+      return flagsText(v.flags);
     case 'UID':
-      return [`UID ${v.uid}`];
+      return `UID ${v.uid}`;
     case 'INTERNALDATE':
-      return [`INTERNALDATE ${formatDateTime(v.date, v.offsetMinutes)}`];
+      return internalDateText(v.date, v.offsetMinutes);
     case 'RFC822.SIZE':
-      return [`RFC822.SIZE ${v.size}`];
+      return `RFC822.SIZE ${v.size}`;
     case 'MODSEQ':
-      return [`MODSEQ (${v.modSeq})`];
+      return `MODSEQ (${v.modSeq})`;
     case 'ENVELOPE':
     case 'BODYSTRUCTURE':
     case 'BODY':
-      return [`${v.name} ${v.wire}`];
+      return `${v.name} ${v.wire}`;
     case 'EMAILID':
     case 'THREADID':
-      return [v.id === null ? `${v.name} NIL` : `${v.name} (${v.id})`];
+      return v.id === null ? `${v.name} NIL` : `${v.name} (${v.id})`;
     case 'SAVEDATE':
-      return [`SAVEDATE ${v.date === null ? 'NIL' : formatDateTime(v.date)}`];
+      return `SAVEDATE ${v.date === null ? 'NIL' : formatDateTime(v.date)}`;
     case 'PREVIEW':
-      return [`PREVIEW ${imapString(v.text)}`];
+      return `PREVIEW ${imapString(v.text)}`;
+    case 'BINARY.SIZE':
+      return `BINARY.SIZE[${v.part.join('.')}] ${v.size}`;
+    default:
+      return undefined;
+  }
+}
+
+function fetchItem(v: FetchValue): ResponsePiece[] {
+  const text = fetchItemText(v);
+  if (text !== undefined) return [text];
+  switch (v.name) {
     case 'BODY[]':
       return [`BODY[${formatSection(v.section)}]${v.origin !== undefined ? `<${v.origin}>` : ''} `, ...literal(v.body)];
     case 'BINARY[]': {
       const binary = v.binary ?? (Buffer.isBuffer(v.body) && v.body.includes(0));
       return [`BINARY[${v.part.join('.')}]${v.origin !== undefined ? `<${v.origin}>` : ''} `, ...literal(v.body, binary)];
     }
-    case 'BINARY.SIZE':
-      return [`BINARY.SIZE[${v.part.join('.')}] ${v.size}`];
     case 'RFC822':
     case 'RFC822.HEADER':
     case 'RFC822.TEXT':
       return [`${v.name} `, ...literal(v.body)];
+    default:
+      return [];
   }
 }
 
 /** `* <seq> FETCH (<items>)\r\n` as pieces; bodies stay streams until ImapWriter copies them. */
 /** `* seq FETCH (…)`, or with `uidFetch` `* uid UIDFETCH (…)` (RFC 9586 §3.3: `seq` is then the UID). */
 export function fetchResponse(seq: number, items: readonly FetchValue[], uidFetch = false): ResponsePiece[] {
-  const pieces: ResponsePiece[] = [`* ${seq} ${uidFetch ? 'UIDFETCH' : 'FETCH'} (`];
-  items.forEach((item, i) => {
-    if (i > 0) pieces.push(' ');
-    pieces.push(...fetchItem(item));
-  });
-  pieces.push(`)${CRLF}`);
+  // Text runs are joined into one string, so a response without bodies is a single piece.
+  const pieces: ResponsePiece[] = [];
+  let text = `* ${seq} ${uidFetch ? 'UIDFETCH' : 'FETCH'} (`;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) text += ' ';
+    const item = items[i]!;
+    const plain = fetchItemText(item);
+    if (plain !== undefined) {
+      text += plain;
+      continue;
+    }
+    for (const piece of fetchItem(item)) {
+      if (typeof piece === 'string') text += piece;
+      else {
+        pieces.push(text, piece);
+        text = '';
+      }
+    }
+  }
+  pieces.push(`${text})${CRLF}`);
   return pieces;
 }
 
@@ -456,15 +511,26 @@ export class ImapWriter {
 
   private async writePieces(pieces: readonly ResponsePiece[]): Promise<void> {
     let pending: Buffer[] = [];
+    // Consecutive strings are joined and converted once (a FETCH of many messages is hundreds of them).
+    let text = '';
+    const takeText = (): void => {
+      if (text === '') return;
+      pending.push(Buffer.from(text, 'utf8'));
+      text = '';
+    };
     const flush = async (): Promise<void> => {
+      takeText();
       if (pending.length === 0) return;
       const bytes = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending);
       pending = [];
       await this.send(bytes);
     };
     for (const piece of pieces) {
-      if (typeof piece === 'string') pending.push(Buffer.from(piece, 'utf8'));
-      else if (Buffer.isBuffer(piece)) pending.push(piece);
+      if (typeof piece === 'string') text += piece;
+      else if (Buffer.isBuffer(piece)) {
+        takeText();
+        pending.push(piece);
+      }
       else {
         await flush();
         await this.copy(piece.size, piece.stream);

@@ -24,7 +24,7 @@ import { MailStoreError } from './errors.js';
 import type { MailboxId, TenantId, UserId } from './ids.js';
 import { keys } from './keys.js';
 import { loginInTenant } from './tenants.js';
-import { publishUserHint } from './user-hint.js';
+import { publishAccessHint, publishTenantHint, publishUserHint } from './user-hint.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -127,8 +127,11 @@ async function changeAcl(
     ];
     try {
       await ctx.kv.transactWrite(actions);
-      // RFC 5465 §5.4: granting or taking away `l` is a mailbox created or deleted for the grantee (user-hint.ts).
+      // RFC 5465 §5.4: granting or taking away `l` is a mailbox created or deleted for the grantee (user-hint.ts);
+      // for `anyone`, for every user of the tenant: one tenant-level hint. §5.9: watchers re-check their access.
       if (id.userId) publishUserHint(ctx, id.userId);
+      else publishTenantHint(ctx, meta.tenant);
+      publishAccessHint(ctx, meta.mailboxId, meta.modseq);
       return;
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;

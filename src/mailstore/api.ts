@@ -29,8 +29,11 @@ export const requestSchemas = {
   'mailbox.delete': z.object({ token, path }),
   'mailbox.rename': z.object({ token, from: path, to: path }),
   'mailbox.subscribe': z.object({ token, path, subscribed: z.boolean() }),
-  /** `unclaimed`: also count the messages no session has claimed as recent yet (src/mailstore/unclaimed.ts). */
-  'mailbox.status': z.object({ token, path, unclaimed: z.boolean().optional() }),
+  /**
+   * `unclaimed`: also count the messages no session has claimed as recent yet (src/mailstore/unclaimed.ts).
+   * `mailboxId`: the id this path named when the frontend last asked; a hint the store checks on META (mailboxes.ts).
+   */
+  'mailbox.status': z.object({ token, path, unclaimed: z.boolean().optional(), mailboxId: mailboxId.optional() }),
   /**
    * `acceptSnapshot`: the caller reads the index snapshot itself (src/mailstore/snapshot-reader.ts), so a big
    * mailbox's hot items never pass through the function as JSON (6 MB Lambda payloads).

@@ -109,8 +109,11 @@ const handlers: { [O in Operation]: Handler } = {
     publishUserHint(ctx, caller.userId); // RFC 5465 SubscriptionChange
     return {};
   },
-  'mailbox.status': async (ctx, b: { token: string; path: string; unclaimed?: boolean }) =>
-    mailboxStatus(ctx, callerOf(ctx, b.token), b.path, { unclaimed: b.unclaimed === true }),
+  'mailbox.status': async (ctx, b: { token: string; path: string; unclaimed?: boolean; mailboxId?: string }) =>
+    mailboxStatus(ctx, callerOf(ctx, b.token), b.path, {
+      unclaimed: b.unclaimed === true,
+      ...(b.mailboxId === undefined ? {} : { mailboxId: b.mailboxId as MailboxId }),
+    }),
   'mailbox.open': async (ctx, b: { token: string; path: string; acceptSnapshot?: boolean }) =>
     openMailbox(ctx, callerOf(ctx, b.token), b.path, { acceptSnapshot: b.acceptSnapshot === true }),
   'mailbox.reopen': async (ctx, b: { token: string; path: string; mailboxId: string; since: number }) =>

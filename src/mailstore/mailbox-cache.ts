@@ -16,6 +16,7 @@ import type { MailStoreClient } from './client.js';
 import { MailStoreError } from './errors.js';
 import { HotColumns, applyEntriesToColumns } from './hot-columns.js';
 import { BlobNotFoundError } from '../storage/errors.js';
+import { SnapshotFormatError } from './index-snapshot.js';
 
 export interface HintSource {
   subscribe(mailboxId: string, listener: (hint: { mailboxId: string; modseq: number }) => void): () => void;
@@ -45,10 +46,33 @@ export interface MailboxWatcher {
   token(): string;
   /** The mailbox's path as the watcher knows it (for a resync's reopen). */
   path(): string;
-  /** Log entries read after the cache's read point; the watcher ignores those at or below its own modseq. */
-  changes(entries: readonly LogEntry[], status: MailboxStatus): void;
+  /**
+   * Log entries read after the cache's read point; the watcher ignores those at or below its own modseq. `advance`,
+   * when given, is the same read already applied once by the cache to its snapshot (SharedAdvance).
+   */
+  changes(entries: readonly LogEntry[], status: MailboxStatus, advance?: SharedAdvance): void;
   /** The log no longer reaches back to the watcher's modseq: the mailbox as it is now. */
   resync(opened: OpenedMailbox): void;
+}
+
+/**
+ * One read of the log, applied once by the cache to its snapshot, for watchers that hold exactly that snapshot: with
+ * thousands of sessions idling on one mailbox (issue 5), each takes `to` — one copy made per read — instead of
+ * copying its columns and inserting the same rows itself, and a session's work per hint stays independent of the
+ * mailbox's size. Offered only when the read is all appends (new UIDs above `from`'s last) or all flag changes.
+ */
+export interface SharedAdvance {
+  /** The snapshot's columns before the read (shared with the sessions that opened the mailbox since). */
+  readonly from: HotColumns;
+  /** The MODSEQ `from` is as of: a watcher at another MODSEQ must apply the entries itself. */
+  readonly fromModseq: number;
+  /** `from` with the read's entries above `fromModseq` applied; shared (copy before changing). */
+  readonly to: HotColumns;
+  readonly kind: 'append' | 'flags';
+  /** For 'flags': the UIDs of `from` whose flags the read changed (each newer than what `from` held). */
+  readonly changedUids: readonly number[];
+  /** Every keyword the read's entries carry. */
+  readonly keywords: readonly string[];
 }
 
 export interface MailboxCacheOptions {
@@ -129,8 +153,9 @@ export class MailboxCache {
       try {
         columns = await this.store.readIndexSnapshot(opened.snapshot);
       } catch (err) {
-        // Superseded and swept between the pointer read and the GET (snapshots.ts keeps them a grace period).
-        if (!(err instanceof BlobNotFoundError)) throw err;
+        // Superseded and swept between the pointer read and the GET (snapshots.ts keeps them a grace period), or
+        // damaged: the hot items are the truth, the snapshot only a faster way to them.
+        if (!(err instanceof BlobNotFoundError) && !(err instanceof SnapshotFormatError)) throw err;
         const full = await this.store.call('mailbox.open', { token, path });
         return this.remember(key, { status: full.status, blobPrefix: full.blobPrefix, columns: HotColumns.fromHotList(full.messages) }, full.rights);
       }
@@ -172,19 +197,28 @@ export class MailboxCache {
     }
   }
 
-  /** Moves a snapshot forward with log entries that cover (since, status.highestModseq]. */
-  private advance(mailboxId: string, since: number, entries: readonly LogEntry[], status: MailboxStatus): void {
+  /**
+   * Moves a snapshot forward with log entries that cover (since, status.highestModseq]. Returns the move as a
+   * SharedAdvance when views may hold the columns it started from and the entries qualify.
+   */
+  private advance(mailboxId: string, since: number, entries: readonly LogEntry[], status: MailboxStatus): SharedAdvance | undefined {
     const snapshot = this.snapshots.get(mailboxId);
-    if (!snapshot) return;
+    if (!snapshot) return undefined;
     const at = snapshot.status.highestModseq;
     // Entries from `since` on say nothing about (at, since] when the snapshot is older than `since`.
-    if (at < since || status.highestModseq <= at) return;
-    const before = snapshot.columns.length;
+    if (at < since || status.highestModseq <= at) return undefined;
+    const from = snapshot.columns;
+    const before = from.length;
+    const newer = entries.filter((e) => e.modseq > at);
+    const shape = advanceShape(from, newer);
     // Sessions' views may hold these columns: change a private copy (copy on write).
-    snapshot.columns = snapshot.columns.writable();
-    applyEntriesToColumns(snapshot.columns, entries.filter((e) => e.modseq > at));
+    snapshot.columns = from.writable();
+    applyEntriesToColumns(snapshot.columns, newer);
     snapshot.status = status;
     this.snapshotMessages += snapshot.columns.length - before;
+    // Columns nobody shares were changed in place: no view can hold them.
+    if (!shape || snapshot.columns === from) return undefined;
+    return { from, fromModseq: at, to: snapshot.columns.share(), ...shape };
   }
 
   /** Starts delivering changes of `watcher.mailboxId` to `watcher`; call the result to stop. */
@@ -258,22 +292,26 @@ export class MailboxCache {
   }
 
   private async readOnce(entry: Entry): Promise<void> {
-    const watchers = [...entry.watchers];
-    if (watchers.length === 0) return;
-    const since = Math.min(...watchers.map((w) => w.modseq()));
+    // One pass, no copies: with 10,000 sessions on a mailbox this runs before the first of them hears of the hint.
+    const watchers = entry.watchers;
+    let since = Infinity;
+    for (const w of watchers) since = Math.min(since, w.modseq());
+    if (since === Infinity) return;
     const changes = await this.withToken(watchers, (token) => {
       this.reads++;
       return this.store.call('mailbox.changes', { token, mailboxId: entry.mailboxId, since });
     });
     if (!changes.resync) {
       if (changes.entries.length === 0) return;
-      this.advance(entry.mailboxId, since, changes.entries, changes.status);
-      await this.deliverAll(entry, (w) => w.changes(changes.entries, changes.status));
+      const shared = this.advance(entry.mailboxId, since, changes.entries, changes.status);
+      await this.deliverAll(entry, (w) => w.changes(changes.entries, changes.status, shared));
       return;
     }
+    const first = watchers.values().next().value;
+    if (!first) return;
     const opened = await this.withToken(watchers, (token) => {
       this.reads++;
-      return this.store.call('mailbox.open', { token, path: watchers[0]!.path() });
+      return this.store.call('mailbox.open', { token, path: first.path() });
     });
     // A rename between the watcher's SELECT and now: the path names another mailbox; the next read retries.
     if (opened.status.mailboxId !== entry.mailboxId) throw new Error('mailbox was renamed during a resync');
@@ -301,8 +339,9 @@ export class MailboxCache {
   }
 
   /** Runs `call` with the first watcher's token that the store accepts (a session's token may have expired). */
-  private async withToken<T>(watchers: readonly MailboxWatcher[], call: (token: string) => Promise<T>): Promise<T> {
+  private async withToken<T>(watchers: Iterable<MailboxWatcher>, call: (token: string) => Promise<T>): Promise<T> {
     let lastError: unknown;
+    // The live set, walked lazily: usually the first token serves and nothing is copied.
     for (const w of watchers) {
       try {
         return await call(w.token());
@@ -316,6 +355,47 @@ export class MailboxCache {
     }
     throw lastError;
   }
+}
+
+/**
+ * Whether entries (all above `from`'s MODSEQ) can be handed to views as a SharedAdvance, and what a view needs to
+ * know besides the new columns; undefined for a mix, expunges or anything unusual (views then apply the entries).
+ */
+function advanceShape(from: HotColumns, entries: readonly LogEntry[]): Pick<SharedAdvance, 'kind' | 'changedUids' | 'keywords'> | undefined {
+  if (entries.length === 0) return undefined;
+  const keywords = new Set<string>();
+  if (entries.every((e) => e.op === 'A')) {
+    let last = from.lastUid();
+    for (const e of entries) {
+      const a = (e as Extract<LogEntry, { op: 'A' }>).added;
+      for (let i = 0; i < a.uids.length; i++) {
+        // Ascending and above every UID held (I1): then a view's insert gives exactly what applyEntriesToColumns gives.
+        if (a.uids[i]! <= last || a.modseqs[i] === undefined) return undefined;
+        last = a.uids[i]!;
+        for (const k of a.keywords[i] ?? []) keywords.add(k);
+      }
+    }
+    return { kind: 'append', changedUids: [], keywords: [...keywords] };
+  }
+  if (entries.every((e) => e.op === 'F')) {
+    const changed = new Set<number>();
+    // Each entry applies where it is newer than the row (mailbox-view.ts queueFlags, applyEntriesToColumns).
+    const modseqOf = new Map<number, number>();
+    for (const e of entries as readonly Extract<LogEntry, { op: 'F' }>[]) {
+      e.uids.forEach((uid, n) => {
+        const at = from.indexOfUid(uid);
+        if (at >= 0) {
+          const held = modseqOf.get(uid) ?? from.modseqAt(at);
+          if (held >= e.modseq) return;
+          modseqOf.set(uid, e.modseq);
+          changed.add(uid);
+        }
+        for (const k of e.keywords[n] ?? []) keywords.add(k);
+      });
+    }
+    return { kind: 'flags', changedUids: [...changed], keywords: [...keywords] };
+  }
+  return undefined;
 }
 
 function rightsOf(rights: string | undefined): { rights?: string } {

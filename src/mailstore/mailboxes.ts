@@ -406,8 +406,12 @@ export async function mailboxStatus(
   ctx: StoreContext,
   caller: Caller,
   rawPath: string,
-  options: { unclaimed?: boolean } = {},
+  options: { unclaimed?: boolean; mailboxId?: MailboxId } = {},
 ): Promise<MailboxStatus> {
+  if (options.mailboxId !== undefined) {
+    const hinted = await statusByKnownId(ctx, caller, rawPath, options.mailboxId, options.unclaimed === true);
+    if (hinted) return hinted;
+  }
   const { mailboxId, path } = await resolvePath(ctx, caller, rawPath);
   if (!options.unclaimed) return { ...statusOf(await readMeta(ctx, caller, mailboxId)), path }; // STATUS needs "r" (RFC 4314 §4)
   // META and the RECENT floor in one read; the count then needs at most one query (unclaimed.ts).
@@ -415,6 +419,33 @@ export async function mailboxStatus(
   const meta = checkedMeta(both.find((i) => i.sk === keys.mailbox(mailboxId).sk), caller, 'r');
   const floor = recentFloor(both.find((i) => i.sk === keys.mailboxRecent(mailboxId).sk));
   return { ...statusOf(meta), path, unclaimed: await countUnclaimed(ctx, mailboxId, meta, floor) };
+}
+
+/**
+ * STATUS without the name read, when the frontend knows which mailbox the path named last time: META alone decides
+ * whether that is still so. RENAME and DELETE change the name items and META (`path`, `state`) in one transaction,
+ * so a strongly consistent META that is active, has this owner and this path is exactly what the name item would
+ * have led to. Anything else (renamed away, deleted, another owner's id) answers undefined: resolve the path.
+ */
+async function statusByKnownId(
+  ctx: StoreContext,
+  caller: Caller,
+  rawPath: string,
+  mailboxId: MailboxId,
+  unclaimed: boolean,
+): Promise<MailboxStatus | undefined> {
+  const { owner, ownerPath, prefix } = await namespacePath(ctx, caller, rawPath);
+  const metaKey = keys.mailbox(mailboxId);
+  const read = unclaimed
+    ? await ctx.kv.batchGet('mail', [metaKey, keys.mailboxRecent(mailboxId)], { consistent: true })
+    : [await ctx.kv.get('mail', metaKey, { consistent: true })];
+  const item = read.find((i) => i?.sk === metaKey.sk);
+  if (!item || item.state !== 'active' || item.owner !== owner || item.path !== ownerPath) return undefined;
+  const meta = checkedMeta(item, caller, 'r'); // STATUS needs "r" (RFC 4314 §4)
+  const status = { ...statusOf(meta), path: prefix + ownerPath };
+  if (!unclaimed) return status;
+  const floor = recentFloor(read.find((i) => i?.sk === keys.mailboxRecent(mailboxId).sk));
+  return { ...status, unclaimed: await countUnclaimed(ctx, mailboxId, meta, floor) };
 }
 
 export function emptyHotList(): HotList {

@@ -26,6 +26,7 @@ import {
   directoryItem,
   encodeSegment,
   readSegment,
+  rememberSegment,
   type SegmentDirectory,
   type SegmentDoc,
   type SegmentEntry,
@@ -207,7 +208,9 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
     for (const chunk of chunkDocs(docs, size)) {
       const id = newId(now);
       const { bytes, headerBytes } = await encodeSegment(chunk);
-      await ctx.blob.put(blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id), bytes, bytes.length);
+      const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
+      await ctx.blob.put(key, bytes, bytes.length);
+      rememberSegment(key, chunk); // the next text SEARCH in this process decodes nothing
       segments.push({ id, from: chunk[0]!.uid, to: chunk[chunk.length - 1]!.uid, docs: chunk.length, headerBytes, bytes: bytes.length });
       written++;
     }

@@ -20,7 +20,8 @@ import { deflateRaw, inflateRawSync } from 'node:zlib';
 const deflateFast = (bytes: Buffer): Promise<Buffer> => promisify(deflateRaw)(bytes, { level: 1 });
 import type { KvItem, KvValue } from '../storage/kv.js';
 import { BlobNotFoundError } from '../storage/errors.js';
-import { textKeyMatches, needsBody, type SearchHeaders, type TextKey } from '../mime/search-match.js';
+import { needsBody, type SearchHeaders, type TextKey } from '../mime/search-match.js';
+import { foldBody, foldHeaders, foldKey, foldedKeyMatches, type FoldedHeaders } from '../mime/search-match.js';
 import type { ResponseOf } from './api.js';
 import { metaFromItem } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
@@ -154,6 +155,134 @@ export async function readSegment(
   return decodeSegment(all.subarray(0, entry.headerBytes), all.subarray(entry.headerBytes));
 }
 
+/** Decoded text kept per process, at most (in characters; a cached segment holds its text folded, once). */
+export const SEGMENT_CACHE_CHARS = 32 * 1024 * 1024;
+
+/**
+ * A segment as text searches use it: decoded once and its text folded (search-match.ts foldHeaders), so a later
+ * search of the same segment reads no blob and decodes nothing. Segments are immutable and uniquely named (a rewrite
+ * writes a new one), so an entry never goes stale; which segments a search reads is still decided by the directory
+ * it reads strongly each time.
+ */
+interface FoldedSegment {
+  uids: number[];
+  heads: FoldedHeaders[];
+  /** Folded body texts, once a BODY or TEXT key needed them (header keys read the header part alone). */
+  texts?: (string | null)[];
+  chars: number;
+}
+
+/** The process's folded segments by blob key, least recently used first, within SEGMENT_CACHE_CHARS. */
+export class FoldedSegmentCache {
+  private readonly entries = new Map<string, FoldedSegment>();
+  private chars = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): FoldedSegment | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Keeps `segment` (replacing an entry of the same key); one larger than a quarter of the capacity is not kept. */
+  put(key: string, segment: FoldedSegment): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.chars -= old.chars;
+    }
+    if (segment.chars > this.capacity / 4) return;
+    this.entries.set(key, segment);
+    this.chars += segment.chars;
+    for (const [k, v] of this.entries) {
+      if (this.chars <= this.capacity) break;
+      this.entries.delete(k);
+      this.chars -= v.chars;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.chars = 0;
+  }
+}
+
+export const foldedSegments = new FoldedSegmentCache(SEGMENT_CACHE_CHARS);
+
+function headerChars(h: FoldedHeaders): number {
+  let n = (h.from?.length ?? 0) + (h.to?.length ?? 0) + (h.cc?.length ?? 0) + (h.bcc?.length ?? 0) + (h.subject?.length ?? 0);
+  for (let i = 0; i < h.names.length; i++) n += h.names[i]!.length + h.values[i]!.length;
+  return n;
+}
+
+function foldedHead(head: Buffer): FoldedSegment {
+  const header = JSON.parse(inflateRawSync(head).toString('utf8')) as { v: 1; u: number[]; e: string[]; h: HeaderRow[] };
+  let chars = 0;
+  const heads = header.h.map(([from, to, cc, bcc, subject, fields]) => {
+    const folded = foldHeaders({ from, to, cc, bcc, subject, fields });
+    chars += headerChars(folded);
+    return folded;
+  });
+  return { uids: header.u, heads, chars };
+}
+
+function foldedTexts(body: Buffer): { texts: (string | null)[]; chars: number } {
+  const { t } = JSON.parse(inflateRawSync(body).toString('utf8')) as { t: (string | null)[] };
+  let chars = 0;
+  const texts = t.map((text) => {
+    const folded = foldBody(text ?? null);
+    chars += folded?.length ?? 0;
+    return folded;
+  });
+  return { texts, chars };
+}
+
+/**
+ * Puts a segment just written (search-seal.ts) into the process's cache, folded, so the first text SEARCH after a
+ * seal reads and decodes nothing when it runs in the process that sealed (the embedded server).
+ */
+export function rememberSegment(key: string, docs: readonly SegmentDoc[]): void {
+  let chars = 0;
+  const heads: FoldedHeaders[] = [];
+  const texts: (string | null)[] = [];
+  for (const doc of docs) {
+    const head = foldHeaders(doc.hdr);
+    const text = foldBody(doc.text);
+    chars += headerChars(head) + (text?.length ?? 0);
+    heads.push(head);
+    texts.push(text);
+  }
+  foldedSegments.put(key, { uids: docs.map((d) => d.uid), heads, texts, chars });
+}
+
+/** One segment, folded, from the process's cache or read now (the header part alone unless `withBody`). */
+async function foldedSegment(
+  ctx: StoreContext,
+  owner: { tenantId: TenantId; userId: UserId },
+  mailboxId: MailboxId,
+  entry: SegmentEntry,
+  withBody: boolean,
+): Promise<FoldedSegment> {
+  const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, entry.id);
+  const cached = foldedSegments.get(key);
+  if (cached && (cached.texts || !withBody)) return cached;
+  let segment: FoldedSegment;
+  if (!withBody) {
+    segment = foldedHead(await readStream(await ctx.blob.get(key, { start: 0, end: entry.headerBytes - 1 })));
+  } else {
+    const all = await readStream(await ctx.blob.get(key));
+    const head = cached ?? foldedHead(all.subarray(0, entry.headerBytes));
+    const { texts, chars } = foldedTexts(all.subarray(entry.headerBytes));
+    segment = { uids: head.uids, heads: head.heads, texts, chars: head.chars + chars };
+  }
+  foldedSegments.put(key, segment);
+  return segment;
+}
+
 /**
  * `message.searchText`: the UIDs ≤ `upTo` of the mailbox whose sealed text matches each key (in the keys' order).
  * One KV call (META for the "r" check and the directory, batched) and one GET per segment. Messages above `upTo`
@@ -177,22 +306,24 @@ export async function searchText(
   if (meta.uidNext - 1 - dir.upTo >= SEAL_THRESHOLD) ctx.sealDue?.(mailboxId);
   const uids: number[][] = input.keys.map(() => []);
   const withBody = input.keys.some(needsBody);
+  const folded = input.keys.map(foldKey);
   const owner = { tenantId: meta.tenant, userId: meta.owner };
   let upTo = dir.upTo;
   for (const entry of dir.segments) {
-    let docs: SegmentDoc[];
+    let segment: FoldedSegment;
     try {
-      docs = await readSegment(ctx, owner, mailboxId, entry, withBody);
+      segment = await foldedSegment(ctx, owner, mailboxId, entry, withBody);
     } catch (err) {
       if (!(err instanceof BlobNotFoundError)) throw err;
       upTo = entry.from - 1;
       break;
     }
-    for (const doc of docs) {
-      input.keys.forEach((key, k) => {
-        if (textKeyMatches(key, doc.hdr, doc.text)) uids[k]!.push(doc.uid);
-      });
-    }
+    const { heads, texts } = segment;
+    segment.uids.forEach((uid, d) => {
+      for (let k = 0; k < folded.length; k++) {
+        if (foldedKeyMatches(folded[k]!, heads[d]!, texts?.[d])) uids[k]!.push(uid);
+      }
+    });
   }
   if (upTo < dir.upTo) for (const list of uids) list.splice(0, list.length, ...list.filter((u) => u <= upTo));
   return { upTo, uids };

@@ -10,7 +10,7 @@ import { ConditionFailedError } from '../storage/errors.js';
 import type { KvItem } from '../storage/kv.js';
 import type { StoreContext } from './context.js';
 import type { HotColumns } from './hot-columns.js';
-import { decodeSnapshot, encodeSnapshot, type DecodedSnapshot } from './index-snapshot.js';
+import { decodeSnapshot, encodeSnapshot, envelopeOf, ENVELOPE_BYTES, SnapshotFormatError, type DecodedSnapshot } from './index-snapshot.js';
 import type { MailboxId, TenantId, UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
 
@@ -43,19 +43,56 @@ export function pointerOf(item: KvItem | undefined): SnapshotPointer | undefined
   return { modseq: item.m, key: item.k, movedAt: typeof item.t === 'number' ? item.t : 0 };
 }
 
-export async function readBlob(stream: Readable): Promise<Buffer> {
+/**
+ * A snapshot blob's bytes. Format 2 says its length in its first bytes (index-snapshot.ts), so the stream is copied
+ * into one buffer of that size as it arrives — no list of chunks joined at the end, which for a 1M-message mailbox
+ * would hold the blob twice at once. Format 1 (no envelope) is gathered and joined as before.
+ */
+export async function readSnapshotBytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
+  let into: Buffer | undefined;
+  let legacy = false;
   for await (const chunk of stream) {
     const b = chunk as Buffer;
+    if (into) {
+      if (length + b.length > into.length) {
+        stream.destroy();
+        throw new SnapshotFormatError('index snapshot is longer than its envelope says');
+      }
+      into.set(b, length);
+      length += b.length;
+      continue;
+    }
     chunks.push(b);
     length += b.length;
+    if (legacy || length < ENVELOPE_BYTES) continue;
+    const head = chunks.length === 1 ? b : Buffer.concat(chunks, length);
+    const envelope = envelopeOf(head);
+    if (!envelope) {
+      legacy = true; // format 1: gather
+      continue;
+    }
+    into = Buffer.allocUnsafe(ENVELOPE_BYTES + envelope.deflated);
+    if (length > into.length) {
+      stream.destroy();
+      throw new SnapshotFormatError('index snapshot is longer than its envelope says');
+    }
+    into.set(head, 0);
+    chunks.length = 0;
+  }
+  if (into) {
+    if (length !== into.length) throw new SnapshotFormatError('index snapshot is truncated');
+    return into;
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
+/** The blob reader MailStoreClient uses for snapshots (kept under its old name). */
+export const readBlob = readSnapshotBytes;
+
 export async function readSnapshot(ctx: StoreContext, key: string): Promise<DecodedSnapshot> {
-  return decodeSnapshot(await readBlob(await ctx.blob.get(key)));
+  return decodeSnapshot(await readSnapshotBytes(await ctx.blob.get(key)));
 }
 
 /**

@@ -24,6 +24,11 @@ const SHORTCUTS: Readonly<Record<string, 'from' | 'to' | 'cc' | 'bcc' | 'subject
   subject: 'subject',
 };
 
+/** Own properties only: HEADER "constructor" is a field name like any other. */
+function shortcutOf(name: string): 'from' | 'to' | 'cc' | 'bcc' | 'subject' | undefined {
+  return Object.hasOwn(SHORTCUTS, name) ? SHORTCUTS[name] : undefined;
+}
+
 /** HEADER field value, and FROM/TO/CC/BCC/SUBJECT (= HEADER with that field). */
 export function headerMatches(hdr: SearchHeaders, field: string, value: string): boolean {
   const name = field.toLowerCase();
@@ -31,7 +36,7 @@ export function headerMatches(hdr: SearchHeaders, field: string, value: string):
   // HEADER field "" matches every message that has the field (RFC 3501 §6.4.4).
   if (value === '' && fields.length > 0) return true;
   if (fields.some(([, v]) => containsFolded(v, value))) return true;
-  const shortcut = SHORTCUTS[name];
+  const shortcut = shortcutOf(name);
   return shortcut !== undefined && containsFolded(hdr[shortcut], value);
 }
 
@@ -58,5 +63,75 @@ export function textKeyMatches(key: TextKey, hdr: SearchHeaders, text: string | 
       return bodyMatches(text, key.value);
     case 'text':
       return textMatches(hdr, text, key.value);
+  }
+}
+
+/**
+ * One message's searchable text folded once (toLowerCase), for matching many keys and many searches against it: what
+ * a cached search segment keeps (mailstore/search-segments.ts). `foldedKeyMatches` on it answers exactly what
+ * `textKeyMatches` answers on the unfolded text, since every comparison above folds both sides the same way.
+ */
+export interface FoldedHeaders {
+  /** Field names as the header cache keeps them (lower case), and their values folded, pairwise. */
+  names: string[];
+  values: string[];
+  from: string | null;
+  to: string | null;
+  cc: string | null;
+  bcc: string | null;
+  subject: string | null;
+  /** `name: value` folded, per field (TEXT keys); made on first use. */
+  lines?: string[];
+}
+
+const fold = (s: string | null): string | null => (s === null ? null : s.toLowerCase());
+
+export function foldHeaders(hdr: SearchHeaders): FoldedHeaders {
+  return {
+    names: hdr.fields.map(([n]) => n),
+    values: hdr.fields.map(([, v]) => v.toLowerCase()),
+    from: fold(hdr.from),
+    to: fold(hdr.to),
+    cc: fold(hdr.cc),
+    bcc: fold(hdr.bcc),
+    subject: fold(hdr.subject),
+  };
+}
+
+export function foldBody(text: string | null): string | null {
+  return fold(text);
+}
+
+/** A text key with its value folded once. */
+export type FoldedKey = TextKey & { readonly folded: string; readonly name: string };
+
+export function foldKey(key: TextKey): FoldedKey {
+  return { ...key, folded: key.value.toLowerCase(), name: key.kind === 'header' ? key.field.toLowerCase() : '' };
+}
+
+/** `textKeyMatches` over folded text. `text` undefined: the body was not read (only header keys may be asked then). */
+export function foldedKeyMatches(key: FoldedKey, hdr: FoldedHeaders, text: string | null | undefined): boolean {
+  switch (key.kind) {
+    case 'header': {
+      const { names, values } = hdr;
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] !== key.name) continue;
+        // HEADER field "" matches every message that has the field (RFC 3501 §6.4.4).
+        if (key.folded === '' || values[i]!.includes(key.folded)) return true;
+      }
+      const shortcut = shortcutOf(key.name);
+      if (shortcut === undefined) return false;
+      const value = hdr[shortcut];
+      return value !== null && value.includes(key.folded);
+    }
+    case 'body':
+      return text != null && text.includes(key.folded);
+    case 'text': {
+      if (text != null && text.includes(key.folded)) return true;
+      // Folding `name: value` whole equals folding its parts: the only context-dependent lower-casing (final sigma,
+      // Unicode SpecialCasing) cannot see across ": ", a space being neither cased nor case-ignorable.
+      hdr.lines ??= hdr.names.map((n, i) => `${n.toLowerCase()}: ${hdr.values[i]!}`);
+      return hdr.lines.some((line) => line.includes(key.folded));
+    }
   }
 }

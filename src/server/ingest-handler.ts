@@ -8,7 +8,8 @@ import type { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../config.js';
 import { ingestSesEvent, isSesEvent, type IngestResult, type ObjectLocation } from '../mailstore/delivery-ses.js';
 import { S3Blob } from '../storage/s3/s3-blob.js';
-import { containerHints, hintsFromConfig, makeLambdaHandler, type FunctionEvent } from './lambda.js';
+import { containerHints, containerSeals, hintsFromConfig, makeLambdaHandler, type FunctionEvent } from './lambda.js';
+import { sealRequestsFromConfig } from './seal-requests.js';
 import { openStore, type Store } from './store.js';
 
 export class IngestRetryError extends Error {
@@ -61,6 +62,7 @@ export function makeIngestHandler(
     opened ??= open();
     const { store, config, reader } = opened;
     const hints = containerHints(store, () => hintsFromConfig(config.redisUrl)); // deliveries wake IDLE clients too
+    const seals = containerSeals(store, () => sealRequestsFromConfig(config)); // deliveries make seals due too
     let result: IngestResult;
     try {
       result = await ingestSesEvent(store.ctx, event, {
@@ -68,7 +70,7 @@ export function makeIngestHandler(
         inbound: config.ingest,
       });
     } finally {
-      await hints?.flush();
+      await Promise.all([hints?.flush(), seals?.flush()]);
     }
     if (result.retry) throw new IngestRetryError(result);
     return result;

@@ -6,11 +6,17 @@
 // invocation answers only after they are sent (a frozen container sends nothing). Publishing here rather than in the
 // frontend from the commit's response also covers the commits no frontend sees: SES deliveries (ingest) and the
 // admin API.
+//
+// Seals: the search-segment seal a commit makes due (src/mailstore/search-seal.ts) cannot run in the background of a
+// Lambda container (it freezes after the answer). With STRATUS_SEAL_QUEUE_URL set (the CDK stack sets it on the
+// message and ingest functions) the request goes to an SQS FIFO queue instead (seal-requests.ts), read by the seal
+// function (seal-handler.ts); the invocation waits for the send, not for the seal.
 import type { Envelope, Operation } from '../mailstore/api.js';
 import { FUNCTION_OF, handleRequest, isOperation } from '../mailstore/functions.js';
 import { loadConfig } from '../config.js';
 import { RedisHintPublisher } from '../notify/index.js';
 import { openStore, type Store } from './store.js';
+import { sealRequestsFromConfig, type SealRequests } from './seal-requests.js';
 
 export interface FunctionEvent {
   op: string;
@@ -46,10 +52,24 @@ export function containerHints(store: Store, open: () => RedisHintPublisher | un
   return hints ?? undefined;
 }
 
+const sealWired = new WeakMap<Store, SealRequests | null>();
+
+/** Wires `store`'s seal hooks to the container's seal queue, once per store; undefined when there is none. */
+export function containerSeals(store: Store, open: () => SealRequests | undefined = () => sealRequestsFromConfig(loadConfig())): SealRequests | undefined {
+  let seals = sealWired.get(store);
+  if (seals === undefined) {
+    seals = open() ?? null;
+    seals?.wire(store.ctx);
+    sealWired.set(store, seals);
+  }
+  return seals ?? undefined;
+}
+
 export function makeLambdaHandler(
   family: FunctionFamily,
   open: () => Store = () => openStore(loadConfig()),
   openHints: () => RedisHintPublisher | undefined = hintsFromConfig,
+  openSeals?: () => SealRequests | undefined,
 ) {
   let store: Store | undefined; // built on the first invocation, reused while the container lives
   return async (event: FunctionEvent): Promise<Envelope<Operation>> => {
@@ -58,10 +78,11 @@ export function makeLambdaHandler(
     }
     store ??= open();
     const hints = containerHints(store, openHints);
+    const seals = containerSeals(store, openSeals);
     try {
       return await handleRequest(store.ctx, event.op, event.body);
     } finally {
-      await hints?.flush();
+      await Promise.all([hints?.flush(), seals?.flush()]);
     }
   };
 }

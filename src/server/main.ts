@@ -42,6 +42,8 @@ export interface RunningServer {
   store: Store;
   /** Resolves once no search-segment seal is queued or running (src/mailstore/search-seal.ts); for benchmarks. */
   sealsIdle(): Promise<void>;
+  /** Runs the safety poll now (what the STRATUS_MAILBOX_POLL_MS timer does); for benchmarks that price it. */
+  safetyPoll(): Promise<void>;
   /** Ends every open connection (each finishes its command in progress first) but keeps listening. */
   closeConnections(reason: string): Promise<void>;
   stop(): Promise<void>;
@@ -218,6 +220,10 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     healthPort: health?.port,
     store,
     sealsIdle: () => seals.idle(),
+    async safetyPoll() {
+      notifyHub.refreshAll();
+      await mailboxes.refreshAll();
+    },
     async closeConnections(reason: string) {
       await Promise.all(listeners.map((l) => l.closeConnections(reason)));
     },

@@ -101,7 +101,7 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
           functionNames: config.functionNames,
           onError: options.onFunctionError,
         })
-      : new InlineInvoker(ctx);
+      : new InlineInvoker(ctx, { wire: false }); // one process: no JSON round trip per call (invoker.ts)
   return {
     ctx,
     client: new MailStoreClient(invoker, mblob, { bodyUrls: config.functions === 'lambda' }),

@@ -8,7 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ADMIN_API_THROTTLE, FAMILIES, GC_GRACE_HOURS, GC_SCHEDULE, INBOUND_PREFIX, PORTS, StratusStack } from '../../cdk/stack.js';
+import {
+  ADMIN_API_THROTTLE,
+  FAMILIES,
+  GC_GRACE_HOURS,
+  GC_SCHEDULE,
+  INBOUND_PREFIX,
+  PORTS,
+  SEAL_BATCH_SIZE,
+  SEAL_MAX_CONCURRENCY,
+  SEAL_MAX_RECEIVES,
+  StratusStack,
+} from '../../cdk/stack.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
@@ -262,7 +273,7 @@ describe('CDK stack', () => {
     assert.equal((invoke.Resource as unknown[]).length, FRONTEND.length);
     const invoked = JSON.stringify(invoke.Resource);
     for (const family of FRONTEND) assert.match(invoked, new RegExp(`"${family.charAt(0).toUpperCase()}${family.slice(1)}Function`), family);
-    assert.doesNotMatch(invoked, /AdminFunction|IngestFunction/, 'the frontend cannot call the admin or ingest function');
+    assert.doesNotMatch(invoked, /AdminFunction|IngestFunction|SealFunction/, 'the frontend cannot call the admin, ingest or seal function');
     // The frontend never receives the token key (it could forge any user's session).
     const env = JSON.stringify(taskDef.Properties!.ContainerDefinitions);
     assert.doesNotMatch(env, /STRATUS_TOKEN_KEY|secretsmanager/);
@@ -286,8 +297,9 @@ describe('CDK stack', () => {
       assert.deepEqual(actionsOf(s3).sort(), [...access.blobs].sort(), `${family} on S3`);
       assert.equal(actionsOf(statements).includes('s3:ListBucket'), access.listBlobs === true, `${family}: s3:ListBucket only if it lists`);
       for (const s of s3) {
-        // Objects under t/ only (the tenant key space of §C2), never the bucket or its root.
-        assert.match(JSON.stringify(s.Resource), new RegExp(`${bucket}.*"/t/\\*"`));
+        // Objects under t/ only (the tenant key space of §C2), never the bucket or its root; the seal's under t/…/q/ only.
+        const prefix = (access.blobPrefix ?? 't/*').replaceAll('*', '\\*');
+        assert.match(JSON.stringify(s.Resource), new RegExp(`${bucket}.*"/${prefix}"`), `${family} on S3 objects`);
       }
       for (const a of actionsOf(statements)) assert.ok(!a.endsWith(':*'), `${family}: no wildcard action ${a}`);
     }
@@ -349,6 +361,82 @@ describe('CDK stack', () => {
       's3:DeleteObject',
       's3:ListBucket',
     ], 'no GetObject, no KMS, no cache, no PutItem');
+  });
+
+  it('feeds the seal function from a FIFO queue grouped by mailbox, with a dead-letter queue and an alarm on it', () => {
+    const sealFn = logicalId('AWS::Lambda::Function', 'SealFunction');
+    const queue = logicalId('AWS::SQS::Queue', 'SealRequests');
+    const dlq = logicalId('AWS::SQS::Queue', 'SealDeadLetters');
+    assert.equal(ofType('AWS::SQS::Queue').length, 2);
+    const fn = resources[sealFn]!.Properties!;
+    const q = resources[queue]!.Properties!;
+    assert.equal(q.FifoQueue, true);
+    assert.equal(q.ContentBasedDeduplication, false, 'the sender names the deduplication id');
+    assert.equal(q.DeduplicationScope, 'messageGroup');
+    assert.equal(q.FifoThroughputLimit, 'perMessageGroupId');
+    assert.equal(q.SqsManagedSseEnabled, true);
+    assert.equal(q.VisibilityTimeout, 6 * (fn.Timeout as number), 'visibility: 6x the seal timeout');
+    assert.deepEqual(q.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: SEAL_MAX_RECEIVES });
+    assert.equal(resources[dlq]!.Properties!.FifoQueue, true);
+    // Both queues refuse plain HTTP.
+    const queuePolicies = ofType('AWS::SQS::QueuePolicy');
+    assert.equal(queuePolicies.length, 2);
+    for (const [, p] of queuePolicies) {
+      const statements = (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+      assert.ok(statements.every((st) => st.Effect === 'Deny'), 'no one is let in by a queue policy');
+      assert.ok(statements.some((st) => JSON.stringify(st.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}'));
+    }
+    // The event source mapping: batches, partial batch responses, bounded concurrency.
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    assert.equal(mappings.length, 1);
+    const m = mappings[0]![1].Properties!;
+    assert.deepEqual(m.FunctionName, { Ref: sealFn });
+    assert.deepEqual(m.EventSourceArn, { 'Fn::GetAtt': [queue, 'Arn'] });
+    assert.equal(m.BatchSize, SEAL_BATCH_SIZE);
+    assert.deepEqual(m.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.deepEqual(m.ScalingConfig, { MaximumConcurrency: SEAL_MAX_CONCURRENCY });
+    assert.equal(fn.ReservedConcurrentExecutions, undefined, 'bounded by the mapping, not by throttling');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      AlarmActions: [Match.anyValue()],
+    });
+
+    // Who sends: the families that commit UIDs, with the queue's URL and sqs:SendMessage on it, nothing more.
+    const sqsActions = (family: string) =>
+      statementsOf(functionRole(family)).filter((st) => st.Effect === 'Allow' && actionsOf([st]).some((a) => a.startsWith('sqs:')));
+    for (const family of DEPLOYED) {
+      const env = ((resources[logicalId('AWS::Lambda::Function', `${family.charAt(0).toUpperCase()}${family.slice(1)}Function`)]!
+        .Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
+      if (FAMILIES[family]!.requestsSeals) {
+        assert.deepEqual(env.STRATUS_SEAL_QUEUE_URL, { Ref: queue }, family);
+        const statements = sqsActions(family);
+        assert.deepEqual(statements.map((st) => [st.Action, st.Resource]), [['sqs:SendMessage', { 'Fn::GetAtt': [queue, 'Arn'] }]], family);
+      } else {
+        assert.equal(env.STRATUS_SEAL_QUEUE_URL, undefined, family);
+        if (family !== 'seal') assert.deepEqual(sqsActions(family), [], `${family} has no SQS access`);
+      }
+    }
+    assert.ok(FAMILIES.message!.requestsSeals && FAMILIES.ingest!.requestsSeals, 'APPEND/COPY/MOVE and deliveries request seals');
+
+    // The seal role: consume its queue; read META/directory/hot items, put the directory; batch-read cold items;
+    // get and put segment blobs only (never a body); the bucket key for them. No hints (no cache), no delete, no list.
+    const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
+    const msgmeta = logicalId('AWS::DynamoDB::Table', 'MsgmetaTable');
+    const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
+    const statements = statementsOf(functionRole('seal')).filter((st) => st.Effect === 'Allow');
+    const on = (needle: string) => actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(needle))).sort();
+    assert.deepEqual(on(`"${mail}"`), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(on(`"${msgmeta}"`), ['dynamodb:BatchGetItem']);
+    assert.deepEqual(on(`"${queue}"`), ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
+    const s3 = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('s3:')));
+    assert.equal(s3.length, 1);
+    assert.deepEqual(actionsOf(s3).sort(), ['s3:GetObject', 's3:PutObject']);
+    assert.match(JSON.stringify(s3[0]!.Resource), new RegExp(`${bucket}.*"/t/\\*/u/\\*/q/\\*"`), 'segments only');
+    assert.deepEqual([...new Set(actionsOf(statements).filter((a) => !/^(dynamodb|s3|sqs):/.test(a)))].sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.equal(env.STRATUS_SEAL_QUEUE_URL, undefined, 'a seal requests no seals');
   });
 
   it('serves the admin function through an API Gateway REST API: Lambda proxy, stage throttling, access logs', () => {
@@ -538,6 +626,11 @@ describe('CDK stack with SES receiving', () => {
     assert.deepEqual(on(`"${mail}"`).filter((a) => a.startsWith('dynamodb:')), [...FAMILIES.ingest!.mail].sort());
     assert.deepEqual(on(`"${msgmeta}"`).filter((a) => a.startsWith('dynamodb:')), [...FAMILIES.ingest!.msgmeta].sort());
     assert.ok(FAMILIES.ingest!.msgmeta.includes('dynamodb:PutItem') && FAMILIES.ingest!.mail.includes('dynamodb:PutItem'));
+    // Deliveries make seals due: the ingest function sends seal requests to the queue, and may do nothing else there.
+    const queue = logicalId('AWS::SQS::Queue', 'SealRequests');
+    const ingestEnv = (resources[logicalId('AWS::Lambda::Function', 'IngestFunction')]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    assert.deepEqual(ingestEnv.STRATUS_SEAL_QUEUE_URL, { Ref: queue });
+    assert.deepEqual(on(`"${queue}"`), ['sqs:SendMessage']);
     for (const a of actionsOf(statements)) assert.ok(!a.endsWith(':*'), `no wildcard action ${a}`);
     // The frontend still cannot invoke ingest.
     const { ofType } = inspect(resources);

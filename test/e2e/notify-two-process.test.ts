@@ -2,7 +2,8 @@
 // embedded SQLite data directory and on DynamoDB Local + the S3 stand-in. A client on A is told, without issuing a
 // command, about what a client on B does: `* LIST` for a mailbox created and renamed (the user-level hint), `* STATUS`
 // for an APPEND to a mailbox that is not selected (a per-mailbox hint, one status read on A), and EXISTS + FETCH for
-// an APPEND to the selected mailbox. The safety poll is far beyond the test's waits: all of it came through hints.
+// an APPEND to the selected mailbox; `* LIST` for a mailbox another user shares with `anyone` on B (the tenant-level
+// hint). The safety poll is far beyond the test's waits: all of it came through hints.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type RunningRedis } from '../notify/redis-server.js';
@@ -13,6 +14,7 @@ import type { RawClient } from './raw-client.js';
 
 const USER = 'notify2@example.com';
 const PASSWORD = 'notify two processes';
+const PEER = 'notify2-peer@example.com';
 
 async function ok(c: RawClient, tag: string, line: string): Promise<string> {
   const text = await within(c.command(tag, line), `${tag} ${line}`);
@@ -36,6 +38,7 @@ function suite(name: string, prepare: () => Promise<SharedStore>): void {
       cleanup = prepared.cleanup;
       const env = { ...prepared.env, STRATUS_REDIS_URL: redis.url, STRATUS_MAILBOX_POLL_MS: '3600000' };
       await addTestUser(env, USER, PASSWORD);
+      await addTestUser(env, PEER, PASSWORD);
       [a, b] = await Promise.all([startServe(env), startServe(env)]);
       f = { portA: a.imapPort, portB: b.imapPort, user: USER, password: PASSWORD };
     });
@@ -75,6 +78,21 @@ function suite(name: string, prepare: () => Promise<SharedStore>): void {
       } finally {
         onA.close();
         onB.close();
+      }
+    });
+
+    it('SETACL anyone on B: a NOTIFY session of another user on A gets the LIST (§5.4), through the tenant-level hint', async () => {
+      const owner = await rawLogin(f, f.portB);
+      const peer = await rawLogin({ ...f, user: PEER }, f.portA);
+      try {
+        await ok(owner, 'C', 'CREATE Public');
+        await ok(peer, 'N', 'NOTIFY SET (SUBTREE "Other Users" (MailboxName))');
+        await ok(owner, 'G', 'SETACL Public anyone lr');
+        const text = await within(peer.until((t) => t.split('\r\n').length > 2), 'LIST for the grant');
+        assert.equal(text, `* LIST (\\HasNoChildren) "/" "Other Users/${USER}/Public"\r\n* LIST (\\NonExistent \\HasChildren) "/" "Other Users/${USER}"\r\n`);
+      } finally {
+        owner.close();
+        peer.close();
       }
     });
   });

@@ -1,7 +1,8 @@
 // NOTIFY (RFC 5465) in one process, over raw sockets: what a session is told, between commands and without asking,
 // about the selected mailbox and the others, after another session's APPEND, STORE, CREATE, RENAME, DELETE and
-// SUBSCRIBE; NOTIFY NONE; BADEVENT and the §5 / §6.1 BADs; the STATUS indicator; CONDSTORE's HIGHESTMODSEQ; and a
-// burst of hints costing one status read per process.
+// SUBSCRIBE; NOTIFY NONE; BADEVENT and the §5 / §6.1 BADs; the STATUS indicator; CONDSTORE's HIGHESTMODSEQ; a
+// burst of hints costing one status read per process; the parent's LIST after a CREATE or DELETE (§5.4); no STATUS
+// for the session's own APPEND (§5); a watched mailbox deleted elsewhere (§5.9).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +31,17 @@ async function quiet(c: RawClient, settle: RawClient): Promise<void> {
   await sleep(100);
   const text = await within(c.command('Q', 'NOOP'), 'NOOP');
   return assert.equal(text.replace(/^Q OK[^\r\n]*\r\n$/, ''), '', `unexpected: ${JSON.stringify(text)}`);
+}
+
+/** Everything up to the `n`th CRLF (unsolicited responses, which may come in more than one packet). */
+function lines(c: RawClient, n: number): Promise<string> {
+  return c.until((t) => t.split('\r\n').length > n);
+}
+
+/** A mailbox's UIDVALIDITY, asked by `c`. */
+async function validity(c: RawClient, mailbox: string): Promise<string> {
+  const text = await ok(c, 'V', `STATUS ${mailbox} (UIDVALIDITY)`);
+  return /UIDVALIDITY (\d+)/.exec(text)![1]!;
 }
 
 function message(subject: string): string {
@@ -257,9 +269,15 @@ describe('NOTIFY in one process', () => {
     await ok(grantee, 'N', 'NOTIFY SET (SUBTREE "Other Users" (MailboxName))');
     await ok(owner, 'G', `SETACL Team ${granteeLogin} lr`);
     const name = `"Other Users/${ownerLogin}/Team"`;
-    assert.equal(await within(grantee.until((t) => t.endsWith('\r\n')), 'LIST for the grant'), `* LIST (\\HasNoChildren) "/" ${name}\r\n`);
+    // §5.4: the mailbox and its direct parent "whether it is an existing mailbox or not" — here it is not.
+    const parent = `"Other Users/${ownerLogin}"`;
+    assert.equal(
+      await within(lines(grantee, 2), 'LIST for the grant'),
+      `* LIST (\\HasNoChildren) "/" ${name}\r\n* LIST (\\NonExistent \\HasChildren) "/" ${parent}\r\n`,
+    );
     await ok(owner, 'D', `DELETEACL Team ${granteeLogin}`);
-    assert.equal(await within(grantee.until((t) => t.endsWith('\r\n')), 'LIST for the revoke'), `* LIST (\\NonExistent) "/" ${name}\r\n`);
+    assert.equal(await within(lines(grantee, 2), 'LIST for the revoke'), `* LIST (\\NonExistent) "/" ${name}\r\n* LIST (\\NonExistent) "/" ${parent}\r\n`);
+    await quiet(grantee, owner);
     owner.close();
     other.close();
     grantee.close();
@@ -272,6 +290,78 @@ describe('NOTIFY in one process', () => {
     assert.equal(await within(a.until((t) => t.endsWith('\r\n')), 'LIST'), '* LIST (\\HasNoChildren) "/" "Later"\r\n');
     assert.match(await b.append('A', 'Later', message('later')), /A OK/);
     assert.equal(await within(a.until((t) => t.endsWith('\r\n')), 'STATUS'), '* STATUS "Later" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)\r\n');
+    a.close();
+    b.close();
+  });
+  it('§5.4: a mailbox created or deleted elsewhere gives a LIST for it and one for its parent, with \\HasChildren now', async () => {
+    const { a, b } = await pair();
+    await ok(a, 'N', 'NOTIFY SET (PERSONAL (MailboxName))');
+    await ok(b, 'C', 'CREATE Work');
+    assert.equal(await within(lines(a, 1), 'LIST Work'), '* LIST (\\HasNoChildren) "/" "Work"\r\n');
+    // "If a mailbox is created or deleted, the mailbox itself and its direct parent (whether it is an existing mailbox
+    // or not) are considered to be affected" — "an unsolicited LIST response for each affected mailbox name", and
+    // "The server SHOULD also include \HasChildren or \HasNoChildren attributes".
+    await ok(b, 'C1', 'CREATE Work/Q1');
+    assert.equal(await within(lines(a, 2), 'LIST Work/Q1 + Work'), '* LIST (\\HasNoChildren) "/" "Work/Q1"\r\n* LIST (\\HasChildren) "/" "Work"\r\n');
+    await ok(b, 'C2', 'CREATE Work/Q2');
+    assert.equal(await within(lines(a, 2), 'LIST Work/Q2 + Work'), '* LIST (\\HasNoChildren) "/" "Work/Q2"\r\n* LIST (\\HasChildren) "/" "Work"\r\n');
+    await ok(b, 'D1', 'DELETE Work/Q1');
+    assert.equal(await within(lines(a, 2), 'LIST -Work/Q1 + Work'), '* LIST (\\NonExistent) "/" "Work/Q1"\r\n* LIST (\\HasChildren) "/" "Work"\r\n');
+    await ok(b, 'D2', 'DELETE Work/Q2');
+    assert.equal(await within(lines(a, 2), 'LIST -Work/Q2 + Work'), '* LIST (\\NonExistent) "/" "Work/Q2"\r\n* LIST (\\HasNoChildren) "/" "Work"\r\n');
+    // A name created with its parent: the parent first, each once.
+    await ok(b, 'C3', 'CREATE Deep/Er');
+    assert.equal(await within(lines(a, 2), 'LIST Deep + Deep/Er'), '* LIST (\\HasChildren) "/" "Deep"\r\n* LIST (\\HasNoChildren) "/" "Deep/Er"\r\n');
+    // The session's own CREATE / DELETE under Work: neither the mailbox nor the parent is announced to it (§5).
+    await ok(a, 'C4', 'CREATE Work/Mine');
+    await ok(a, 'D4', 'DELETE Work/Mine');
+    await quiet(a, b);
+
+    // A client watching only the parent learns of a child created under it; one watching elsewhere learns nothing.
+    const c = await rawLogin(f, f.portA);
+    await ok(a, 'M', 'NOTIFY SET (MAILBOXES Work (MailboxName))');
+    await ok(c, 'M', 'NOTIFY SET (MAILBOXES Deep/Er (MailboxName))');
+    await ok(b, 'C5', 'CREATE Work/Q3');
+    assert.equal(await within(lines(a, 2), 'LIST for the parent watcher'), '* LIST (\\HasNoChildren) "/" "Work/Q3"\r\n* LIST (\\HasChildren) "/" "Work"\r\n');
+    await quiet(c, b);
+    a.close();
+    b.close();
+    c.close();
+  });
+
+  it("§5: the session's own APPEND to a watched mailbox gives it no STATUS; another session's APPEND does", async () => {
+    const { a, b } = await pair();
+    await ok(b, 'C', 'CREATE Lists');
+    await ok(a, 'N', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge FlagChange))');
+    // "The server SHOULD omit notifying the client if the event is caused by this client."
+    assert.equal(await a.append('A1', 'Lists', message('mine')), `A1 OK [APPENDUID ${await validity(b, 'Lists')} 1] APPEND completed\r\n`);
+    await quiet(a, b);
+    assert.match(await a.append('A2', 'Lists', message('mine too')), /^A2 OK \[APPENDUID \d+ 2\] APPEND completed\r\n$/);
+    await quiet(a, b);
+    // Someone else's APPEND: told, with the counts as they are now (its own two messages included).
+    assert.match(await b.append('B1', 'Lists', message('theirs')), /B1 OK/);
+    assert.equal(await within(lines(a, 1), 'STATUS'), '* STATUS "Lists" (MESSAGES 3 UIDNEXT 4 UNSEEN 3)\r\n');
+    // And its own again, after that: silent.
+    assert.match(await a.append('A3', 'Lists', message('mine again')), /^A3 OK /);
+    await quiet(a, b);
+    // Only its own changes are left out: another session's flag change right after is told (FlagChange: UNSEEN).
+    await ok(b, 'S', 'SELECT Lists');
+    await ok(b, 'T', 'STORE 1 +FLAGS.SILENT (\\Seen)');
+    assert.equal(await within(lines(a, 1), 'STATUS for the flag'), '* STATUS "Lists" (MESSAGES 4 UIDNEXT 5 UNSEEN 3)\r\n');
+    a.close();
+    b.close();
+  });
+  it('a watched mailbox deleted elsewhere is told \\NonExistent and no longer watched (§5.9); its own DELETE is not told', async () => {
+    const { a, b } = await pair();
+    await ok(b, 'C1', 'CREATE One');
+    await ok(b, 'C2', 'CREATE Two');
+    // Message events only: no MailboxName asked for.
+    await ok(a, 'N', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge))');
+    await ok(a, 'D', 'DELETE One');
+    await quiet(a, b);
+    await ok(b, 'D', 'DELETE Two');
+    assert.equal(await within(lines(a, 1), 'LIST for the deleted mailbox'), '* LIST (\\NonExistent) "/" "Two"\r\n');
+    await quiet(a, b);
     a.close();
     b.close();
   });

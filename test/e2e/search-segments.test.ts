@@ -13,7 +13,7 @@ import { addUser } from '../../src/mailstore/directory.js';
 import { keys } from '../../src/mailstore/keys.js';
 import type { MailboxId, UserId } from '../../src/mailstore/ids.js';
 import { sealMailbox } from '../../src/mailstore/search-seal.js';
-import { directoryFromItem } from '../../src/mailstore/search-segments.js';
+import { directoryFromItem, foldedSegments } from '../../src/mailstore/search-segments.js';
 import { CallMeter } from '../../src/storage/metered.js';
 
 const USER = 'segments@example.com';
@@ -158,8 +158,10 @@ for (const [name, start] of backends()) {
       await other.select('INBOX');
       const inbox = await mailboxId('INBOX');
       const dir = directoryFromItem(await ctx().kv.get('mail', keys.searchDirectory(inbox), { consistent: true }));
-      const measure = async (criteria: string) => {
+      // A cold process: the segments this process sealed (or searched) are in its folded-segment cache.
+      const measure = async (criteria: string, cold = true) => {
         await quiet(meter, 100);
+        if (cold) foldedSegments.clear();
         const before = meter.snapshot();
         const hits = await other.search(criteria);
         await quiet(meter, 100);
@@ -171,12 +173,20 @@ for (const [name, start] of backends()) {
       const body = await measure('BODY world');
       assert.equal(body.counts.kv, 1, JSON.stringify(body.counts.byOp));
       assert.equal(body.counts.byOp['blob.get'] ?? 0, dir.segments.length);
+      // Searched once, a segment is kept decoded: the same searches again read no blob, and answer the same.
+      const again = await measure('BODY world', false);
+      assert.equal(again.counts.byOp['blob.get'] ?? 0, 0, JSON.stringify(again.counts.byOp));
+      assert.deepEqual(again.hits, body.hits);
+      const headerAgain = await measure('FROM carol', false);
+      assert.equal(headerAgain.counts.byOp['blob.get'] ?? 0, 0, JSON.stringify(headerAgain.counts.byOp));
+      assert.deepEqual(headerAgain.hits, header.hits);
       // Three new messages above the sealed range: their cold items, once, in one batch (a new session's cache).
       await fill('INBOX', 37, 39);
       const fresh = await ImapClient.connect({ host: '127.0.0.1', port: stratus.server.imapPort!, timeoutMs: 120_000 });
       await fresh.login(USER, PASSWORD);
       await fresh.select('INBOX');
       await quiet(meter, 100);
+      foldedSegments.clear();
       const before = meter.snapshot();
       const tailHits = await fresh.search('FROM carol');
       await quiet(meter, 100);

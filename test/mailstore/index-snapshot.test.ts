@@ -12,8 +12,9 @@ import { MailStoreClient } from '../../src/mailstore/client.js';
 import { MailboxCache } from '../../src/mailstore/mailbox-cache.js';
 import type { HotList } from '../../src/mailstore/api.js';
 import { HotColumns, packUlid, unpackUlid } from '../../src/mailstore/hot-columns.js';
-import { decodeSnapshot, encodeSnapshot } from '../../src/mailstore/index-snapshot.js';
-import { readPointer, snapshotWritesSettled, sweepSnapshots } from '../../src/mailstore/snapshots.js';
+import { decodeSnapshot, encodeSnapshot, encodeSnapshotV1, envelopeOf, ENVELOPE_BYTES, SnapshotFormatError } from '../../src/mailstore/index-snapshot.js';
+import { readPointer, readSnapshotBytes, snapshotWritesSettled, sweepSnapshots } from '../../src/mailstore/snapshots.js';
+import { deflateSync } from 'node:zlib';
 import { appendHot, emptyHotList } from '../../src/mailstore/mailboxes.js';
 import { queryAll } from '../../src/mailstore/query-all.js';
 import { blobKeys, keys } from '../../src/mailstore/keys.js';
@@ -71,6 +72,102 @@ describe('index snapshot encoding', () => {
     assert.equal(back.modseq, 4242);
     same(back.columns.toHotList(), cols.toHotList());
     assert.deepEqual(back.columns.toHotList().saveDates, cols.toHotList().saveDates);
+  });
+});
+
+/** A mailbox of `n` messages with every kind of column the encoder distinguishes. */
+function sampleColumns(n: number, wide = false): HotColumns {
+  const cols = new HotColumns();
+  for (let i = 0; i < n; i++) {
+    cols.push({
+      uid: 2 * i + 1,
+      flags: i % 32,
+      keywords: i % 7 === 0 ? ['$Junk'] : [],
+      modseq: wide && i === n - 1 ? 2 ** 40 : i + 1,
+      size: 100 + i,
+      date: 1.7e12 + i,
+      emailId: newId(1.7e12 + i * 1000),
+      saveDate: 1.71e12 + i,
+    });
+  }
+  return cols;
+}
+
+/** `bytes` as a stream of `size`-byte chunks, as a file or socket delivers a blob. */
+const chunked = (bytes: Uint8Array, size: number): Readable => {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) parts.push(Buffer.from(bytes.subarray(at, at + size)));
+  return Readable.from(parts);
+};
+
+describe('index snapshot format 2 (size envelope) and format 1', () => {
+  it('format 2 starts with an envelope naming both lengths; the columns are views into one buffer of that size', () => {
+    const cols = sampleColumns(5000, true);
+    const bytes = encodeSnapshot(cols, 77);
+    const envelope = envelopeOf(bytes);
+    assert.ok(envelope, 'an envelope');
+    assert.equal(envelope.deflated, bytes.length - ENVELOPE_BYTES);
+    const back = decodeSnapshot(bytes);
+    assert.equal(back.modseq, 77);
+    same(back.columns.toHotList(), cols.toHotList());
+    // Inflated straight into one preallocated buffer (the columns' size + 8 spare bytes), no chunks joined.
+    const p = back.columns.parts();
+    const views = [p.uids, p.flags, p.keywordIds, p.modseqs, p.sizes, p.dates, p.saveDates, p.packedIds!];
+    for (const v of views) assert.equal(v.buffer, p.uids.buffer, 'every column shares the inflated buffer');
+    assert.equal(p.uids.buffer.byteLength, envelope.inflated + 8);
+  });
+
+  it('an empty mailbox and a one-message mailbox round-trip in format 2', () => {
+    for (const n of [0, 1]) {
+      const cols = sampleColumns(n);
+      const back = decodeSnapshot(encodeSnapshot(cols, 9));
+      assert.equal(back.columns.length, n);
+      same(back.columns.toHotList(), cols.toHotList());
+    }
+  });
+
+  it('format 1 (a bare zlib stream, as older snapshots are) decodes to the same columns', () => {
+    const cols = sampleColumns(3000);
+    const old = encodeSnapshotV1(cols, 12);
+    assert.equal(envelopeOf(old), undefined);
+    const back = decodeSnapshot(old);
+    assert.equal(back.modseq, 12);
+    same(back.columns.toHotList(), cols.toHotList());
+    same(back.columns.toHotList(), decodeSnapshot(encodeSnapshot(cols, 12)).columns.toHotList());
+  });
+
+  it('reads either format from a chunked stream into the blob bytes, whatever the chunk boundaries', async () => {
+    const cols = sampleColumns(2000);
+    for (const bytes of [encodeSnapshot(cols, 3), encodeSnapshotV1(cols, 3)]) {
+      for (const size of [1, 5, 23, 24, 25, 4096, bytes.length]) {
+        const read = await readSnapshotBytes(chunked(bytes, size));
+        assert.ok(Buffer.from(bytes).equals(read), `chunks of ${size}`);
+      }
+    }
+  });
+
+  it('a truncated, overlong or damaged format-2 snapshot is a SnapshotFormatError (the caller falls back)', async () => {
+    const bytes = encodeSnapshot(sampleColumns(500), 3);
+    await assert.rejects(readSnapshotBytes(chunked(bytes.subarray(0, bytes.length - 10), 100)), SnapshotFormatError);
+    await assert.rejects(readSnapshotBytes(chunked(Buffer.concat([bytes, Buffer.from('extra')]), 100)), SnapshotFormatError);
+    assert.throws(() => decodeSnapshot(bytes.subarray(0, bytes.length - 10)), SnapshotFormatError);
+    const wrongLength = Buffer.from(bytes);
+    wrongLength.writeDoubleLE(envelopeOf(bytes)!.inflated - 8, 8);
+    assert.throws(() => decodeSnapshot(wrongLength), SnapshotFormatError);
+    const damaged = Buffer.from(bytes);
+    damaged.fill(0x55, ENVELOPE_BYTES + 10, ENVELOPE_BYTES + 60);
+    assert.throws(() => decodeSnapshot(damaged), SnapshotFormatError);
+    const future = Buffer.from(bytes);
+    future.writeUInt32LE(3, 4);
+    assert.throws(() => decodeSnapshot(future), SnapshotFormatError);
+    // Not the snapshot magic inside a well-formed envelope.
+    const junk = deflateSync(Buffer.alloc(64));
+    const head = Buffer.alloc(ENVELOPE_BYTES);
+    head.write('STXZ', 0, 'latin1');
+    head.writeUInt32LE(2, 4);
+    head.writeDoubleLE(64, 8);
+    head.writeDoubleLE(junk.length, 16);
+    assert.throws(() => decodeSnapshot(Buffer.concat([head, junk])), SnapshotFormatError);
   });
 });
 
@@ -216,6 +313,42 @@ for (const backend of backends) {
       const next = await client.call('mailbox.open', { token, path: 'INBOX', acceptSnapshot: true });
       assert.ok(next.snapshot);
       same((await client.readIndexSnapshot(next.snapshot)).toHotList(), await fullLoad(b, mailboxId));
+    });
+
+    it('a snapshot written in format 1 (before the size envelope) still opens, with the same calls', async () => {
+      const pointer = await readPointer(b.ctx, mailboxId);
+      assert.ok(pointer);
+      const current = decodeSnapshot(await readSnapshotBytes(await b.blob.get(pointer.key)));
+      const old = encodeSnapshotV1(current.columns, current.modseq);
+      await b.blob.put(pointer.key, old, old.length);
+      await storeSeen(11);
+      b.meter.counts = { kv: 0, blob: 0, blobBytesRead: 0, rru: 0, wru: 0, byOp: {} };
+      const opened = await client.call('mailbox.open', { token, path: 'INBOX', acceptSnapshot: true });
+      assert.ok(opened.snapshot && opened.snapshot.key === pointer.key);
+      const columns = await client.readIndexSnapshot(opened.snapshot);
+      assert.equal(b.meter.counts.byOp['blob.get'], 1, JSON.stringify(b.meter.counts.byOp));
+      assert.equal(b.meter.counts.kv, 3, JSON.stringify(b.meter.counts.byOp));
+      assert.equal(b.meter.counts.blobBytesRead, old.length);
+      same(columns.toHotList(), await fullLoad(b, mailboxId));
+      // A caller that does not accept snapshots: the function decodes the old format too.
+      same((await client.call('mailbox.open', { token, path: 'INBOX' })).messages, await fullLoad(b, mailboxId));
+    });
+
+    it('a damaged snapshot does not fail SELECT: the frontend cache falls back to the hot items', async () => {
+      const pointer = await readPointer(b.ctx, mailboxId);
+      assert.ok(pointer);
+      const good = await readSnapshotBytes(await b.blob.get(pointer.key));
+      const damaged = Buffer.from(good);
+      damaged.fill(0x5a, 24); // the first 24 bytes (a format-2 envelope, or a zlib header) survive, the stream does not
+      await b.blob.put(pointer.key, damaged, damaged.length);
+      try {
+        const cache = new MailboxCache(client, undefined, { pollMs: 0 });
+        const opened = await cache.open('alice', token, 'INBOX');
+        same(opened.columns.toHotList(), await fullLoad(b, mailboxId));
+        cache.close();
+      } finally {
+        await b.blob.put(pointer.key, good, good.length);
+      }
     });
   });
 }

@@ -74,6 +74,7 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
       known?.delete(path);
       throw err;
     }
+    ctx.state.notify?.ownCommit(result.mailboxId, result.modseq); // RFC 5465 §5: no STATUS for its own APPEND
     if (!known) appendedTo.set(ctx.state, (known = new Set()));
     if (known.size >= MAX_KNOWN) known.clear();
     known.add(path);

@@ -20,6 +20,7 @@ import { condstoreEnabled, enableCondstore, uidSetMember, vanishedSince } from '
 import { vanishedData } from '../encoder.js';
 import { emailObjectId, threadObjectId } from '../wire/object-id.js';
 import { isUidOnly } from '../session/revision.js';
+import { flagListOf } from '../session/flag-lists.js';
 
 const BATCH = 100;
 /** Bytes of FETCH responses gathered into one write. */
@@ -80,6 +81,9 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
     if (gone.length > 0) await ctx.out.send(vanishedData(gone, true));
   }
   const withIndex = items.some(needsIndex);
+  // Items the view answers alone are built without a promise per message (FLAGS, UID, sizes, dates, MODSEQ …).
+  const fromView = items.every(answeredByView);
+  const uidOnly = isUidOnly(ctx.state.enabled);
   const meta = ctx.state.user?.meta;
   // Responses without a body stream are gathered and written together (one socket write for up to WRITE_BYTES
   // instead of one per message); a response with a stream goes out on its own, after what was gathered.
@@ -94,11 +98,13 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   };
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch = rows.slice(i, i + BATCH);
-    const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : new Map<string, MessageIndex>();
+    const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : undefined;
     for (const row of batch) {
-      const values = await fetchValues(ctx, view, row, items, indexes.get(view.emailIdAt(row.index)));
+      const values = fromView
+        ? viewValues(view, row, items)
+        : await fetchValues(ctx, view, row, items, indexes?.get(view.emailIdAt(row.index)));
       // RFC 9586 §3.3: UIDFETCH under UIDONLY.
-      const response = isUidOnly(ctx.state.enabled) ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values);
+      const response = uidOnly ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values);
       let bytes = 0;
       for (const piece of response) bytes += typeof piece === 'string' || Buffer.isBuffer(piece) ? piece.length : Infinity;
       if (bytes === Infinity) {
@@ -110,8 +116,9 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
       gatheredBytes += bytes;
       if (gatheredBytes >= WRITE_BYTES) await flush();
     }
-    await flush(); // before the next batch's cold-item read, so the client is not kept waiting
+    if (withIndex) await flush(); // before the next batch's cold-item read, so the client is not kept waiting
   }
+  await flush();
   return done(`${command.uid ? 'UID FETCH' : 'FETCH'} completed`);
 };
 
@@ -129,6 +136,57 @@ async function markSeen(ctx: CommandContext, view: MailboxView, rows: readonly M
   await afterOwnWrite(ctx, view, result.modseq);
 }
 
+/** Items answered from the view alone: no cold item, no body, nothing to await. */
+function answeredByView(item: FetchItem): boolean {
+  switch (item.item) {
+    case 'UID':
+    case 'FLAGS':
+    case 'INTERNALDATE':
+    case 'RFC822.SIZE':
+    case 'MODSEQ':
+    case 'SAVEDATE':
+    case 'EMAILID':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The value of an item `answeredByView` accepts; undefined for any other. */
+function viewValue(view: MailboxView, row: MessageRow, item: FetchItem): FetchValue | undefined {
+  switch (item.item) {
+    case 'UID':
+      return { name: 'UID', uid: row.uid };
+    case 'FLAGS':
+      return { name: 'FLAGS', flags: flagListOf(view.bitsAt(row.index), view.keywordsAt(row.index), view.isRecent(row.index)) };
+    case 'INTERNALDATE':
+      return { name: 'INTERNALDATE', date: new Date(view.dateAt(row.index)) };
+    case 'RFC822.SIZE':
+      return { name: 'RFC822.SIZE', size: view.sizeAt(row.index) };
+    case 'MODSEQ':
+      return { name: 'MODSEQ', modSeq: view.modseqAt(row.index) };
+    case 'SAVEDATE': {
+      // RFC 8514 §4.2: NIL for a message stored before save dates were kept.
+      const saved = view.saveDateAt(row.index);
+      return { name: 'SAVEDATE', date: saved > 0 ? new Date(saved) : null };
+    }
+    case 'EMAILID':
+      return { name: 'EMAILID', id: emailObjectId(view.emailIdAt(row.index)) };
+    default:
+      return undefined;
+  }
+}
+
+function viewValues(view: MailboxView, row: MessageRow, items: readonly FetchItem[]): FetchValue[] {
+  const values: FetchValue[] = [];
+  for (const item of items) {
+    const value = viewValue(view, row, item);
+    if (value === undefined) throw bad('Fetch item not supported');
+    values.push(value);
+  }
+  return values;
+}
+
 async function fetchValues(
   ctx: CommandContext,
   view: MailboxView,
@@ -136,40 +194,28 @@ async function fetchValues(
   items: readonly FetchItem[],
   index: MessageIndex | undefined,
 ): Promise<FetchValue[]> {
-  const source: BodySource = {
-    blobPrefix: view.blobPrefix,
-    emailId: view.emailIdAt(row.index),
-    size: view.sizeAt(row.index),
-    index,
-    open: (start, end) => ctx.deps.store.openBody(ctx.state.token, view.blobPrefix, view.emailIdAt(row.index), { start, end }),
+  let source: BodySource | undefined;
+  // Built on first use: only body sections need it, and the emailId of a packed column is decoded each time.
+  const bodySource = (): BodySource => {
+    if (source) return source;
+    const emailId = view.emailIdAt(row.index);
+    source = {
+      blobPrefix: view.blobPrefix,
+      emailId,
+      size: view.sizeAt(row.index),
+      index,
+      open: (start, end) => ctx.deps.store.openBody(ctx.state.token, view.blobPrefix, emailId, { start, end }),
+    };
+    return source;
   };
   const values: FetchValue[] = [];
   for (const item of items) {
+    const plain = viewValue(view, row, item);
+    if (plain !== undefined) {
+      values.push(plain);
+      continue;
+    }
     switch (item.item) {
-      case 'UID':
-        values.push({ name: 'UID', uid: row.uid });
-        break;
-      case 'FLAGS':
-        values.push({ name: 'FLAGS', flags: view.flagsAt(row.index) });
-        break;
-      case 'INTERNALDATE':
-        values.push({ name: 'INTERNALDATE', date: new Date(view.dateAt(row.index)) });
-        break;
-      case 'RFC822.SIZE':
-        values.push({ name: 'RFC822.SIZE', size: view.sizeAt(row.index) });
-        break;
-      case 'MODSEQ':
-        values.push({ name: 'MODSEQ', modSeq: view.modseqAt(row.index) });
-        break;
-      case 'SAVEDATE': {
-        // RFC 8514 §4.2: NIL for a message stored before save dates were kept.
-        const saved = view.saveDateAt(row.index);
-        values.push({ name: 'SAVEDATE', date: saved > 0 ? new Date(saved) : null });
-        break;
-      }
-      case 'EMAILID':
-        values.push({ name: 'EMAILID', id: emailObjectId(view.emailIdAt(row.index)) });
-        break;
       case 'THREADID':
         values.push({ name: 'THREADID', id: index ? threadObjectId(index, view.emailIdAt(row.index)) : null });
         break;
@@ -187,30 +233,30 @@ async function fetchValues(
         values.push({ name: 'BODY', wire: index ? bodyNonExtensibleWire(index.root) : 'NIL' });
         break;
       case 'BODY[]': {
-        const body = await sectionBody(source, item.section, item.partial);
+        const body = await sectionBody(bodySource(), item.section, item.partial);
         values.push({ name: 'BODY[]', section: item.section, ...(item.partial ? { origin: item.partial.offset } : {}), body });
         break;
       }
       case 'BINARY[]': {
         // RFC 3516 §4.3: the decoded content; the encoder sends literal8 `~{n}` when it contains NUL.
-        const decoded = decodedOrFail(await binaryBody(source, item.part));
+        const decoded = decodedOrFail(await binaryBody(bodySource(), item.part));
         const body = decoded === null ? null : slicePartial(decoded, item.partial);
         values.push({ name: 'BINARY[]', part: item.part, ...(item.partial ? { origin: item.partial.offset } : {}), body });
         break;
       }
       case 'BINARY.SIZE': {
-        const decoded = decodedOrFail(await binaryBody(source, item.part));
+        const decoded = decodedOrFail(await binaryBody(bodySource(), item.part));
         values.push({ name: 'BINARY.SIZE', part: item.part, size: decoded === null ? 0 : decoded.length });
         break;
       }
       case 'RFC822':
-        values.push({ name: 'RFC822', body: await sectionBody(source, { part: [] }, undefined) });
+        values.push({ name: 'RFC822', body: await sectionBody(bodySource(), { part: [] }, undefined) });
         break;
       case 'RFC822.HEADER':
-        values.push({ name: 'RFC822.HEADER', body: await sectionBody(source, { part: [], text: { kind: 'HEADER' } }, undefined) });
+        values.push({ name: 'RFC822.HEADER', body: await sectionBody(bodySource(), { part: [], text: { kind: 'HEADER' } }, undefined) });
         break;
       case 'RFC822.TEXT':
-        values.push({ name: 'RFC822.TEXT', body: await sectionBody(source, { part: [], text: { kind: 'TEXT' } }, undefined) });
+        values.push({ name: 'RFC822.TEXT', body: await sectionBody(bodySource(), { part: [], text: { kind: 'TEXT' } }, undefined) });
         break;
       default:
         throw bad('Fetch item not supported');

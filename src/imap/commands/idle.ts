@@ -13,7 +13,7 @@ import type { CommandContext, Handler } from '../session/context.js';
 import { done } from '../session/context.js';
 import { bad } from '../response-codes.js';
 import { catchUp } from '../session/freshness.js';
-import { updateBytes } from '../session/updates.js';
+import { existsRecentBytes, updateBytes } from '../session/updates.js';
 import { claimRecent, recentSettledHere } from '../session/recent.js';
 import type { ReaderEvent } from '../parser/command-reader.js';
 import type { MailboxView } from '../session/mailbox-view.js';
@@ -99,9 +99,15 @@ class Idling implements KeepaliveTarget {
     // New arrivals are claimed as \Recent before they are announced (session/recent.ts); when that needs no store
     // call, the updates are written in this very call.
     if (this.sending === null && recentSettledHere(ctx, view) && !notify?.fetchesNew) {
+      const updates = view.flush(true);
+      // The common cases, `* k EXISTS` (rev2) or `* k EXISTS` + `* r RECENT` (rev1), shared by every session
+      // announcing the same counts: written as they are.
+      if (updates.length === 1) return ctx.out.sendNow(updateBytes(updates[0]!));
+      const pair = existsRecentBytes(updates);
+      if (pair) return ctx.out.sendNow(pair);
       // One write (one syscall) for all of them: `* k EXISTS` and `* k RECENT` go out together.
       const pieces: ResponsePiece[] = [];
-      for (const update of view.flush(true)) {
+      for (const update of updates) {
         const bytes = updateBytes(update);
         if (typeof bytes === 'string' || Buffer.isBuffer(bytes)) pieces.push(bytes);
         else pieces.push(...bytes);
@@ -109,8 +115,12 @@ class Idling implements KeepaliveTarget {
       if (pieces.length > 0) ctx.out.sendNow(pieces);
       return;
     }
+    // With nothing queued ahead the claim would start on the next microtask anyway; starting it here records this
+    // process's claim at once (its synchronous part, session/recent.ts), so the sessions after this one in the same
+    // delivery batch take the synchronous path above instead of each queueing an asynchronous write.
+    const claim = this.sending === null ? claimRecent(ctx, view) : null;
     this.queue(async () => {
-      await claimRecent(ctx, view);
+      await (claim ?? claimRecent(ctx, view));
       const before = view.count > 0 ? view.uidAt(view.count - 1) : 0;
       for (const update of view.flush(true)) await ctx.out.send(updateBytes(update));
       await notify?.afterFlush(ctx, view, before, false); // NOTIFY MessageNew's FETCH attributes (RFC 5465 §5.2)

@@ -4,7 +4,6 @@
 // mailbox); several patterns. `LIST "" ""` answers the delimiter. Parents that exist only as part of a deeper name
 // are \Noselect in a plain LIST and \NonExistent in an extended one (§3: "\NonExistent" implies "\NoSelect").
 import type { ListCommand, StatusItem } from '../command.js';
-import type { MailboxListEntry } from '../../mailstore/api.js';
 import { encodeMailboxName } from '../parser/mailbox-name.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
@@ -14,27 +13,8 @@ import { ancestors, patternMatcher } from '../session/list-pattern.js';
 import { bad } from '../response-codes.js';
 import { enableCondstore } from '../session/condstore.js';
 import { utf8Names } from '../session/revision.js';
-import { statusPairs, unclaimedWanted } from './status.js';
-
-interface Row {
-  path: string;
-  attributes: string[];
-}
-
-export function listRows(entries: readonly MailboxListEntry[], exists: (e: MailboxListEntry) => boolean): Map<string, Row> {
-  const present = entries.filter(exists);
-  const paths = new Set(present.map((e) => e.path));
-  const parents = new Set(present.flatMap((e) => ancestors(e.path)));
-  const rows = new Map<string, Row>();
-  for (const e of present) {
-    const attributes = [parents.has(e.path) ? '\\HasChildren' : '\\HasNoChildren'];
-    if (e.mailboxId === null) attributes.unshift('\\Noselect');
-    if (e.specialUse) attributes.push(e.specialUse);
-    rows.set(e.path, { path: e.path, attributes });
-  }
-  for (const p of parents) if (!paths.has(p)) rows.set(p, { path: p, attributes: ['\\Noselect', '\\HasChildren'] });
-  return rows;
-}
+import { statusPairs } from '../session/status-items.js';
+import { unclaimedWanted } from './status.js';
 
 const SELECTION_OPTIONS = new Set(['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE']);
 const RETURN_OPTIONS = new Set(['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS']);

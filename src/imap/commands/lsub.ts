@@ -8,7 +8,7 @@ import { done } from '../session/context.js';
 import { DELIMITER } from '../session/mailbox-names.js';
 import { listData } from '../encoder.js';
 import { patternMatcher } from '../session/list-pattern.js';
-import { listRows } from './list.js';
+import { listRows } from '../session/list-rows.js';
 import { utf8Names } from '../session/revision.js';
 
 export const lsub: Handler<LsubCommand> = async (command, ctx) => {

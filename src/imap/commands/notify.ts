@@ -1,7 +1,8 @@
 // NOTIFY (RFC 5465 §3.1): `NOTIFY NONE` ends notifications; `NOTIFY SET [STATUS] (filter events) …` replaces them.
 // The events and combinations are checked here: an event this server does not implement is NO [BADEVENT (the
 // supported ones)] (§3.1), the §5 / §6.1 rules are BAD. Then the user's mailbox list names the watched mailboxes,
-// the selected view catches up (NOTIFY SET "implies an implicit NOOP"), and session/notify-session.ts takes over.
+// the selected view catches up (NOTIFY SET "implies an implicit NOOP"), and session/notify-session.ts takes over,
+// with the FETCH command handed in for MessageNew's fetch-atts (a session module never imports a command).
 import type { FetchItem, NotifyCommand, NotifyEventGroup } from '../command.js';
 import type { Handler } from '../session/context.js';
 import { done } from '../session/context.js';
@@ -11,7 +12,8 @@ import { storePath } from '../session/mailbox-names.js';
 import { utf8Names } from '../session/revision.js';
 import { catchUp } from '../session/freshness.js';
 import { MAX_WATCHED, NotifySession, matches } from '../session/notify-session.js';
-import type { NotifySpec, OtherFilter, OtherGroup, SelectedEvents } from '../session/notify-session.js';
+import type { FetchNew, NotifySpec, OtherFilter, OtherGroup, SelectedEvents } from '../session/notify-session.js';
+import { fetch } from './fetch.js';
 
 /** The events implemented, as BADEVENT lists them (§8 event-name spelling). */
 const SUPPORTED = ['MessageNew', 'MessageExpunge', 'FlagChange', 'MailboxName', 'SubscriptionChange'] as const;
@@ -33,11 +35,16 @@ export const notify: Handler<NotifyCommand> = async (command, ctx) => {
   const watched = list.filter((e) => e.mailboxId !== null && spec.others.some((g) => (g.messages || g.flags) && matches(g.filter, e)));
   if (watched.length > MAX_WATCHED) throw no('NOTIFICATIONOVERFLOW', `NOTIFY would watch more than ${MAX_WATCHED} mailboxes`);
   state.notify?.stop();
-  const session = new NotifySession(ctx, spec, hub);
+  const session = new NotifySession(ctx, spec, hub, fetchNew);
   state.notify = session;
   if (state.view) await catchUp(ctx, state.view);
   await session.start(list, command.set.status);
   return done('NOTIFY completed');
+};
+
+/** §5.2: MessageNew's fetch-atts for new messages of the selected mailbox, as a `UID FETCH from:to` of their own. */
+const fetchNew: FetchNew = async (ctx, from, to, items) => {
+  await fetch({ tag: '*', name: 'FETCH', uid: true, set: { kind: 'ranges', ranges: [{ start: from, end: to }] }, items: [...items], vanished: false }, ctx);
 };
 
 function specOf(groups: readonly NotifyEventGroup[], utf8: boolean): NotifySpec {

@@ -11,7 +11,7 @@ import { MailboxView } from '../session/mailbox-view.js';
 import { DELIMITER, storePath } from '../session/mailbox-names.js';
 import { isRev2, isUidOnly, utf8Names } from '../session/revision.js';
 import { claimRecent } from '../session/recent.js';
-import { listRows } from './list.js';
+import { listRows } from '../session/list-rows.js';
 import type { CommandContext } from '../session/context.js';
 import { FLAG_SEEN } from '../../mailstore/flags.js';
 import { bad } from '../response-codes.js';

@@ -8,6 +8,7 @@
 import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
 import { flagNames } from '../../mailstore/flags.js';
 import { HotColumns } from '../../mailstore/hot-columns.js';
+import type { SharedAdvance } from '../../mailstore/mailbox-cache.js';
 import { sequenceSetHas, expandSequenceSet } from '../types.js';
 import type { SequenceSet } from '../types.js';
 import { isRev2, isUidOnly } from './revision.js';
@@ -63,6 +64,13 @@ export class MailboxView {
   /** Expunged by someone, not yet announced: the ghost keeps its sequence number until then. */
   private readonly ghosts = new Set<number>();
   private pendingAdded: HotList = emptyList();
+  /**
+   * New messages learned through the mailbox cache's SharedAdvance and not yet announced, held as the cache's columns:
+   * `next` is `base` (the rows as they were then) plus the new rows. Flush takes `next` as the rows — no copy or
+   * insert per session — unless the rows changed meanwhile; anything else that needs the pending rows turns them into
+   * `pendingAdded` first (settleShared). While set, `pendingAdded` and `ghosts` are empty.
+   */
+  private pendingShared: { base: HotColumns; next: HotColumns } | null = null;
   private readonly pendingFlags = new Set<number>();
   private keywordsGrew = false;
 
@@ -124,6 +132,7 @@ export class MailboxView {
 
   /** One past the highest UID learned but not yet announced (0: none), the next claim's upper end. */
   get pendingUidNext(): number {
+    if (this.pendingShared) return this.pendingShared.next.lastUid() + 1;
     return this.pendingAdded.uids.reduce((max, uid) => Math.max(max, uid + 1), 0);
   }
 
@@ -238,8 +247,16 @@ export class MailboxView {
    * and the session's own reads may both deliver them) and are skipped. What the client must be told waits for
    * `flush`. Returns true when something is now waiting.
    */
-  applyChanges(entries: readonly LogEntry[], status: MailboxStatus): boolean {
+  applyChanges(entries: readonly LogEntry[], status: MailboxStatus, advance?: SharedAdvance): boolean {
     const floor = this.modseq;
+    if (advance && floor === advance.fromModseq && status.highestModseq > floor && this.takeAdvance(advance)) {
+      for (const k of advance.keywords) this.addKeyword(k);
+      this.modseq = status.highestModseq;
+      this.uidNext = Math.max(this.uidNext, status.uidNext);
+      for (const k of status.keywords) this.addKeyword(k);
+      return this.hasPending;
+    }
+    this.settleShared();
     for (const entry of entries) {
       if (entry.modseq <= floor) continue;
       if (entry.op === 'A') this.queueAdded(entry.added);
@@ -256,7 +273,7 @@ export class MailboxView {
 
   /** Something is queued for the client (EXPUNGE, EXISTS, FETCH FLAGS or FLAGS). */
   get hasPending(): boolean {
-    return this.ghosts.size > 0 || this.pendingAdded.uids.length > 0 || this.pendingFlags.size > 0 || this.keywordsGrew;
+    return this.ghosts.size > 0 || this.pendingAdded.uids.length > 0 || this.pendingFlags.size > 0 || this.keywordsGrew || this.pendingShared !== null;
   }
 
   /**
@@ -283,9 +300,9 @@ export class MailboxView {
       out.push({ kind: 'flags', flags: this.flagList() });
       this.keywordsGrew = false;
     }
-    if (this.pendingAdded.uids.length > 0) {
+    if (this.adoptShared() || this.pendingAdded.uids.length > 0) {
       const added = this.pendingAdded;
-      this.pendingAdded = emptyList();
+      if (added.uids.length > 0) this.pendingAdded = emptyList();
       this.insert(added);
       out.push({ kind: 'exists', count: this.count });
       // RFC 9051 Appendix A: a rev2 session gets no RECENT response.
@@ -307,6 +324,57 @@ export class MailboxView {
   /** The FLAGS response: system flags and the mailbox's keywords (RFC 3501 §7.2.6). */
   flagList(): string[] {
     return ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft', ...this.keywords];
+  }
+
+  /**
+   * Takes the cache's advance when the view holds exactly the columns it started from (or, for appends, already
+   * holds the previous advance pending): appends wait in `pendingShared`, flag changes are taken as the new rows at
+   * once (as queueFlags would: sequence numbers do not move) and queued as FETCH. False: apply the entries instead.
+   */
+  private takeAdvance(advance: SharedAdvance): boolean {
+    if (this.ghosts.size > 0 || this.pendingAdded.uids.length > 0) return false;
+    const pending = this.pendingShared;
+    if (advance.kind === 'append') {
+      if (pending === null ? this.rows !== advance.from : pending.next !== advance.from || this.rows !== pending.base) return false;
+      this.pendingShared = { base: this.rows, next: advance.to };
+      return true;
+    }
+    if (pending !== null || this.rows !== advance.from) return false;
+    this.rows = advance.to;
+    for (const uid of advance.changedUids) this.pendingFlags.add(uid);
+    return true;
+  }
+
+  /** Flush: the pending shared rows become the view's rows (true), when the rows are still those they extend. */
+  private adoptShared(): boolean {
+    const pending = this.pendingShared;
+    if (pending === null || this.rows !== pending.base) {
+      this.settleShared();
+      return false;
+    }
+    this.rows = pending.next;
+    this.pendingShared = null;
+    return true;
+  }
+
+  /** The pending shared rows as ordinary `pendingAdded` (before anything else queues or reads pending state). */
+  private settleShared(): void {
+    const pending = this.pendingShared;
+    if (pending === null) return;
+    this.pendingShared = null;
+    const { base, next } = pending;
+    for (let i = base.length; i < next.length; i++) {
+      pushRow(this.pendingAdded, {
+        uids: [next.uidAt(i)],
+        flags: [next.flagsAt(i)],
+        keywords: [next.keywordsAt(i).slice()],
+        modseqs: [next.modseqAt(i)],
+        sizes: [next.sizeAt(i)],
+        dates: [next.dateAt(i)],
+        emailIds: [next.emailIdAt(i)],
+        saveDates: [next.saveDateAt(i)],
+      }, 0);
+    }
   }
 
   private addKeyword(k: string): void {

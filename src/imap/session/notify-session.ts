@@ -7,29 +7,38 @@
 //   `state.onViewChange` (the hook IDLE uses while it runs). SELECTED-DELAYED holds EXPUNGE (and VANISHED) back for a
 //   command that allows it (§6.1.2, RFC 3501 §7.4.1); MessageNew's fetch-atts add a FETCH after EXISTS (§5.2).
 // - Other mailboxes (§5.1–5.3): the process's NotifyHub reads a changed mailbox's status once per burst of hints and
-//   this session compares it with what it last told the client: `* STATUS name (MESSAGES UIDNEXT UNSEEN
-//   [HIGHESTMODSEQ])`, HIGHESTMODSEQ when CONDSTORE/QRESYNC is enabled.
-// - MailboxName and SubscriptionChange (§5.4, §5.5): after the store's user-level hint, the new mailbox list is
-//   compared with the last one: `* LIST` for a created, deleted (\NonExistent) or renamed (OLDNAME) mailbox, or one
-//   whose subscription changed. The session's own CREATE/DELETE/RENAME/(UN)SUBSCRIBE are applied to its copy first,
-//   so it is not told about them (§5: SHOULD NOT). The watched set (PERSONAL, SUBTREE …) is resolved again too.
-import { statusPairs } from '../commands/status.js';
-import type { Command, FetchItem } from '../command.js';
+//   user, and this session compares it with what it last told the client: `* STATUS name (MESSAGES UIDNEXT UNSEEN
+//   [HIGHESTMODSEQ])`, HIGHESTMODSEQ when CONDSTORE/QRESYNC is enabled. Changes that are all this session's own
+//   APPENDs (known by their MODSEQs, ownCommit) are not told (§5: SHOULD omit).
+// - MailboxName and SubscriptionChange (§5.4, §5.5): after the store's user- or tenant-level hint, the new mailbox
+//   list is compared with the last one: `* LIST` for a created or deleted (\NonExistent) mailbox and its parent, a
+//   renamed one (OLDNAME), or one whose subscription changed. The session's own CREATE/DELETE/RENAME/(UN)SUBSCRIBE
+//   are applied to its copy first, so it is not told about them (§5: SHOULD NOT). The watched set (PERSONAL,
+//   SUBTREE …) is resolved again too.
+// - Access (§3.1, §5.9): a watched mailbox the user can no longer read stops being watched and is told
+//   `\NoAccess` while it is still listed, `\NonExistent` once it is not; a `\NoAccess` one readable again is told
+//   without it and watched again.
+import type { Command, FetchItem, StatusItem } from '../command.js';
 import type { MailboxListEntry, MailboxStatus } from '../../mailstore/api.js';
 import type { CommandContext } from './context.js';
 import type { MailboxView } from './mailbox-view.js';
 import type { SessionState } from './state.js';
 import type { MailboxStatusWatcher, NotifyHub } from './notify-hub.js';
 import { listData, statusData, statusResponse } from '../encoder.js';
-import type { StatusItem } from '../command.js';
 import { updateResponse } from './updates.js';
 import { claimRecent } from './recent.js';
 import { DELIMITER, storePath } from './mailbox-names.js';
 import { utf8Names } from './revision.js';
 import { ancestors } from './list-pattern.js';
-import { listRows } from '../commands/list.js';
-import { fetch } from '../commands/fetch.js';
+import { listRows, type Row } from './list-rows.js';
+import { statusPairs } from './status-items.js';
 import { MailStoreError } from '../../mailstore/errors.js';
+
+/**
+ * MessageNew's FETCH (§5.2) of the selected mailbox's UIDs `from`..`to`: the FETCH command's own code, handed in by
+ * commands/notify.ts so that this session layer never imports a command.
+ */
+export type FetchNew = (ctx: CommandContext, from: number, to: number, items: readonly FetchItem[]) => Promise<void>;
 
 /** Message events for the selected mailbox (§6.1). */
 export interface SelectedEvents {
@@ -63,6 +72,10 @@ export interface NotifySpec {
 class Watched implements MailboxStatusWatcher {
   /** What the client was last told (or the starting point); undefined: not known yet. */
   last: MailboxStatus | undefined;
+  /** A status that came while a command ran: judged once it has ended, when its own commits are known (§5). */
+  pending: MailboxStatus | undefined;
+  /** MODSEQs of this session's own commits to the mailbox that no status has covered yet. */
+  own: number[] = [];
   unwatch: () => void = () => undefined;
 
   constructor(
@@ -73,6 +86,10 @@ class Watched implements MailboxStatusWatcher {
     public flags: boolean,
   ) {}
 
+  get userId(): string {
+    return this.session.userId;
+  }
+
   token(): string {
     return this.session.token;
   }
@@ -82,7 +99,7 @@ class Watched implements MailboxStatusWatcher {
   }
 
   gone(): void {
-    // The user-level hint's new list takes a deleted mailbox out (resolveWatched).
+    this.session.lostAccess(this);
   }
 }
 
@@ -94,6 +111,10 @@ const MAX_WAITING = 2000;
 const STARTING_READS = 8;
 /** A mailbox this session just created: its id comes with the next list. */
 const PENDING = '';
+/** Own commits remembered per watched mailbox until a status covers them (a burst of APPENDs). */
+const MAX_OWN = 256;
+/** Far beyond any MODSEQ: `mailbox.changes` then reads META only. */
+const END_OF_LOG = Number.MAX_SAFE_INTEGER;
 /** The other namespaces' prefixes (commands/namespace.ts): PERSONAL is everything else (§6.2). */
 const OTHER_NAMESPACES = [`Other Users${DELIMITER}`, `Shared${DELIMITER}`];
 
@@ -124,6 +145,15 @@ function highestUid(view: MailboxView): number {
 export class NotifySession {
   private snapshot = new Map<string, MailboxListEntry>();
   private readonly watched = new Map<string, Watched>();
+  /**
+   * Mailboxes the client may list but not read, told `\NoAccess` (§3.1, §5.9), by id: not watched; each new list of
+   * the user's mailboxes (an ACL change naming the user or `anyone` brings one) tries them again.
+   */
+  private readonly noAccess = new Map<string, string>();
+  /** Watched mailboxes whose status read was refused: the next list says whether they are still listed. */
+  private readonly lost = new Map<string, string>();
+  /** Watched mailboxes whose status came while a command ran. */
+  private readonly pendingStatus = new Set<Watched>();
   /** Responses held while a command runs. */
   private held: string[] = [];
   private heldList: readonly MailboxListEntry[] | null = null;
@@ -131,15 +161,22 @@ export class NotifySession {
   private waiting = 0;
   private unwatchUser: (() => void) | null = null;
   private stopped = false;
+  private rechecking = false;
+  private recheckAgain = false;
 
   constructor(
     private ctx: CommandContext,
     readonly spec: NotifySpec,
     private readonly hub: NotifyHub,
+    private readonly fetchNew: FetchNew,
   ) {}
 
   private get state(): SessionState {
     return this.ctx.state;
+  }
+
+  get userId(): string {
+    return this.state.user?.userId ?? '';
   }
 
   /** While NOTIFY has no SELECTED filter, IDLE holds the selected mailbox's changes until DONE (§4, §3.1). */
@@ -159,20 +196,20 @@ export class NotifySession {
    */
   async start(list: readonly MailboxListEntry[], status: boolean): Promise<void> {
     this.snapshot = byPath(list);
-    if (this.spec.others.length > 0 && this.state.user?.userId !== undefined) {
-      const userId = this.state.user.userId;
-      this.unwatchUser = this.hub.watchUser({ userId, token: () => this.state.token, changed: (l) => this.listChanged(l) });
+    const user = this.state.user;
+    if (this.spec.others.length > 0 && user?.userId !== undefined) {
+      const tenant = user.tenantId === undefined ? {} : { tenantId: user.tenantId };
+      this.unwatchUser = this.hub.watchUser({ userId: user.userId, ...tenant, token: () => this.state.token, changed: (l) => this.listChanged(l) });
     }
     this.resolveWatched();
     const utf8 = utf8Names(this.state.enabled);
     const all = [...this.watched.values()];
     // The starting points, STARTING_READS at a time (a META read each; none where the hub already has one).
     const read = async (w: Watched): Promise<MailboxStatus | 'noaccess' | 'gone' | undefined> => {
-      const known = this.hub.lastStatus(w.mailboxId);
+      const known = this.hub.lastStatus(w.mailboxId, this.userId);
       if (known) return known;
       try {
-        const token = this.state.token;
-        return (await this.ctx.deps.store.call('mailbox.changes', { token, mailboxId: w.mailboxId, since: Number.MAX_SAFE_INTEGER })).status;
+        return await this.readStatus(w.mailboxId);
       } catch (err) {
         if (err instanceof MailStoreError && err.code === 'NOPERM') return 'noaccess';
         if (err instanceof MailStoreError && err.code === 'NONEXISTENT') return 'gone';
@@ -187,7 +224,10 @@ export class NotifySession {
         w.unwatch();
         this.watched.delete(w.mailboxId);
         // §3.1: listable but not readable: `\NoAccess`; gone meanwhile: ignored, as a name that does not exist.
-        if (s === 'noaccess') await this.ctx.out.send(listData({ attributes: ['\\NoAccess'], delimiter: DELIMITER, mailbox: w.path }, 'LIST', utf8));
+        if (s === 'noaccess') {
+          this.noAccess.set(w.mailboxId, w.path);
+          await this.ctx.out.send(listData({ attributes: ['\\NoAccess'], delimiter: DELIMITER, mailbox: w.path }, 'LIST', utf8));
+        }
         continue;
       }
       if (!s) continue;
@@ -206,6 +246,9 @@ export class NotifySession {
     this.stopped = true;
     for (const w of this.watched.values()) w.unwatch();
     this.watched.clear();
+    this.noAccess.clear();
+    this.lost.clear();
+    this.pendingStatus.clear();
     this.unwatchUser?.();
     this.unwatchUser = null;
     this.held = [];
@@ -227,6 +270,14 @@ export class NotifySession {
     const held = this.held;
     this.held = [];
     for (const response of held) this.write(response);
+    // Statuses that came during the command are judged now that its own commits are known (ownCommit).
+    const pending = [...this.pendingStatus];
+    this.pendingStatus.clear();
+    for (const w of pending) {
+      const s = w.pending;
+      w.pending = undefined;
+      if (s) this.statusChanged(w, s);
+    }
     this.selectedChanged();
   }
 
@@ -256,6 +307,11 @@ export class NotifySession {
         const p = path(command.mailbox);
         const entry = p === null ? undefined : this.snapshot.get(p);
         if (p !== null && entry) {
+          // Its own DELETE: whatever the hub found meanwhile (the mailbox gone) is not told either (§5).
+          if (entry.mailboxId) {
+            this.noAccess.delete(entry.mailboxId);
+            this.lost.delete(entry.mailboxId);
+          }
           if (entry.subscribed) this.snapshot.set(p, { ...entry, mailboxId: null });
           else this.snapshot.delete(p);
         }
@@ -293,6 +349,18 @@ export class NotifySession {
   }
 
   /**
+   * This session committed `modseq` to a mailbox (its APPEND, commands/append.ts). §5: "The server SHOULD omit
+   * notifying the client if the event is caused by this client", so a status whose every change since the last one
+   * told is this session's own is taken in silently; a change by anyone else in between still shows.
+   */
+  ownCommit(mailboxId: string, modseq: number): void {
+    const w = this.stopped ? undefined : this.watched.get(mailboxId);
+    if (!w) return;
+    w.own.push(modseq);
+    if (w.own.length > MAX_OWN) w.own.shift();
+  }
+
+  /**
    * After the selected view's updates went out (connection.ts at a command's end, idle.ts, or a push here): a FETCH
    * with MessageNew's fetch-atts for the messages above `before` (§5.2). `own`: the command that ended may have added
    * them itself (APPEND, COPY, MOVE), and §5.2 says no FETCH for those.
@@ -302,7 +370,7 @@ export class NotifySession {
     if (this.stopped || own || !sel?.messages || !sel.fetch || ctx.state.view !== view) return;
     const top = highestUid(view);
     if (top <= before) return;
-    await fetch({ tag: '*', name: 'FETCH', uid: true, set: { kind: 'ranges', ranges: [{ start: before + 1, end: top }] }, items: sel.fetch, vanished: false }, ctx);
+    await this.fetchNew(ctx, before + 1, top, sel.fetch);
   }
 
   /** `state.onViewChange` between commands: the selected view has news. */
@@ -331,10 +399,15 @@ export class NotifySession {
     return this.state.enabled.has('CONDSTORE') || this.state.enabled.has('QRESYNC');
   }
 
-  /** Sends now, or after the command in progress (IDLE excepted: §4 wants the events during IDLE). */
+  /** While a command runs (IDLE excepted: §4 wants the events during IDLE), unsolicited responses wait for its end. */
+  private get holding(): boolean {
+    return this.state.commandRunning && this.state.interruptIdle === null;
+  }
+
+  /** Sends now, or after the command in progress. */
   private emit(response: string): void {
     if (this.stopped) return;
-    if (this.state.commandRunning && this.state.interruptIdle === null) {
+    if (this.holding) {
       this.held.push(response);
       if (this.held.length > MAX_WAITING) this.overflow();
       return;
@@ -370,11 +443,24 @@ export class NotifySession {
     return this.state.token;
   }
 
+  private async readStatus(mailboxId: string): Promise<MailboxStatus> {
+    return (await this.ctx.deps.store.call('mailbox.changes', { token: this.state.token, mailboxId, since: END_OF_LOG })).status;
+  }
+
   /** The hub read a watched mailbox's status (Watched.changed). */
   statusChanged(w: Watched, s: MailboxStatus): void {
     if (this.stopped || this.watched.get(w.mailboxId) !== w) return;
+    if (this.holding) {
+      w.pending = s;
+      this.pendingStatus.add(w);
+      return;
+    }
     const prev = w.last;
     w.last = s;
+    const ownOnly = prev !== undefined && onlyOwn(w.own, prev, s);
+    w.own = w.own.filter((m) => m > s.highestModseq);
+    // §5: the changes since the last status told are all this session's own (its APPEND): nothing to tell.
+    if (ownOnly) return;
     // §3.1: the selected mailbox gets the SELECTED filter's events, even when a filter here names it too.
     if (this.state.view?.mailboxId === w.mailboxId) return;
     const counts = !prev || prev.messages !== s.messages || prev.uidNext !== s.uidNext;
@@ -390,11 +476,27 @@ export class NotifySession {
     this.emit(statusData(w.path, statusPairs(items, s, 0), utf8Names(this.state.enabled)));
   }
 
+  /**
+   * The hub could not read a watched mailbox with this session's rights (Watched.gone). §5.9: "If this happens, the
+   * server MUST stop monitoring these mailboxes." What the client is told waits for a fresh list of the user's
+   * mailboxes (asked for here), which says whether the name is still listed: `\NoAccess` if it is (the `r` right was
+   * taken, `l` kept), `\NonExistent` if not (deleted, or `l` taken — §5.4 makes that a deletion, and §3.1 never lets
+   * a client tell the two apart).
+   */
+  lostAccess(w: Watched): void {
+    if (this.stopped || this.watched.get(w.mailboxId) !== w) return;
+    w.unwatch();
+    this.watched.delete(w.mailboxId);
+    this.pendingStatus.delete(w);
+    this.lost.set(w.mailboxId, w.path);
+    this.hub.refreshUser(this.userId);
+  }
+
   /** Watches exactly the mailboxes the filters with message events name in the current list (§6). */
   private resolveWatched(): void {
     const wanted = new Map<string, { path: string; messages: boolean; flags: boolean }>();
     for (const entry of this.snapshot.values()) {
-      if (!entry.mailboxId) continue;
+      if (!entry.mailboxId || this.noAccess.has(entry.mailboxId) || this.lost.has(entry.mailboxId)) continue;
       for (const g of this.spec.others) {
         if (!(g.messages || g.flags) || !matches(g.filter, entry)) continue;
         const w = wanted.get(entry.mailboxId) ?? { path: entry.path, messages: false, flags: false };
@@ -407,6 +509,7 @@ export class NotifySession {
       if (!wanted.has(id)) {
         w.unwatch();
         this.watched.delete(id);
+        this.pendingStatus.delete(w);
       }
     }
     for (const [id, want] of wanted) {
@@ -418,9 +521,46 @@ export class NotifySession {
         continue;
       }
       const w = new Watched(this, id, want.path, want.messages, want.flags);
-      w.last = this.hub.lastStatus(id);
+      w.last = this.hub.lastStatus(id, this.userId);
       w.unwatch = this.hub.watchMailbox(w);
       this.watched.set(id, w);
+    }
+  }
+
+  /**
+   * §5.9: "the server SHOULD return the LIST response with no \NoAccess name attribute if the mailbox was previously
+   * reported as having \NoAccess and the 'l' right is later granted" — and "MUST restart event monitoring". Each
+   * `\NoAccess` mailbox still listed is read again (one META read each) after a new list; readable: LIST, watched.
+   */
+  private async recheckNoAccess(): Promise<void> {
+    if (this.stopped || this.noAccess.size === 0) return;
+    if (this.rechecking) {
+      this.recheckAgain = true;
+      return;
+    }
+    this.rechecking = true;
+    try {
+      do {
+        this.recheckAgain = false;
+        for (const id of [...this.noAccess.keys()]) {
+          let status: MailboxStatus;
+          try {
+            status = await this.readStatus(id);
+          } catch {
+            continue; // still not readable (or the session is ending): stays \NoAccess
+          }
+          const path = this.noAccess.get(id);
+          if (this.stopped || path === undefined) continue;
+          this.noAccess.delete(id);
+          const rows = listRows([...this.snapshot.values()], (e) => e.mailboxId !== null);
+          this.emit(listData({ attributes: attributesOf(path, this.snapshot, rows), delimiter: DELIMITER, mailbox: path }, 'LIST', utf8Names(this.state.enabled)));
+          this.resolveWatched();
+          const w = this.watched.get(id);
+          if (w) w.last ??= status;
+        }
+      } while (this.recheckAgain && !this.stopped);
+    } finally {
+      this.rechecking = false;
     }
   }
 
@@ -428,7 +568,7 @@ export class NotifySession {
 
   private listChanged(list: readonly MailboxListEntry[]): void {
     if (this.stopped) return;
-    if (this.state.commandRunning && this.state.interruptIdle === null) {
+    if (this.holding) {
       // After the command: its own CREATE / RENAME … must be in the copy first (ownCommand), or it is announced.
       this.heldList = list;
       return;
@@ -440,32 +580,63 @@ export class NotifySession {
     const before = this.snapshot;
     const after = byPath(list);
     this.snapshot = after;
-    this.announce(before, after, list);
+    const rows = listRows(list, (e) => e.mailboxId !== null);
+    const told = this.announce(before, after, rows);
+    this.accessChanged(after, rows, told);
     this.resolveWatched();
+    void this.recheckNoAccess().catch(() => undefined);
   }
 
-  private announce(before: Map<string, MailboxListEntry>, after: Map<string, MailboxListEntry>, list: readonly MailboxListEntry[]): void {
+  /**
+   * §5.9 for the mailboxes watched for message events: one that left the list is told `\NonExistent` (unless
+   * MailboxName just did), one whose status read was refused but is still listed `\NoAccess`. `told`: names that
+   * already had their LIST in this pass.
+   */
+  private accessChanged(after: Map<string, MailboxListEntry>, rows: Map<string, Row>, told: Set<string>): void {
+    const present = idIndex(after);
+    const utf8 = utf8Names(this.state.enabled);
+    const vanished = (path: string): void => {
+      if (told.has(path)) return;
+      told.add(path);
+      this.emit(listData({ attributes: attributesOf(path, after, rows), delimiter: DELIMITER, mailbox: path }, 'LIST', utf8));
+    };
+    for (const [id, w] of this.watched) if (!present.has(id)) vanished(w.path);
+    for (const [id, path] of this.lost) {
+      const now = present.get(id);
+      if (now === undefined) {
+        vanished(path);
+        continue;
+      }
+      this.noAccess.set(id, now);
+      told.add(now);
+      this.emit(listData({ attributes: ['\\NoAccess'], delimiter: DELIMITER, mailbox: now }, 'LIST', utf8));
+    }
+    this.lost.clear();
+    for (const [id, path] of this.noAccess) {
+      const now = present.get(id);
+      if (now === undefined) {
+        this.noAccess.delete(id);
+        vanished(path);
+      } else this.noAccess.set(id, now);
+    }
+  }
+
+  /** MailboxName (§5.4) and SubscriptionChange (§5.5) between two lists; returns the names told. */
+  private announce(before: Map<string, MailboxListEntry>, after: Map<string, MailboxListEntry>, rows: Map<string, Row>): Set<string> {
+    const told = new Set<string>();
     const names = this.spec.others.filter((g) => g.mailboxName);
     const subs = this.spec.others.filter((g) => g.subscription);
-    if (names.length === 0 && subs.length === 0) return;
+    if (names.length === 0 && subs.length === 0) return told;
     // Mailboxes this session created itself carry no id yet: the new list's one at the same path is theirs.
     for (const [p, e] of before) if (e.mailboxId === PENDING) before.set(p, { ...e, mailboxId: after.get(p)?.mailboxId ?? null });
     const oldPath = idIndex(before);
     const newPath = idIndex(after);
-    const rows = listRows(list, (e) => e.mailboxId !== null);
     const utf8 = utf8Names(this.state.enabled);
     const wants = (groups: readonly OtherGroup[], ...entries: (MailboxListEntry | undefined)[]): boolean =>
       entries.some((e) => e !== undefined && groups.some((g) => matches(g.filter, e)));
-    const row = (path: string, extra: { oldName?: string } = {}): string => {
-      const e = after.get(path);
-      const attributes = [...(rows.get(path)?.attributes ?? ['\\HasNoChildren'])];
-      if (e?.subscribed) attributes.push('\\Subscribed');
-      return listData({ attributes, delimiter: DELIMITER, mailbox: path, ...extra }, 'LIST', utf8);
-    };
-    const gone = (entry: MailboxListEntry): string => {
-      const attributes = ['\\NonExistent'];
-      if (after.get(entry.path)?.subscribed) attributes.push('\\Subscribed');
-      return listData({ attributes, delimiter: DELIMITER, mailbox: entry.path }, 'LIST', utf8);
+    const say = (path: string, extra: { oldName?: string } = {}): void => {
+      told.add(path);
+      this.emit(listData({ attributes: attributesOf(path, after, rows), delimiter: DELIMITER, mailbox: path, ...extra }, 'LIST', utf8));
     };
     // §5.4: renames, each once — the children a rename carried along get no event of their own.
     const renames: [string, string][] = [];
@@ -477,22 +648,71 @@ export class NotifySession {
       renames.some(([f, t]) => f !== from && from.startsWith(f + DELIMITER) && to === t + from.slice(f.length));
     for (const [from, to] of renames) {
       if (carried(from, to) || !wants(names, before.get(from), after.get(to))) continue;
-      this.emit(row(to, { oldName: from }));
+      say(to, { oldName: from });
     }
-    for (const [id, path] of newPath) if (!oldPath.has(id) && wants(names, after.get(path))) this.emit(row(path));
-    for (const [id, path] of oldPath) if (!newPath.has(id) && wants(names, before.get(path))) this.emit(gone(before.get(path)!));
+    // §5.4: "If a mailbox is created or deleted, the mailbox itself and its direct parent (whether it is an existing
+    // mailbox or not) are considered to be affected", and "The server notifies the client by sending an unsolicited
+    // LIST response for each affected mailbox name": the mailbox, then its parent (\HasChildren or \HasNoChildren
+    // now; \NonExistent if it is no mailbox), once per parent. Told when a MailboxName filter covers either name.
+    const affected = (path: string, entry: MailboxListEntry | undefined): void => {
+      const parent = parentOf(path);
+      const parentEntry = parent === null ? undefined : (after.get(parent) ?? before.get(parent) ?? nameOnly(parent));
+      if (!wants(names, entry, parentEntry)) return;
+      if (!told.has(path)) say(path);
+      if (parent !== null && !told.has(parent)) say(parent);
+    };
+    const created = [...newPath].filter(([id]) => !oldPath.has(id)).map(([, path]) => path);
+    const deleted = [...oldPath].filter(([id]) => !newPath.has(id)).map(([, path]) => path);
+    // Parents before children for what appeared, children before parents for what went.
+    for (const path of created.sort((x, y) => depth(x) - depth(y))) affected(path, after.get(path));
+    for (const path of deleted.sort((x, y) => depth(y) - depth(x))) affected(path, before.get(path));
     // §5.5: names whose subscription changed while the mailbox stayed what it was.
     for (const [path, e] of after) {
       const was = before.get(path);
-      if (!was || was.mailboxId !== e.mailboxId || was.subscribed === e.subscribed) continue;
+      if (!was || was.mailboxId !== e.mailboxId || was.subscribed === e.subscribed || told.has(path)) continue;
       if (!wants(subs, was, e)) continue;
-      this.emit(e.mailboxId === null ? gone(e) : row(path));
+      say(path);
     }
     for (const [path, was] of before) {
-      if (after.has(path) || was.mailboxId !== null || !was.subscribed || !wants(subs, was)) continue;
-      this.emit(listData({ attributes: ['\\NonExistent'], delimiter: DELIMITER, mailbox: path }, 'LIST', utf8));
+      if (after.has(path) || was.mailboxId !== null || !was.subscribed || !wants(subs, was) || told.has(path)) continue;
+      say(path);
     }
+    return told;
   }
+}
+
+/** §5: every change between the last status told and `s` is one of this session's own commits (MODSEQ is dense). */
+function onlyOwn(own: readonly number[], prev: MailboxStatus, s: MailboxStatus): boolean {
+  if (s.uidValidity !== prev.uidValidity || s.highestModseq <= prev.highestModseq) return false;
+  const mine = new Set(own.filter((m) => m > prev.highestModseq && m <= s.highestModseq));
+  return mine.size === s.highestModseq - prev.highestModseq;
+}
+
+/**
+ * A name's attributes after a change, as an extended LIST (RFC 5258) shows them: a mailbox's own row; a name that is
+ * no mailbox (any more) `\NonExistent` (RFC 5465 §5.4 "MUST be included"), with `\HasChildren` when names below it
+ * remain; `\Subscribed` when subscribed (§5.4, §5.5).
+ */
+function attributesOf(path: string, after: Map<string, MailboxListEntry>, rows: Map<string, Row>): string[] {
+  const e = after.get(path);
+  const row = rows.get(path);
+  const attributes = e?.mailboxId ? [...(row?.attributes ?? ['\\HasNoChildren'])] : row ? ['\\NonExistent', '\\HasChildren'] : ['\\NonExistent'];
+  if (e?.subscribed) attributes.push('\\Subscribed');
+  return attributes;
+}
+
+function parentOf(path: string): string | null {
+  const at = path.lastIndexOf(DELIMITER);
+  return at > 0 ? path.slice(0, at) : null;
+}
+
+function depth(path: string): number {
+  return path.split(DELIMITER).length;
+}
+
+/** A name with no entry of its own (a parent implied by its children, or nothing at all). */
+function nameOnly(path: string): MailboxListEntry {
+  return { path, mailboxId: null, specialUse: null, subscribed: false };
 }
 
 function byPath(list: readonly MailboxListEntry[]): Map<string, MailboxListEntry> {
@@ -504,4 +724,3 @@ function idIndex(map: Map<string, MailboxListEntry>): Map<string, string> {
   for (const [path, e] of map) if (e.mailboxId) out.set(e.mailboxId, path);
   return out;
 }
-

@@ -127,6 +127,23 @@ export function needsIndex(key: SearchKey): boolean {
   }
 }
 
+/** True when a key compares the emailId (EMAILID, THREADID: RFC 8474 §6). */
+export function usesEmailId(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'emailid':
+    case 'threadid':
+      return true;
+    case 'and':
+      return key.keys.some(usesEmailId);
+    case 'or':
+      return usesEmailId(key.left) || usesEmailId(key.right);
+    case 'not':
+      return usesEmailId(key.key);
+    default:
+      return false;
+  }
+}
+
 /** True when the key uses `$` (RFC 5182). */
 export function usesSavedResult(key: SearchKey): boolean {
   switch (key.kind) {

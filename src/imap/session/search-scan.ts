@@ -4,7 +4,7 @@
 import type { SearchKey } from '../command.js';
 import { no } from '../response-codes.js';
 import type { MessageIndex } from '../../mime/types.js';
-import { matches, needsIndex, needsIndexBeyondText, textKeysOf } from './search-evaluator.js';
+import { matches, needsIndex, needsIndexBeyondText, textKeysOf, usesEmailId } from './search-evaluator.js';
 import type { SealedMatches, SearchScope, SearchSubject, TextKeyNode } from './search-evaluator.js';
 import type { TextKey } from '../../mime/search-match.js';
 import type { MailboxView } from './mailbox-view.js';
@@ -62,16 +62,19 @@ export async function scanView<T>(
   const loadIndex = withIndex || needsIndex(key);
   if (loadIndex && !withIndex && meta && view.count > 0) scope.sealed = await sealedMatches(key, meta, view);
   const sealedUpTo = scope.sealed?.upTo ?? 0;
+  // A packed emailId is decoded on each read: only when a key or a cold item needs it.
+  const withEmailId = loadIndex || usesEmailId(key);
   const found: T[] = [];
   for (let start = 0; start < view.count; start += BATCH) {
     const end = Math.min(view.count, start + BATCH);
-    let indexes = new Map<string, MessageIndex>();
+    let indexes: Map<string, MessageIndex> | undefined;
     if (loadIndex && meta) {
       const ids: string[] = [];
       for (let i = start; i < end; i++) if (view.uidAt(i) > sealedUpTo) ids.push(view.emailIdAt(i));
       if (ids.length > 0) indexes = await meta.load(ids);
     }
     for (let i = start; i < end; i++) {
+      const emailId = withEmailId ? view.emailIdAt(i) : undefined;
       const subject: SearchSubject = {
         seq: i + 1,
         uid: view.uidAt(i),
@@ -81,9 +84,9 @@ export async function scanView<T>(
         size: view.sizeAt(i),
         date: view.dateAt(i),
         modseq: view.modseqAt(i),
-        index: indexes.get(view.emailIdAt(i)),
+        index: indexes && emailId !== undefined ? indexes.get(emailId) : undefined,
         saveDate: view.saveDateAt(i),
-        emailId: view.emailIdAt(i),
+        emailId,
       };
       if (matches(key, subject, scope)) found.push(pick(subject));
     }

@@ -59,14 +59,15 @@ export async function authFailure(ctx: CommandContext, failure: ImapFailure = no
 }
 
 /** Enters the authenticated state with the store's session token; the OK carries the new capabilities. */
-export function enterSession(ctx: CommandContext, session: { token: string; login: string; userId?: string }): Completion {
+export function enterSession(ctx: CommandContext, session: { token: string; login: string; userId?: string; tenantId?: string }): Completion {
   // Sessions per user (issue 9 item 6): the credentials were good, but this user has the maximum open already.
   if (ctx.deps.signInGuard && !ctx.deps.signInGuard.admit(session.login)) {
     throw no('UNAVAILABLE', 'Maximum number of connections for this user exceeded');
   }
   const token = session.token;
   const userId = session.userId === undefined ? {} : { userId: session.userId };
-  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token), ...userId });
+  const tenantId = session.tenantId === undefined ? {} : { tenantId: session.tenantId };
+  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token), ...userId, ...tenantId });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
   const caps = capabilities({

@@ -12,6 +12,8 @@ export interface Login {
   meta: MetaCache;
   /** The store's user id (every sign-in answer has it): the key of the user-level hint (mailstore/user-hint.ts). */
   userId?: string;
+  /** The user's tenant: the key of the tenant-level hint (a grant to `anyone`, mailstore/user-hint.ts). */
+  tenantId?: string;
 }
 
 export class SessionState {

@@ -13,19 +13,43 @@ import type { ViewUpdate } from './mailbox-view.js';
 export function updateBytes(update: ViewUpdate): Buffer | string | readonly ResponsePiece[] {
   if (update.kind !== 'exists' && update.kind !== 'recent' && update.kind !== 'expunge') return updateResponse(update);
   const n = update.kind === 'expunge' ? update.seq : update.count;
-  const key = `${update.kind} ${n}`;
-  let bytes = shared.get(key);
+  // Keyed by number per kind: no key string is built per session (10,000 sessions look the same one up per hint).
+  const table = shared[update.kind];
+  let bytes = table.get(n);
   if (!bytes) {
     // A handful of counts are live at once (one per hint per mailbox state); the table is emptied when it grows.
-    if (shared.size >= MAX_SHARED) shared.clear();
+    if (table.size >= MAX_SHARED) table.clear();
     bytes = Buffer.from(updateResponse(update) as string, 'latin1');
-    shared.set(key, bytes);
+    table.set(n, bytes);
   }
   return bytes;
 }
 
 const MAX_SHARED = 256;
-const shared = new Map<string, Buffer>();
+const shared = { exists: new Map<number, Buffer>(), recent: new Map<number, Buffer>(), expunge: new Map<number, Buffer>() };
+
+/**
+ * A rev1 session's usual push, `* k EXISTS` and `* r RECENT`, as one shared Buffer (one write, no concatenation per
+ * session); undefined for anything else.
+ */
+export function existsRecentBytes(updates: readonly ViewUpdate[]): Buffer | undefined {
+  const [exists, recent] = updates;
+  if (updates.length !== 2 || exists?.kind !== 'exists' || recent?.kind !== 'recent') return undefined;
+  let byRecent = existsRecent.get(exists.count);
+  if (!byRecent) {
+    if (existsRecent.size >= MAX_SHARED) existsRecent.clear();
+    existsRecent.set(exists.count, (byRecent = new Map()));
+  }
+  let bytes = byRecent.get(recent.count);
+  if (!bytes) {
+    if (byRecent.size >= MAX_SHARED) byRecent.clear();
+    bytes = Buffer.concat([updateBytes(exists) as Buffer, updateBytes(recent) as Buffer]);
+    byRecent.set(recent.count, bytes);
+  }
+  return bytes;
+}
+
+const existsRecent = new Map<number, Map<number, Buffer>>();
 
 export function updateResponse(update: ViewUpdate): string | readonly ResponsePiece[] {
   switch (update.kind) {

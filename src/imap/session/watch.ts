@@ -3,7 +3,7 @@
 // session is in IDLE — pushed at once through `state.onViewChange`. Without a cache (no hints configured) the view
 // only learns at NOOP, CHECK and its own writes (freshness.ts).
 import type { LogEntry, MailboxStatus } from '../../mailstore/api.js';
-import type { MailboxWatcher, OpenedMailbox } from '../../mailstore/mailbox-cache.js';
+import type { MailboxWatcher, OpenedMailbox, SharedAdvance } from '../../mailstore/mailbox-cache.js';
 import type { CommandContext } from './context.js';
 import type { MailboxView } from './mailbox-view.js';
 import type { SessionState } from './state.js';
@@ -39,8 +39,9 @@ class ViewWatcher implements MailboxWatcher {
     return this.view.path;
   }
 
-  changes(entries: readonly LogEntry[], status: MailboxStatus): void {
-    if (this.view.applyChanges(entries, status)) this.state.onViewChange?.();
+  changes(entries: readonly LogEntry[], status: MailboxStatus, advance?: SharedAdvance): void {
+    // With `advance`, a view that holds what the cache held takes the cache's new columns (O(1) per session).
+    if (this.view.applyChanges(entries, status, advance)) this.state.onViewChange?.();
   }
 
   resync(opened: OpenedMailbox): void {

@@ -6,18 +6,26 @@ export function encodeItem(item: KvItem): Buffer {
   return serialize(item);
 }
 
-/** Binary comes back as a plain Uint8Array with its own memory (V8 returns Buffers that view the whole row). */
-function normalize(value: KvValue): KvValue {
+/**
+ * Binary comes back as a plain Uint8Array with its own memory (V8 returns views of the whole row buffer, or Buffers).
+ * The deserialized tree is fresh, so binary values are replaced in place: no copy of the rest of the item.
+ */
+function ownBinary(value: KvValue): KvValue {
   if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value !== null && typeof value === 'object') {
-    const out: { [name: string]: KvValue } = {};
-    for (const [name, element] of Object.entries(value)) out[name] = normalize(element);
-    return out;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const element = value[i] as KvValue;
+      if (element !== null && typeof element === 'object') value[i] = ownBinary(element);
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const name in value) {
+      const element = value[name] as KvValue;
+      if (element !== null && typeof element === 'object') value[name] = ownBinary(element);
+    }
   }
   return value;
 }
 
 export function decodeItem(bytes: Uint8Array): KvItem {
-  return normalize(deserialize(bytes) as KvValue) as KvItem;
+  return ownBinary(deserialize(bytes) as KvValue) as KvItem;
 }

@@ -49,6 +49,8 @@ export class SqliteKv implements KvStore {
   private readonly tokenGet: Database.Statement<[string, number], { digest: string }>;
   private readonly tokenPut: Database.Statement<[string, string, number]>;
   private readonly tokenPurge: Database.Statement<[number]>;
+  /** One transaction function for every write (better-sqlite3 builds four wrappers per `transaction()` call). */
+  private readonly transaction: Database.Transaction<(body: () => unknown) => unknown>;
   private lastTokenPurge = 0;
 
   /** `path` is a database file (created with its directory if missing) or ':memory:'. */
@@ -72,6 +74,7 @@ export class SqliteKv implements KvStore {
     this.tokenGet = this.db.prepare('SELECT digest FROM kv_tx_tokens WHERE token = ? AND expires > ?');
     this.tokenPut = this.db.prepare('INSERT OR REPLACE INTO kv_tx_tokens (token, digest, expires) VALUES (?, ?, ?)');
     this.tokenPurge = this.db.prepare('DELETE FROM kv_tx_tokens WHERE expires <= ?');
+    this.transaction = this.db.transaction((body: () => unknown) => body());
   }
 
   async get(table: TableName, key: KvKey, _options?: ReadOptions): Promise<KvItem | undefined> {
@@ -129,8 +132,14 @@ export class SqliteKv implements KvStore {
     checkKey(item);
     const size = checkItemSize(item);
     const encoded = encodeItem(item);
+    const condition = options.condition;
+    // Without a condition nothing is read: the one statement is atomic on its own (SQLite's implicit transaction).
+    if (condition === undefined) {
+      this.guard(() => this.tables[table].write.run(item.pk, item.sk, size, encoded));
+      return;
+    }
     this.write(() => {
-      this.requireCondition(0, table, item, options.condition);
+      this.requireCondition(0, table, item, condition);
       this.tables[table].write.run(item.pk, item.sk, size, encoded);
     });
   }
@@ -227,7 +236,7 @@ export class SqliteKv implements KvStore {
 
   /** Runs `body` in BEGIN IMMEDIATE: it takes the write lock first, so no other connection can interleave. */
   private write<T>(body: () => T): T {
-    return this.guard(() => this.db.transaction(body).immediate());
+    return this.guard(() => this.transaction.immediate(body) as T);
   }
 
   /** Maps SQLite failures to the port's typed errors. */

@@ -1,0 +1,192 @@
+// Server CPU per command of each FETCH and SEARCH form of the workload (workload.ts), one form at a time, on one
+// connection: a steadier guide than run-stratus.ts's phase windows when a change to one command is being judged.
+//
+//   npx tsx bench/fetch-search-cpu.ts [--messages 200] [--repeat 100] [--forms FETCH-FLAGS,SEARCH-FROM] [--stats 1]
+//                                [--cpu-prof DIR] [--json]
+//
+// Starts `stratus serve` (stratus-process.ts) on a temporary data directory, adds bench1, APPENDs `--messages`
+// corpus messages (bench1's corpus, as load.ts seeds it) into INBOX, STOREs \Seen on every fifth message (so
+// SEARCH UNSEEN has work), waits until the server's CPU stops moving (a search-segment seal runs after the
+// APPENDs) and stops it; then starts a fresh server on that data (the one measured and, with --cpu-prof, profiled),
+// logs in once, SELECTs INBOX and runs each form `--repeat` times in a row. A form's figure is the
+// server's CPU (utime + stime of its process, server-cpu.ts) over the window of its repeats divided by the repeats;
+// NOOP is measured the same way, as the floor every command pays (parse, dispatch, tagged OK, the socket).
+// STRATUS_STATS=1 by default, as run-stratus.ts runs it (its AsyncLocalStorage costs CPU per await); --stats 0 off.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { makeCorpus, RARE_WORD, seededRandom } from './corpus.js';
+import { ImapClient } from './imap-client.js';
+import { ServerCpuSampler } from './server-cpu.js';
+import { addUser, startStratus } from './stratus-process.js';
+import { searchTerms } from './workload.js';
+
+/** bench1 of load.ts's default --user-pattern. */
+const USER = 'bench1@example.com';
+
+interface Form {
+  name: string;
+  /** The command text; `{n}` is a random sequence number of INBOX. */
+  text: string;
+}
+
+function forms(messages: number, seed: number): Form[] {
+  const { fromTerm, subjectTerm } = searchTerms(makeCorpus(messages, seed));
+  return [
+    { name: 'NOOP', text: 'NOOP' },
+    { name: 'FETCH-FLAGS', text: 'FETCH 1:* (FLAGS)' },
+    { name: 'FETCH-META', text: 'FETCH 1:* (UID RFC822.SIZE INTERNALDATE)' },
+    { name: 'FETCH-ENVELOPE', text: 'FETCH {n} (ENVELOPE BODYSTRUCTURE)' },
+    { name: 'FETCH-BODY', text: 'FETCH {n} BODY.PEEK[]' },
+    { name: 'FETCH-PARTIAL', text: 'FETCH {n} BODY.PEEK[1]<0.100>' },
+    { name: 'SEARCH-UNSEEN', text: 'SEARCH UNSEEN' },
+    { name: 'SEARCH-FROM', text: `SEARCH FROM "${fromTerm}"` },
+    { name: 'SEARCH-SUBJECT', text: `SEARCH SUBJECT "${subjectTerm}"` },
+    { name: 'SEARCH-BODY', text: `SEARCH BODY "${RARE_WORD}"` },
+  ];
+}
+
+export interface FormCpu {
+  form: string;
+  text: string;
+  repeat: number;
+  cpuMsPerCommand: number;
+  wallMsPerCommand: number;
+}
+
+/** Waits until the process's CPU has not moved for `quietMs` (background work after the APPENDs has settled). */
+async function settle(sampler: ServerCpuSampler, quietMs = 1500, maxMs = 60_000): Promise<void> {
+  const start = performance.now();
+  let lastCpu = -1;
+  let lastMoved = performance.now();
+  while (performance.now() - start < maxMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = performance.now();
+    const cpu = sampler.cpuMsBetween(start, now);
+    if (cpu !== lastCpu) {
+      lastCpu = cpu;
+      lastMoved = now;
+    } else if (now - lastMoved >= quietMs) return;
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    options: {
+      messages: { type: 'string', default: '200' },
+      repeat: { type: 'string', default: '100' },
+      forms: { type: 'string' },
+      stats: { type: 'string', default: '1' },
+      'cpu-prof': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const messages = Number(values.messages);
+  const repeat = Number(values.repeat);
+  if (!Number.isSafeInteger(messages) || messages < 1 || !Number.isSafeInteger(repeat) || repeat < 1) {
+    console.error('--messages and --repeat must be integers >= 1');
+    return 2;
+  }
+  const seed = 1 * 1000 + 1; // bench1's corpus in load.ts (seed 1)
+  const wanted = values.forms?.split(',');
+  const chosen = forms(messages, seed).filter((f) => f.name === 'NOOP' || !wanted || wanted.includes(f.name));
+  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-fscpu-'));
+  const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
+  try {
+    await addUser(dataDir, USER, 'bench');
+    await fill(dataDir, messages, seed);
+    // A fresh server on the filled data: its profile (--cpu-prof) holds only the measured commands.
+    const server = await startStratus({
+      dataDir,
+      env: values.stats === '0' ? {} : { STRATUS_STATS: '1' },
+      ...(cpuProfDir !== undefined ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] } : {}),
+    });
+    const sampler = server.pid === undefined ? undefined : new ServerCpuSampler(server.pid);
+    if (!sampler) throw new Error('no server pid');
+    sampler.start(5);
+    const results: FormCpu[] = [];
+    const client = await ImapClient.connect({ host: '127.0.0.1', port: server.port, timeoutMs: 120_000 });
+    try {
+      await client.login(USER, 'bench');
+      const exists = (await client.select('INBOX')).exists;
+      const random = seededRandom(seed ^ 0x9e0be);
+      for (const form of chosen) {
+        // One unmeasured run first: a cold cache (cold items, segments) is paid once per session, not per command.
+        const run = async (): Promise<void> => {
+          const text = form.text.replace('{n}', String(1 + Math.floor(random() * exists)));
+          await client.command(text, form.name);
+        };
+        await run();
+        const start = performance.now();
+        for (let i = 0; i < repeat; i++) await run();
+        const end = performance.now();
+        results.push({
+          form: form.name,
+          text: form.text,
+          repeat,
+          cpuMsPerCommand: sampler.cpuMsBetween(start, end) / repeat,
+          wallMsPerCommand: (end - start) / repeat,
+        });
+      }
+      await client.logout();
+    } finally {
+      client.close();
+      sampler.stop();
+      const exit = await server.stop();
+      if (exit.code !== 0) console.error(`stratus exited ${String(exit.code ?? exit.signal)}: ${exit.stderr.slice(-2000)}`);
+    }
+    console.log(
+      `Stratus (embedded, STRATUS_STATS=${values.stats}), bench1's INBOX of ${messages} messages, each form ${repeat}× on one ` +
+        `connection after one unmeasured run\n`,
+    );
+    console.log('| form | command | server CPU ms / cmd | wall ms / cmd |\n|---|---|---:|---:|');
+    for (const r of results) {
+      console.log(`| ${r.form} | \`${r.text.replace('{n}', 'n')}\` | ${r.cpuMsPerCommand.toFixed(2)} | ${r.wallMsPerCommand.toFixed(2)} |`);
+    }
+    if (values.json) console.log(JSON.stringify({ bench: 'fetch-search-cpu', messages, repeat, results }));
+    return 0;
+  } catch (error) {
+    console.error(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** INBOX gets the corpus, \\Seen on every fifth message; returns once the server is idle again (a seal has run). */
+async function fill(dataDir: string, messages: number, seed: number): Promise<void> {
+  const server = await startStratus({ dataDir });
+  try {
+    const sampler = new ServerCpuSampler(server.pid ?? 0);
+    sampler.start(5);
+    const client = await ImapClient.connect({ host: '127.0.0.1', port: server.port, timeoutMs: 120_000 });
+    try {
+      await client.login(USER, 'bench');
+      for (const message of makeCorpus(messages, seed)) await client.append('INBOX', message.raw);
+      const exists = (await client.select('INBOX')).exists;
+      await client.command(`STORE ${fifths(exists)} +FLAGS.SILENT (\\Seen)`, 'STORE');
+      await client.logout();
+    } finally {
+      client.close();
+    }
+    await settle(sampler);
+    sampler.stop();
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Every fifth sequence number as a sequence set: `1,6,11,…`. */
+function fifths(exists: number): string {
+  const out: number[] = [];
+  for (let n = 1; n <= exists; n += 5) out.push(n);
+  return out.join(',');
+}
+
+if (process.argv[1] !== undefined && resolve(fileURLToPath(import.meta.url)) === resolve(process.argv[1])) {
+  process.exitCode = await main();
+}
