@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { makeCorpus, RARE_WORD, seededRandom } from './corpus.js';
+import { makeCorpus, seededRandom } from './corpus.js';
 import { ImapClient } from './imap-client.js';
 import { ServerCpuSampler } from './server-cpu.js';
 import { addUser, startStratus } from './stratus-process.js';
-import { searchTerms } from './workload.js';
+import { readForms } from './workload.js';
 
 /** bench1 of load.ts's default --user-pattern. */
 const USER = 'bench1@example.com';
@@ -33,19 +33,7 @@ interface Form {
 }
 
 function forms(messages: number, seed: number): Form[] {
-  const { fromTerm, subjectTerm } = searchTerms(makeCorpus(messages, seed));
-  return [
-    { name: 'NOOP', text: 'NOOP' },
-    { name: 'FETCH-FLAGS', text: 'FETCH 1:* (FLAGS)' },
-    { name: 'FETCH-META', text: 'FETCH 1:* (UID RFC822.SIZE INTERNALDATE)' },
-    { name: 'FETCH-ENVELOPE', text: 'FETCH {n} (ENVELOPE BODYSTRUCTURE)' },
-    { name: 'FETCH-BODY', text: 'FETCH {n} BODY.PEEK[]' },
-    { name: 'FETCH-PARTIAL', text: 'FETCH {n} BODY.PEEK[1]<0.100>' },
-    { name: 'SEARCH-UNSEEN', text: 'SEARCH UNSEEN' },
-    { name: 'SEARCH-FROM', text: `SEARCH FROM "${fromTerm}"` },
-    { name: 'SEARCH-SUBJECT', text: `SEARCH SUBJECT "${subjectTerm}"` },
-    { name: 'SEARCH-BODY', text: `SEARCH BODY "${RARE_WORD}"` },
-  ];
+  return [{ name: 'NOOP', text: 'NOOP' }, ...readForms(makeCorpus(messages, seed))];
 }
 
 export interface FormCpu {

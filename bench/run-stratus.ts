@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { makeCorpus, RARE_WORD, seededRandom } from './corpus.js';
+import { makeCorpus, seededRandom } from './corpus.js';
 import { ImapClient } from './imap-client.js';
 import type { FetchedMessage } from './imap-client.js';
 import { markdownTable } from './latency-stats.js';
@@ -33,7 +33,7 @@ import { parseLoadOptions, runLoad, userOf } from './load.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { addUser, startStratus, storeCallTable } from './stratus-process.js';
 import type { CommandStatsByName, CommandStoreCalls, StratusExit } from './stratus-process.js';
-import { searchTerms, WorkloadCheckError } from './workload.js';
+import { readForms, WorkloadCheckError } from './workload.js';
 import { LatencyRecorder } from './latency-stats.js';
 import { ServerCpuSampler } from './server-cpu.js';
 
@@ -106,36 +106,23 @@ function check(condition: boolean, message: string): asserts condition {
 
 function probeForms(options: LoadOptions): ProbeForm[] {
   const corpus = makeCorpus(options.messages, options.seed * 1000 + 1); // bench1's corpus, as runLoad seeds it
-  const { fromTerm, subjectTerm } = searchTerms(corpus);
   const item = (answer: FetchedMessage[], seq: number, name: string): unknown =>
     answer.find((m) => m.seq === seq)?.items.get(name);
   const all = (name: string) => (answer: FetchedMessage[], _seq: number, exists: number) => {
     check(answer.filter((m) => m.items.has(name)).length >= exists, `1:* ${name} answered for fewer than ${exists} messages`);
   };
-  const none = (): void => undefined;
-  return [
-    { form: 'FETCH-FLAGS', command: 'FETCH', text: 'FETCH 1:* (FLAGS)', repeat: 'once', check: all('FLAGS') },
-    { form: 'FETCH-META', command: 'FETCH', text: 'FETCH 1:* (UID RFC822.SIZE INTERNALDATE)', repeat: 'once', check: all('RFC822.SIZE') },
-    {
-      form: 'FETCH-ENVELOPE', command: 'FETCH', text: 'FETCH {n} (ENVELOPE BODYSTRUCTURE)', repeat: 'picks',
-      check: (answer, seq) => check(Array.isArray(item(answer, seq, 'ENVELOPE')), `no ENVELOPE for ${seq}`),
+  const checks: Record<string, ProbeForm['check']> = {
+    'FETCH-FLAGS': all('FLAGS'),
+    'FETCH-META': all('RFC822.SIZE'),
+    'FETCH-ENVELOPE': (answer, seq) => check(Array.isArray(item(answer, seq, 'ENVELOPE')), `no ENVELOPE for ${seq}`),
+    'FETCH-BODY': (answer, seq) => check(Buffer.isBuffer(item(answer, seq, 'BODY[]')), `no BODY[] for ${seq}`),
+    'FETCH-PARTIAL': (answer, seq) => {
+      const part = item(answer, seq, 'BODY[1]<0>');
+      check(Buffer.isBuffer(part) && part.length > 0 && part.length <= 100, `BODY[1]<0> of ${seq} is not 1–100 bytes`);
     },
-    {
-      form: 'FETCH-BODY', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[]', repeat: 'picks',
-      check: (answer, seq) => check(Buffer.isBuffer(item(answer, seq, 'BODY[]')), `no BODY[] for ${seq}`),
-    },
-    {
-      form: 'FETCH-PARTIAL', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[1]<0.100>', repeat: 'picks',
-      check: (answer, seq) => {
-        const part = item(answer, seq, 'BODY[1]<0>');
-        check(Buffer.isBuffer(part) && part.length > 0 && part.length <= 100, `BODY[1]<0> of ${seq} is not 1–100 bytes`);
-      },
-    },
-    { form: 'SEARCH-UNSEEN', command: 'SEARCH', text: 'SEARCH UNSEEN', repeat: 'once', check: none },
-    { form: 'SEARCH-FROM', command: 'SEARCH', text: `SEARCH FROM "${fromTerm}"`, repeat: 'once', check: none },
-    { form: 'SEARCH-SUBJECT', command: 'SEARCH', text: `SEARCH SUBJECT "${subjectTerm}"`, repeat: 'once', check: none },
-    { form: 'SEARCH-BODY', command: 'SEARCH', text: `SEARCH BODY "${RARE_WORD}"`, repeat: 'once', check: none },
-  ];
+  };
+  // SEARCH answers are checked by the load run itself; the probe counts their store calls.
+  return readForms(corpus).map((f) => ({ form: f.name, command: f.command, text: f.text, repeat: f.repeat, check: checks[f.name] ?? (() => undefined) }));
 }
 
 export interface ProbeRow extends CommandStoreCalls {

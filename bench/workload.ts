@@ -236,6 +236,32 @@ export function searchTerms(corpus: readonly CorpusMessage[]): { fromTerm: strin
   return { fromTerm, subjectTerm };
 }
 
+/** One FETCH or SEARCH step of the workload as a command line; `{n}` stands for a sequence number of INBOX. */
+export interface ReadForm {
+  /** The row name of load.ts's table. */
+  name: string;
+  command: 'FETCH' | 'SEARCH';
+  text: string;
+  /** How often the workload runs it: once (1:* and SEARCH) or once per picked message. */
+  repeat: 'once' | 'picks';
+}
+
+/** The workload's FETCH and SEARCH steps in order, for benchmarks that run one form alone (the probe, CPU per form). */
+export function readForms(corpus: readonly CorpusMessage[]): ReadForm[] {
+  const { fromTerm, subjectTerm } = searchTerms(corpus);
+  return [
+    { name: 'FETCH-FLAGS', command: 'FETCH', text: 'FETCH 1:* (FLAGS)', repeat: 'once' },
+    { name: 'FETCH-META', command: 'FETCH', text: 'FETCH 1:* (UID RFC822.SIZE INTERNALDATE)', repeat: 'once' },
+    { name: 'FETCH-ENVELOPE', command: 'FETCH', text: 'FETCH {n} (ENVELOPE BODYSTRUCTURE)', repeat: 'picks' },
+    { name: 'FETCH-BODY', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[]', repeat: 'picks' },
+    { name: 'FETCH-PARTIAL', command: 'FETCH', text: 'FETCH {n} BODY.PEEK[1]<0.100>', repeat: 'picks' },
+    { name: 'SEARCH-UNSEEN', command: 'SEARCH', text: 'SEARCH UNSEEN', repeat: 'once' },
+    { name: 'SEARCH-FROM', command: 'SEARCH', text: `SEARCH FROM "${fromTerm}"`, repeat: 'once' },
+    { name: 'SEARCH-SUBJECT', command: 'SEARCH', text: `SEARCH SUBJECT "${subjectTerm}"`, repeat: 'once' },
+    { name: 'SEARCH-BODY', command: 'SEARCH', text: `SEARCH BODY "${RARE_WORD}"`, repeat: 'once' },
+  ];
+}
+
 /** The FETCH responses for `seq` (others may arrive unsolicited, RFC 3501 §7.4.2); at least one expected. */
 function only(command: string, seq: number, messages: FetchedMessage[]): FetchedMessage[] {
   const mine = messages.filter((m) => m.seq === seq);
