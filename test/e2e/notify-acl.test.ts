@@ -5,15 +5,10 @@
 // taken is told `\NonExistent` (§5.4: revoking `l` "MUST be considered" a deletion).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server/main.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { rawLogin, within } from './two-frontends.js';
+import { startFixture, type Fixture } from './fixture.js';
 import type { RawClient } from './raw-client.js';
 
 async function ok(c: RawClient, tag: string, line: string): Promise<string> {
@@ -41,30 +36,16 @@ async function quiet(c: RawClient, settle: RawClient): Promise<void> {
 const message = (subject: string): string => `From: o@example.org\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
 
 describe('NOTIFY and ACL changes', () => {
-  let dir: string;
-  let server: RunningServer;
+  let f: Fixture;
   let n = 0;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'stratus-notify-acl-'));
-    const config = loadConfig({
-      STRATUS_DATA_DIR: dir,
-      STRATUS_IMAP_PORT: '0',
-      STRATUS_POP3_PORT: 'off',
-      STRATUS_LMTP_PORT: 'off',
-      STRATUS_ADMIN_PORT: 'off',
-      STRATUS_AUTH_FAILURE_DELAY_MS: '10',
-      STRATUS_MAILBOX_POLL_MS: '3600000',
-    });
-    server = await startServer(config, pino({ level: 'silent' }));
+    f = await startFixture({ env: { STRATUS_MAILBOX_POLL_MS: '3600000' } });
   });
-  after(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(async () => f?.close());
 
   async function login(user: string): Promise<RawClient> {
-    return rawLogin({ portA: server.imapPort!, portB: server.imapPort!, user, password: 'pw' }, server.imapPort!);
+    return rawLogin({ portA: f.port, portB: f.port, user, password: 'pw' }, f.port);
   }
 
   /** Fresh users of the default tenant: an owner and `others` more. */
@@ -72,7 +53,7 @@ describe('NOTIFY and ACL changes', () => {
     const round = ++n;
     const owner = `owner${round}@example.com`;
     const names = Array.from({ length: others }, (_, i) => `user${round}-${i}@example.com`);
-    for (const u of [owner, ...names]) await addUser(server.store.ctx, u, 'pw');
+    for (const u of [owner, ...names]) await addUser(f.ctx, u, 'pw');
     return { owner, names };
   }
 
@@ -83,7 +64,7 @@ describe('NOTIFY and ACL changes', () => {
     const watchers = await Promise.all(names.slice(0, 2).map(login));
     for (const w of watchers) await ok(w, 'N', 'NOTIFY SET (SUBTREE "Other Users" (MailboxName))');
     const hints: string[] = [];
-    const ctx = server.store.ctx;
+    const ctx = f.ctx;
     const publish = ctx.publishHint;
     ctx.publishHint = (hint) => {
       hints.push(hint.mailboxId);
