@@ -22,6 +22,7 @@ import { processAutologout } from './session/autologout.js';
 import type { AutologoutClock, Inactive } from './session/autologout.js';
 import { upgradeToTls } from './tls.js';
 import { DeflateChannel } from './deflate-channel.js';
+import { coalesceWrites } from './write-coalescing.js';
 import type { Duplex } from 'node:stream';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SignInGuard } from '../auth/sign-in-guard.js';
@@ -77,43 +78,6 @@ export function idleAvailable(deps: ImapDeps): boolean {
 /** NOTIFY (RFC 5465) needs what IDLE needs (changes pushed without asking) and the hub for unselected mailboxes. */
 export function notifyAvailable(deps: ImapDeps): boolean {
   return idleAvailable(deps) && deps.notifyHub !== undefined;
-}
-
-/**
- * Holds a command's responses in the stream (cork) and hands them to the socket together: one write(v) system
- * call per command instead of one per response line. On a busy machine each write to a socket costs more CPU than
- * answering a small command (bench/RESULTS.md, issue #8). Whatever one turn of the event loop wrote goes out at the
- * end of that turn (setImmediate), so a command waiting for the client (an APPEND continuation, IDLE) or for
- * 'drain' (a large FETCH: a corked stream never drains) is never held up; after a turn that wrote nothing the
- * stream stays uncorked, so nothing is scheduled while a command merely waits. Returns the flush, idempotent.
- */
-function coalesceWrites(stream: Duplex): () => void {
-  let corked = true;
-  stream.cork();
-  // What was queued before this turn (a slow reader's backlog) is not a write of this turn.
-  let queued = stream.writableLength;
-  let turn: NodeJS.Immediate | undefined;
-  const endOfTurn = (): void => {
-    turn = undefined;
-    if (!corked) return;
-    const wrote = stream.writableLength > queued;
-    stream.uncork();
-    if (!wrote || stream.destroyed) {
-      corked = false;
-      return;
-    }
-    stream.cork();
-    queued = stream.writableLength;
-    turn = setImmediate(endOfTurn);
-  };
-  turn = setImmediate(endOfTurn);
-  return () => {
-    if (turn !== undefined) clearImmediate(turn);
-    turn = undefined;
-    if (!corked) return;
-    corked = false;
-    stream.uncork();
-  };
 }
 
 /** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
