@@ -18,6 +18,8 @@ function handshake(port: number, args: string[]): Promise<{ ok: boolean; output:
       const output = `${stdout}${stderr}`;
       resolve({ ok: !err && /Protocol version|CONNECTION ESTABLISHED/i.test(output) && !/alert|error/i.test(output.split('\n')[0] ?? ''), output });
     });
+    // openssl may exit (a refused handshake) before its stdin is closed: that EPIPE is not the server's answer.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end('');
   });
 }
