@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeCorpus, seededRandom } from './corpus.js';
 import { ImapClient } from './imap-client.js';
-import { ServerCpuSampler } from './server-cpu.js';
+import { ServerCpuSampler, settleCpu } from './server-cpu.js';
 import { addUser, startStratus } from './stratus-process.js';
 import { readForms } from './workload.js';
 
@@ -44,21 +44,6 @@ export interface FormCpu {
   wallMsPerCommand: number;
 }
 
-/** Waits until the process's CPU has not moved for `quietMs` (background work after the APPENDs has settled). */
-async function settle(sampler: ServerCpuSampler, quietMs = 1500, maxMs = 60_000): Promise<void> {
-  const start = performance.now();
-  let lastCpu = -1;
-  let lastMoved = performance.now();
-  while (performance.now() - start < maxMs) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = performance.now();
-    const cpu = sampler.cpuMsBetween(start, now);
-    if (cpu !== lastCpu) {
-      lastCpu = cpu;
-      lastMoved = now;
-    } else if (now - lastMoved >= quietMs) return;
-  }
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -161,7 +146,7 @@ async function fill(dataDir: string, messages: number, seed: number): Promise<vo
     } finally {
       client.close();
     }
-    await settle(sampler);
+    await settleCpu(sampler, 1500, 60_000); // the seal after the APPENDs
     sampler.stop();
   } finally {
     await server.stop();

@@ -193,6 +193,34 @@ export class ImapClient {
     return fetchResponses(await this.command(`STORE ${set} ${change}`, options.name ?? 'STORE'));
   }
 
+  /** LIST (RFC 3501 §6.3.8): the mailbox names of the "* LIST" responses, in arrival order. */
+  async list(reference: string, pattern: string): Promise<string[]> {
+    const result = await this.command(`LIST ${quote(reference)} ${quote(pattern)}`, 'LIST');
+    const names: string[] = [];
+    for (const response of result.untagged) {
+      if (response.kind !== 'data' || response.name !== 'LIST') continue;
+      // mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+      const name = response.values[2];
+      if (typeof name !== 'string' && !Buffer.isBuffer(name)) throw new ImapCommandError('LIST', 'OK', 'LIST response without a mailbox name');
+      names.push(String(name));
+    }
+    return names;
+  }
+
+  /** STATUS (RFC 3501 §6.3.10): the attributes of the "* STATUS" response for `mailbox`, e.g. MESSAGES → 3. */
+  async status(mailbox: string, attributes: string[]): Promise<Map<string, number>> {
+    const result = await this.command(`STATUS ${quote(mailbox)} (${attributes.join(' ')})`, 'STATUS');
+    for (const response of result.untagged) {
+      if (response.kind !== 'data' || response.name !== 'STATUS') continue;
+      const list = response.values[1];
+      if (String(response.values[0]).toUpperCase() !== mailbox.toUpperCase() || !Array.isArray(list)) continue;
+      const out = new Map<string, number>();
+      for (let i = 0; i + 1 < list.length; i += 2) out.set(String(list[i]).toUpperCase(), Number(list[i + 1]));
+      return out;
+    }
+    throw new ImapCommandError('STATUS', 'OK', `no STATUS response for ${mailbox}`);
+  }
+
   /** SEARCH with the given criteria; returns the sequence numbers of "* SEARCH". */
   async search(criteria: CommandPart[] | string, options: { name?: string } = {}): Promise<number[]> {
     const parts = typeof criteria === 'string' ? [`SEARCH ${criteria}`] : ['SEARCH ', ...criteria];

@@ -12,7 +12,8 @@
 //                    options: prints ops/s and p50 of both side by side, with the ratio
 //   --keep-data      leave the data directory in place and print its path
 //   --workers N      STRATUS_WORKERS=N: N server processes sharing the listener (node:cluster, src/server/workers.ts)
-//   --rounds K, --round-appends N   sessions kept open (load.ts): K passes per connection without LOGIN/LOGOUT
+//   --workload loop|classic, --rounds K, --keep-open, --deliveries N, --round-appends N   as for load.ts (default
+//                    loop: seeding untimed, then K rounds of the client loop; classic: the earlier workload)
 //   --cpu-prof DIR   run the server under `node --cpu-prof --cpu-prof-dir DIR` (one .cpuprofile per process)
 //
 // Prints the latency table (as load.ts does) with the server's CPU milliseconds per command (its process tree's
@@ -29,7 +30,7 @@ import { ImapClient } from './imap-client.js';
 import type { FetchedMessage } from './imap-client.js';
 import { markdownTable } from './latency-stats.js';
 import type { CommandSummary } from './latency-stats.js';
-import { parseLoadOptions, runLoad, userOf } from './load.js';
+import { describeResult, describeRun, parseLoadOptions, runLoad, userOf } from './load.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { addUser, startStratus, storeCallTable } from './stratus-process.js';
 import type { CommandStatsByName, CommandStoreCalls, StratusExit } from './stratus-process.js';
@@ -53,7 +54,10 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
     options: {
       clients: { type: 'string', default: '8' },
       messages: { type: 'string', default: '200' },
-      picks: { type: 'string', default: '20' },
+      picks: { type: 'string' },
+      workload: { type: 'string', default: 'loop' },
+      'keep-open': { type: 'boolean', default: false },
+      deliveries: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'timeout-ms': { type: 'string', default: '30000' },
       'max-seconds': { type: 'string', default: '600' },
@@ -61,8 +65,8 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
       compare: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
-      rounds: { type: 'string', default: '1' },
-      'round-appends': { type: 'string', default: '20' },
+      rounds: { type: 'string' },
+      'round-appends': { type: 'string' },
       'cpu-prof': { type: 'string' },
     },
   });
@@ -71,10 +75,12 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
   const probePicks = Number(values['probe-picks']);
   if (!Number.isSafeInteger(probePicks) || probePicks < 0) throw new RangeError(`--probe-picks must be an integer >= 0`);
   // The port is replaced once the server runs; load.ts checks the rest.
+  const given = (name: string, value: string | undefined): string[] => (value === undefined ? [] : [`--${name}`, value]);
   const load = parseLoadOptions([
-    '--port', '1', '--clients', values.clients, '--messages', values.messages, '--picks', values.picks,
+    '--port', '1', '--clients', values.clients, '--messages', values.messages, '--workload', values.workload,
     '--seed', values.seed, '--timeout-ms', values['timeout-ms'], '--max-seconds', values['max-seconds'],
-    '--rounds', values.rounds, '--round-appends', values['round-appends'],
+    ...given('picks', values.picks), ...given('rounds', values.rounds), ...given('round-appends', values['round-appends']),
+    ...given('deliveries', values.deliveries), ...(values['keep-open'] ? ['--keep-open'] : []),
   ]);
   const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
   return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, cpuProfDir };
@@ -188,6 +194,10 @@ function probeTable(rows: ProbeRow[]): string {
 interface Reference {
   commands: CommandSummary[];
   totalOpsPerSecond: number;
+  workload?: string;
+  seeding?: { appendsPerSecond: number };
+  clientCpuMs?: number;
+  totalCount?: number;
 }
 
 /** The last load.ts JSON line in `file`. */
@@ -204,19 +214,39 @@ export function comparisonTable(ours: LoadResult, reference: Reference, name = '
   const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '–');
   const rows = ours.commands.map((c) => {
     const r = reference.commands.find((x) => x.command === c.command);
-    if (!r) return `| ${c.command} | ${c.opsPerSecond.toFixed(1)} | – | – | ${c.p50Ms.toFixed(2)} | – | – |`;
+    if (!r) return `| ${c.command} | ${(c.share * 100).toFixed(1)} % | ${c.opsPerSecond.toFixed(1)} | – | – | ${c.p50Ms.toFixed(2)} | – | – | ${c.p99Ms.toFixed(2)} | – | – |`;
     return (
-      `| ${c.command} | ${c.opsPerSecond.toFixed(1)} | ${r.opsPerSecond.toFixed(1)} | ${ratio(c.opsPerSecond, r.opsPerSecond)} ` +
-      `| ${c.p50Ms.toFixed(2)} | ${r.p50Ms.toFixed(2)} | ${ratio(c.p50Ms, r.p50Ms)} |`
+      `| ${c.command} | ${(c.share * 100).toFixed(1)} % | ${c.opsPerSecond.toFixed(1)} | ${r.opsPerSecond.toFixed(1)} | ${ratio(c.opsPerSecond, r.opsPerSecond)} ` +
+      `| ${c.p50Ms.toFixed(2)} | ${r.p50Ms.toFixed(2)} | ${ratio(c.p50Ms, r.p50Ms)} ` +
+      `| ${c.p99Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio(c.p99Ms, r.p99Ms)} |`
     );
   });
-  return [
-    `| command | Stratus ops/s | ${name} ops/s | ops/s ratio | Stratus p50 ms | ${name} p50 ms | p50 ratio |`,
-    '|---|---:|---:|---:|---:|---:|---:|',
+  const lines = [
+    `| command | share | Stratus ops/s | ${name} ops/s | ops/s ratio | Stratus p50 ms | ${name} p50 ms | p50 ratio | Stratus p99 ms | ${name} p99 ms | p99 ratio |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
-    `| **total** | ${ours.totalOpsPerSecond.toFixed(1)} | ${reference.totalOpsPerSecond.toFixed(1)} | ` +
-      `${ratio(ours.totalOpsPerSecond, reference.totalOpsPerSecond)} | | | |`,
-  ].join('\n');
+    `| **total** | 100 % | ${ours.totalOpsPerSecond.toFixed(1)} | ${reference.totalOpsPerSecond.toFixed(1)} | ` +
+      `${ratio(ours.totalOpsPerSecond, reference.totalOpsPerSecond)} | | | | | | |`,
+  ];
+  if (reference.workload !== undefined && reference.workload !== ours.workload) {
+    lines.push('', `WARNING: the reference ran workload ${reference.workload}, this run ${ours.workload}: not comparable`);
+  } else if (reference.workload === undefined && ours.workload !== 'classic') {
+    lines.push('', `WARNING: the reference is from a load.ts without --workload (classic), this run is ${ours.workload}: not comparable`);
+  }
+  if (ours.seeding && reference.seeding) {
+    lines.push(
+      '',
+      `seeding (untimed, not in the total): Stratus ${ours.seeding.appendsPerSecond.toFixed(1)} seed APPENDs/s, ` +
+        `${name} ${reference.seeding.appendsPerSecond.toFixed(1)} seed APPENDs/s (ratio ${ratio(ours.seeding.appendsPerSecond, reference.seeding.appendsPerSecond)})`,
+    );
+  }
+  if (ours.clientCpuMs !== undefined && reference.clientCpuMs !== undefined && reference.totalCount) {
+    lines.push(
+      `load generator CPU per command: ${(ours.clientCpuMs / Math.max(ours.totalCount, 1)).toFixed(3)} ms against Stratus, ` +
+        `${(reference.clientCpuMs / reference.totalCount).toFixed(3)} ms against ${name}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Server CPU per command: the server's CPU over the windows in which only that command ran (the phases). */
@@ -286,16 +316,10 @@ async function main(): Promise<number> {
     const stats = checkedStats(exit, 'load run');
     const summary = outcome.result;
     const serverCpu = sampler ? serverCpuPerCommand(summary, recorder, sampler) : {};
-    console.log(
-      `Stratus (embedded store, STRATUS_STATS=1, ${options.workers} process${options.workers > 1 ? 'es (workers)' : ''}) ` +
-        `on 127.0.0.1:${server.port}: ${load.clients} clients, ${load.messages} messages each, ${load.picks} picks, ` +
-        `seed ${load.seed}${load.rounds > 1 ? `, ${load.rounds} rounds per session (${load.roundAppends} APPENDs after the first)` : ''}\n`,
-    );
-    console.log(withServerCpu(markdownTable(summary), serverCpu));
-    console.log(
-      `\n${summary.totalCount} commands in ${summary.wallSeconds.toFixed(2)} s; every answer checked, exactly ` +
-        `(sizes, bodies, SEARCH results) for ${summary.exactlyCheckedClients} of ${load.clients} clients\n`,
-    );
+    const where = `Stratus (embedded store, STRATUS_STATS=1, ${options.workers} process${options.workers > 1 ? 'es (workers)' : ''}) on 127.0.0.1:${server.port}`;
+    console.log(`${describeRun(load, where)}\n`);
+    console.log(withServerCpu(markdownTable(summary, { mix: true }), serverCpu));
+    console.log(`\n${describeResult(summary, load)}\n`);
     console.log('Store calls per IMAP command over the run (the server names FETCH and SEARCH of every form alike):\n');
     console.log(storeCallTable(stats));
     let probeRows: ProbeRow[] = [];

@@ -111,3 +111,19 @@ export class ServerCpuSampler {
     return a.cpuMs + ((b.cpuMs - a.cpuMs) * (at - a.at)) / Math.max(b.at - a.at, 1e-9);
   }
 }
+
+/** Waits until the sampled CPU has not moved for `quietMs` (background work — a seal, an indexer — has settled). */
+export async function settleCpu(sampler: ServerCpuSampler, quietMs: number, maxMs: number): Promise<void> {
+  const start = performance.now();
+  let lastCpu = -1;
+  let lastMoved = performance.now();
+  while (performance.now() - start < maxMs) {
+    await new Promise((done) => setTimeout(done, 250));
+    const now = performance.now();
+    const cpu = sampler.cpuMsBetween(start, now);
+    if (cpu !== lastCpu) {
+      lastCpu = cpu;
+      lastMoved = now;
+    } else if (now - lastMoved >= quietMs) return;
+  }
+}

@@ -21,16 +21,22 @@ import type { CorpusMessage } from './corpus.js';
 import type { LatencyRecorder } from './latency-stats.js';
 import type { PhaseBarrier } from './phase-barrier.js';
 
-export interface ClientPlan {
+/** What every simulated client of either workload (this file's classic one, workload-loop.ts) is given. */
+export interface ClientBasePlan {
   index: number;
   host: string;
   port: number;
   user: string;
   password: string;
+  /** Messages of the client's corpus put into INBOX (classic: timed APPENDs; loop: the untimed seed). */
   messages: number;
+  /** Messages read per round (BODY[], the partial, then STORE \Seen). */
   picks: number;
   seed: number;
   timeoutMs: number;
+}
+
+export interface ClientPlan extends ClientBasePlan {
   /** True when every client logs in as the same user: SEARCH results cannot be predicted then. */
   shared: boolean;
   /** Passes over the steps from APPEND to SEARCH on the one connection (1: the classic run). */

@@ -131,6 +131,26 @@ describe('ImapClient', () => {
     client.close();
   });
 
+  it('reads the mailbox names of LIST and the numbers of STATUS (RFC 3501 §7.2.2, §7.2.4)', async () => {
+    const port = await fakeServer('* OK hi', (c, s) => {
+      const verb = c.text.split(' ')[0]?.toUpperCase();
+      if (verb === 'LIST') {
+        s.write('* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren \\Sent) "/" "Sent"\r\n');
+        s.write('* LIST () "/" {9}\r\nOld Stuff\r\n');
+        s.write(`${c.tag} OK done\r\n`);
+      } else if (verb === 'STATUS') {
+        s.write('* STATUS Other (MESSAGES 9)\r\n* STATUS "Sent" (MESSAGES 3 UIDNEXT 12 UNSEEN 0)\r\n');
+        s.write(`${c.tag} OK done\r\n`);
+      } else standard(c, s);
+    }, false);
+    const client = await ImapClient.connect({ host: '127.0.0.1', port });
+    assert.deepEqual(await client.list('', '*'), ['INBOX', 'Sent', 'Old Stuff']);
+    const status = await client.status('Sent', ['MESSAGES', 'UIDNEXT', 'UNSEEN']);
+    assert.deepEqual([...status], [['MESSAGES', 3], ['UIDNEXT', 12], ['UNSEEN', 0]]);
+    await assert.rejects(client.status('Drafts', ['MESSAGES']), /no STATUS response for Drafts/);
+    client.close();
+  });
+
   it('rejects NO and BAD completions with ImapCommandError and stays usable', async () => {
     const port = await fakeServer('* OK hi', standard, false);
     const client = await ImapClient.connect({ host: '127.0.0.1', port });

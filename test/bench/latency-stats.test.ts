@@ -23,7 +23,7 @@ describe('LatencyRecorder', () => {
     recorder.record('FETCH', 2960, 3000);
     recorder.record('LOGIN', 0, 5);
     const summary = recorder.summarise(4);
-    assert.deepEqual(summary.commands[0], { command: 'FETCH', count: 4, opsPerSecond: 2, p50Ms: 20, p99Ms: 40, maxMs: 40 });
+    assert.deepEqual(summary.commands[0], { command: 'FETCH', count: 4, opsPerSecond: 2, p50Ms: 20, p99Ms: 40, maxMs: 40, share: 0.8 });
     assert.equal(summary.commands[1]?.command, 'LOGIN');
     assert.equal(summary.totalCount, 5);
     assert.equal(summary.totalOpsPerSecond, 1.3);

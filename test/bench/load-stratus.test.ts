@@ -1,7 +1,8 @@
-// The load generator end to end against Stratus itself, started as a user starts it: `stratus serve` in a child
-// process on a temporary STRATUS_DATA_DIR and a free loopback port, users added with `stratus user add`, store-call
-// counting on (STRATUS_STATS=1). A small run with every answer checked, then SIGTERM: the server must exit 0 and log
-// its per-command store calls. Nothing here depends on timing; the figures belong in bench/RESULTS.md.
+// The load generator's classic workload end to end against Stratus itself (the loop workload: load-loop.test.ts),
+// started as a user starts it: `stratus serve` in a child process on a temporary STRATUS_DATA_DIR and a free
+// loopback port, users added with `stratus user add`, store-call counting on (STRATUS_STATS=1). A small run with
+// every answer checked, then SIGTERM: the server must exit 0 and log its per-command store calls. Nothing here
+// depends on timing; the figures belong in bench/RESULTS.md.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ const CLIENTS = 2;
 const MESSAGES = 10;
 const PICKS = 3;
 
-describe('bench/load.ts against Stratus (embedded store)', () => {
+describe('bench/load.ts --workload classic against Stratus (embedded store)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratus-load-test-'));
   let server: StratusServer | undefined;
   let exit: StratusExit | undefined;
@@ -38,6 +39,7 @@ describe('bench/load.ts against Stratus (embedded store)', () => {
 
   it('runs the whole workload for two users, with every answer checked exactly', async () => {
     const options = parseLoadOptions([
+      '--workload', 'classic',
       '--port', port(), '--password', 'pw', '--clients', String(CLIENTS), '--messages', String(MESSAGES),
       '--picks', String(PICKS), '--timeout-ms', '30000', '--max-seconds', '120',
     ]);
@@ -56,7 +58,7 @@ describe('bench/load.ts against Stratus (embedded store)', () => {
   });
 
   it('fails the run when a login is refused', async () => {
-    const options = parseLoadOptions(['--port', port(), '--password', 'wrong', '--clients', '2', '--messages', '1']);
+    const options = parseLoadOptions(['--workload', 'classic', '--port', port(), '--password', 'wrong', '--clients', '2', '--messages', '1']);
     await assert.rejects(runLoad(options), (error: unknown) => error instanceof ImapCommandError && error.command === 'LOGIN');
   });
 
