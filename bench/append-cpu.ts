@@ -19,6 +19,7 @@ import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/server/store.js';
 import { addUser } from '../src/mailstore/directory.js';
 import { SealQueue } from '../src/mailstore/search-seal.js';
+import { FRESH_DOC_CHARS, FreshDocCache } from '../src/mailstore/search-fresh-docs.js';
 import { makeCorpus } from './corpus.js';
 
 const { values } = parseArgs({
@@ -57,6 +58,7 @@ async function round(n: number): Promise<{ cpuMs: number; appends: number; wallM
   const seals = new SealQueue(store.ctx, (err) => console.error('seal failed', err));
   store.ctx.uidsAllocated = (mailboxId, from, to) => seals.allocated(mailboxId, from, to);
   store.ctx.sealDue = (mailboxId) => seals.request(mailboxId);
+  store.ctx.freshDocs = new FreshDocCache(FRESH_DOC_CHARS);
   try {
     const tokens: string[] = [];
     for (let u = 0; u < users; u++) {

@@ -10,6 +10,8 @@ import type { BlobStore } from '../src/storage/blob.js';
 import type { KvStore } from '../src/storage/kv.js';
 import { SqliteKv } from '../src/storage/sqlite/sqlite-kv.js';
 import { FsBlob } from '../src/storage/fs/fs-blob.js';
+import { SqliteBlob } from '../src/storage/sqlite/sqlite-blob.js';
+import { EmbeddedBlob } from '../src/storage/embedded-blob.js';
 import { DynamoKv } from '../src/storage/dynamodb/dynamo-kv.js';
 import { S3Blob } from '../src/storage/s3/s3-blob.js';
 import { CallMeter, MeteredBlob, MeteredKv } from '../src/storage/metered.js';
@@ -52,7 +54,9 @@ export const sqliteBackend: BackendFactory = {
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'stratus-test-'));
     const kv = new SqliteKv(join(dir, 'stratus.sqlite'));
-    const blob = new FsBlob(join(dir, 'blobs'));
+    // As `stratus serve` wires it (src/server/store.ts): small blobs as rows of the KV's database, larger ones files.
+    // The threshold is lower than the server's, so the mail-store tests (GC, snapshots) see both places at once.
+    const blob = new EmbeddedBlob(new SqliteBlob(join(dir, 'stratus.sqlite')), new FsBlob(join(dir, 'blobs')), { smallMaxBytes: 2048 });
     return contextOf(kv, blob, async () => {
       await kv.close();
       await blob.close();

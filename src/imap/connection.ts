@@ -22,7 +22,7 @@ import { processAutologout } from './session/autologout.js';
 import type { AutologoutClock, Inactive } from './session/autologout.js';
 import { upgradeToTls } from './tls.js';
 import { DeflateChannel } from './deflate-channel.js';
-import { coalesceWrites } from './write-coalescing.js';
+import { WriteCoalescer } from './write-coalescing.js';
 import type { Duplex } from 'node:stream';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SignInGuard } from '../auth/sign-in-guard.js';
@@ -66,8 +66,11 @@ export interface ImapDeps {
   autologout?: AutologoutClock;
   /** This connection's failed logins per address and sessions per user (src/auth/sign-in-guard.ts); unset: none. */
   signInGuard?: SignInGuard;
-  /** This connection's command rate: each command waits for a token (delayed, never dropped); unset: no limit. */
-  commandRate?: { take(): Promise<void> };
+  /**
+   * This connection's command rate: each command waits for a token (delayed, never dropped); unset: no limit.
+   * `tryTake`, when present, takes a token synchronously if one is there: the common case costs no promise.
+   */
+  commandRate?: { take(): Promise<void>; tryTake?(): boolean };
 }
 
 /** IDLE works (and is advertised) only when changes reach idling sessions without their asking. */
@@ -87,8 +90,11 @@ export class ImapConnection implements Inactive {
   // reader, out, ctx and socket are replaced once by STARTTLS (startTls below); deps is this connection's own copy.
   private reader: CommandReader;
   private out: Output;
-  /** The stream `out` writes to (the socket, its TLS socket or a DeflateChannel): corked while a command runs. */
-  private wire: Duplex;
+  /**
+   * Corks the stream `out` writes to (the socket, its TLS socket or a DeflateChannel) while a command runs, so its
+   * responses leave in one socket write (write-coalescing.ts).
+   */
+  private coalescer: WriteCoalescer;
   private readonly state = new SessionState();
   private ctx: CommandContext;
   private readonly deps: ImapDeps;
@@ -114,7 +120,7 @@ export class ImapConnection implements Inactive {
     this.deps = { ...deps };
     this.reader = this.newReader(socket);
     this.out = new Output(socket);
-    this.wire = socket;
+    this.coalescer = new WriteCoalescer(socket);
     this.ctx = this.newContext();
   }
 
@@ -242,8 +248,11 @@ export class ImapConnection implements Inactive {
   private async execute(command: Command): Promise<void> {
     const name = command.name === 'UNKNOWN' ? command.verb : command.name;
     this.deps.observer?.begin(name);
-    await this.deps.commandRate?.take();
-    const flush = coalesceWrites(this.wire);
+    const rate = this.deps.commandRate;
+    // The token is usually there: no promise, no timer (issue #8); only a command over the rate waits.
+    if (rate !== undefined && !(rate.tryTake !== undefined && rate.tryTake())) await rate.take();
+    const coalescer = this.coalescer;
+    coalescer.begin();
     try {
       let answer: { status: 'OK' | 'NO' | 'BAD'; text: string; code: Parameters<Output['tagged']>[3] };
       try {
@@ -260,7 +269,7 @@ export class ImapConnection implements Inactive {
       }
       await this.flushView(allowsExpunge(command), command.name === 'APPEND' || command.name === 'COPY' || command.name === 'MOVE');
       await this.out.tagged(command.tag, answer.status, answer.text, answer.code);
-      flush(); // before STARTTLS / COMPRESS take the socket over: their OK goes out as plain bytes
+      coalescer.flush(); // before STARTTLS / COMPRESS take the socket over: their OK goes out as plain bytes
       if (this.tlsRequested) await this.startTls();
       if (this.compressRequested) this.startCompression();
       // Too many failed logins on one connection: answer, then say BYE and close (issue 3 item 6).
@@ -272,7 +281,7 @@ export class ImapConnection implements Inactive {
       this.deps.logger.info({ err: err instanceof Error ? err.message : String(err), command: name }, 'imap response not delivered');
       this.socket.destroy();
     } finally {
-      flush();
+      coalescer.flush();
       this.state.commandRunning = false;
       this.state.notify?.resume(this.ctx);
       this.armIdleTimer();
@@ -300,7 +309,7 @@ export class ImapConnection implements Inactive {
     this.deps.secure = true;
     this.reader = this.newReader(secure);
     this.out = new Output(secure);
-    this.wire = secure;
+    this.coalescer = new WriteCoalescer(secure);
     this.ctx = this.newContext();
     secure.on('data', this.onData);
     secure.on('drain', this.onDrain);
@@ -330,7 +339,7 @@ export class ImapConnection implements Inactive {
     channel.on('close', this.onEnd);
     this.reader = this.newReader(channel);
     this.out = new Output(channel);
-    this.wire = channel;
+    this.coalescer = new WriteCoalescer(channel);
     this.ctx = this.newContext();
     channel.on('data', this.onData);
   }
@@ -339,10 +348,12 @@ export class ImapConnection implements Inactive {
   private async flushView(allowExpunge: boolean, ownWrite = false): Promise<void> {
     const view = this.state.view;
     if (!view) return;
-    await claimRecent(this.ctx, view);
+    // Awaited only when there is something to claim: most commands have nothing new to announce (issue #8).
+    if (view.claimsRecent && view.pendingUidNext > view.recentClaimedTo) await claimRecent(this.ctx, view);
     const before = view.count > 0 ? view.uidAt(view.count - 1) : 0;
     for (const update of view.flush(allowExpunge)) await this.out.send(updateResponse(update));
     // NOTIFY MessageNew's FETCH attributes for what arrived from elsewhere (RFC 5465 §5.2).
-    await this.state.notify?.afterFlush(this.ctx, view, before, ownWrite);
+    const notify = this.state.notify;
+    if (notify) await notify.afterFlush(this.ctx, view, before, ownWrite);
   }
 }

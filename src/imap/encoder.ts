@@ -459,6 +459,35 @@ export function piecesToBuffer(pieces: readonly ResponsePiece[]): Buffer {
 
 // ---------------------------------------------------------------- the writer
 
+/** What `ImapWriter.write` returns for a response written at once: one settled promise, shared. */
+const WRITTEN: Promise<void> = Promise.resolve();
+/** ImapWriter.tryWriteNow's `aheadBytes` for `write`. */
+const WRITE_AHEAD_BYTES = 256 * 1024;
+
+/** A response of strings and bytes as one Buffer (a lone Buffer as it is, never copied); undefined with a stream. */
+function responseBytes(response: string | Buffer | readonly ResponsePiece[]): Buffer | undefined {
+  if (typeof response === 'string') return Buffer.from(response, 'utf8');
+  if (Buffer.isBuffer(response)) return response; // a shared Buffer (one session's `* k EXISTS`)
+  if (response.length === 1) {
+    const only = response[0]!;
+    if (typeof only === 'string') return Buffer.from(only, 'utf8');
+    return Buffer.isBuffer(only) ? only : undefined;
+  }
+  const bytes: Buffer[] = [];
+  // Consecutive strings are joined and converted once.
+  let text = '';
+  for (const piece of response) {
+    if (typeof piece === 'string') text += piece;
+    else if (Buffer.isBuffer(piece)) {
+      if (text !== '') bytes.push(Buffer.from(text, 'utf8'));
+      text = '';
+      bytes.push(piece);
+    } else return undefined;
+  }
+  if (text !== '') bytes.push(Buffer.from(text, 'utf8'));
+  return bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes);
+}
+
 /** A streamed body yielded a different number of bytes than its literal announced: the connection is unusable. */
 export class BodyLengthError extends Error {
   override name = 'BodyLengthError';
@@ -478,6 +507,10 @@ export class ImapWriter {
   constructor(private readonly out: Writable) {}
 
   write(response: string | Buffer | readonly ResponsePiece[]): Promise<void> {
+    // Nothing ahead of it and room in the stream: written now, with no promise chain (most responses, issue #8).
+    const now = this.tryWriteNow(response, WRITE_AHEAD_BYTES);
+    if (now === true) return WRITTEN;
+    if (now === false) return this.drained();
     const pieces: readonly ResponsePiece[] = typeof response === 'string' || Buffer.isBuffer(response) ? [response] : response;
     this.writing++;
     const run = this.queue.then(() => this.writePieces(pieces));
@@ -492,21 +525,37 @@ export class ImapWriter {
    * updates to thousands of idling sessions in one pass (commands/idle.ts).
    */
   writeNow(response: string | Buffer | readonly ResponsePiece[]): boolean {
+    return this.tryWriteNow(response, 0) !== undefined;
+  }
+
+  /**
+   * The synchronous write behind `write` and `writeNow`: undefined when it cannot be done now (something queued,
+   * the stream full or gone, a body stream among the pieces) and nothing was written; else whether the stream
+   * still has room afterwards (false: the caller of `write` waits for 'drain', as a queued write would).
+   *
+   * `aheadBytes`: how far past its high-water mark a CORKED stream's buffer may go before a write waits for 'drain'. A
+   * command's responses are corked until its end (write-coalescing.ts), and a corked stream drains only when the
+   * end of the turn uncorks it: waiting for 'drain' after a 20 KB FETCH response would cost the tagged OK a turn
+   * and a write(2) of its own. Bounded, so a client that stops reading still holds up a large FETCH.
+   */
+  private tryWriteNow(response: string | Buffer | readonly ResponsePiece[], aheadBytes: number): boolean | undefined {
     const out = this.out;
-    if (this.writing > 0 || out.destroyed || out.writableNeedDrain) return false;
-    if (typeof response === 'string' || Buffer.isBuffer(response)) {
-      out.write(typeof response === 'string' ? Buffer.from(response, 'utf8') : response);
-      return true;
-    }
-    const bytes: Buffer[] = [];
-    for (const piece of response) {
-      if (typeof piece === 'string') bytes.push(Buffer.from(piece, 'utf8'));
-      else if (Buffer.isBuffer(piece)) bytes.push(piece);
-      else return false;
-    }
-    // A single shared Buffer (one session's `* k EXISTS`) is written as it is, never copied.
-    out.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
-    return true;
+    if (this.writing > 0 || out.destroyed) return undefined;
+    // Only a corked stream may run ahead: an uncorked one is draining by itself, and 'drain' is worth waiting for.
+    const ahead = out.writableCorked > 0 ? aheadBytes : 0;
+    if (out.writableNeedDrain && out.writableLength >= ahead) return undefined;
+    const bytes = responseBytes(response);
+    if (bytes === undefined) return undefined;
+    return out.write(bytes) || out.writableLength < ahead;
+  }
+
+  /** After a write that took the stream past its limit: resolves on 'drain', rejects if the stream goes away. */
+  private drained(): Promise<void> {
+    this.writing++;
+    const run = this.queue.then(() => this.waitForRoom());
+    const finished = (): void => void this.writing--;
+    this.queue = run.then(finished, finished);
+    return run;
   }
 
   private async writePieces(pieces: readonly ResponsePiece[]): Promise<void> {
@@ -556,8 +605,14 @@ export class ImapWriter {
   private async send(bytes: Buffer): Promise<void> {
     if (this.out.destroyed) throw new Error('Connection closed');
     if (this.out.write(bytes)) return;
-    // Wait for room, or for the socket to go away (then 'drain' would never come).
+    await this.waitForRoom();
+  }
+
+  /** Waits for room, or for the socket to go away (then 'drain' would never come). */
+  private async waitForRoom(): Promise<void> {
     const out = this.out;
+    if (out.destroyed) throw new Error('Connection closed');
+    if (!out.writableNeedDrain) return; // drained already
     await new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         cleanup();

@@ -92,7 +92,12 @@ export const requestSchemas = {
   }),
   'message.bodyUrl': z.object({ token, blobPrefix: z.string().min(1).max(512), emailId }),
   /** Delivery (issue 6): only a delivery agent's token (src/mailstore/delivery-agent.ts) is accepted. */
-  'deliver.prepare': z.object({ token, size: z.number().int().min(0) }),
+  'deliver.prepare': z.object({
+    token,
+    size: z.number().int().min(0),
+    /** The first recipient and the length of its trace headers: its copy may go straight to its final key. */
+    stage: z.object({ recipient: z.string().min(1).max(320), headBytes: z.number().int().min(0).max(65_536) }).optional(),
+  }),
   'deliver.resolve': z.object({ token, addresses: z.array(z.string().min(1).max(320)).min(1).max(1000) }),
   'deliver.message': z.object({
     token,
@@ -109,6 +114,8 @@ export const requestSchemas = {
       id: z.string().max(255).optional(),
     }),
     receivedAt: z.number().int().optional(),
+    /** From `deliver.prepare`: `stagingKey` is the first recipient's copy (delivery-ticket.ts). */
+    ticket: z.string().min(1).max(2048).optional(),
   }),
   /** ACL (RFC 4314 §3, src/mailstore/acl-store.ts); `path` in any namespace (RFC 2342). */
   'acl.set': z.object({ token, path, identifier: z.string().min(1).max(320), rights: z.string().max(64) }),
@@ -228,8 +235,11 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   'message.searchText': { upTo: number; uids: number[][] };
   /** A short-lived GET URL for one message's bytes (only when the store issues presigned URLs). */
   'message.bodyUrl': { url: string };
-  /** Where to put the bytes before `deliver.message` (a blob key under `in/`). */
-  'deliver.prepare': { stagingKey: string };
+  /**
+   * Where to put the bytes before `deliver.message`: a blob key under `in/`, or (with `ticket`) the first
+   * recipient's message key, where its trace headers + the bytes go (through `uploadUrl` when given).
+   */
+  'deliver.prepare': { stagingKey: string; ticket?: string; uploadUrl?: string };
   /** Per address, in order: whether it delivers to a user (a login or an alias). */
   'deliver.resolve': { known: boolean[] };
   /** One outcome per recipient, in order. */

@@ -9,7 +9,9 @@ import { readBlob } from './snapshots.js';
 import { MailStoreError } from './errors.js';
 import type { Invoker } from './invoker.js';
 import { getFromUrl, putToUrl } from './http-body.js';
+import { firstCopyHead } from './delivery.js';
 import { isTransient } from '../storage/retrying.js';
+import { readWhole, type BlobBytes } from '../storage/blob.js';
 
 /** A blob call that kept failing after its retries becomes the store's UNAVAILABLE, as a function's would. */
 async function blobCall<T>(call: () => Promise<T>): Promise<T> {
@@ -84,11 +86,17 @@ export class MailStoreClient {
   async deliver(
     token: string,
     body: Uint8Array,
-    request: Omit<RequestOf<'deliver.message'>, 'token' | 'stagingKey' | 'size'>,
+    request: Omit<RequestOf<'deliver.message'>, 'token' | 'stagingKey' | 'size' | 'ticket'>,
   ): Promise<ResponseOf<'deliver.message'>> {
-    const { stagingKey } = await this.call('deliver.prepare', { token, size: body.byteLength });
-    await blobCall(() => this.blob.put(stagingKey, body, body.byteLength));
-    return this.call('deliver.message', { ...request, token, stagingKey, size: body.byteLength });
+    // The first recipient's copy goes straight to its final key when the store allows it (delivery-ops.ts).
+    const first = firstCopyHead(body, request);
+    const stage = { recipient: first.recipient, headBytes: first.head.length };
+    const { stagingKey, ticket, uploadUrl } = await this.call('deliver.prepare', { token, size: body.byteLength, stage });
+    const bytes = ticket !== undefined ? Buffer.concat([first.head, body]) : body;
+    if (uploadUrl !== undefined) await putToUrl(uploadUrl, bytes, bytes.byteLength);
+    else await blobCall(() => this.blob.put(stagingKey, bytes, bytes.byteLength));
+    const arrival = { trace: first.trace, receivedAt: first.receivedAt, ...(ticket !== undefined ? { ticket } : {}) };
+    return this.call('deliver.message', { ...request, ...arrival, token, stagingKey, size: body.byteLength });
   }
 
   /**
@@ -107,6 +115,19 @@ export class MailStoreClient {
     // The token is required so that no caller can forget it: in AWS bodies are read only through presigned URLs.
     if (this.options.bodyUrls) return this.openBodyByUrl(token, blobPrefix, emailId, range);
     return blobCall(() => this.blob.get(`${blobPrefix}m/${emailId}.eml`, range));
+  }
+
+  /**
+   * A message's bytes, or a byte range of them, in memory: for bodies short enough to hold (FETCH of an ordinary
+   * message), where a stream would cost more than the bytes. The blob store's `getBytes` when it offers one
+   * (src/storage/blob.ts BlobBytes), else its stream read whole; the same one GET either way.
+   */
+  readBody(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Buffer> {
+    if (this.options.bodyUrls) return this.openBodyByUrl(token, blobPrefix, emailId, range).then(readWhole);
+    const key = `${blobPrefix}m/${emailId}.eml`;
+    const blob = this.blob as BlobStore & Partial<BlobBytes>;
+    if (blob.getBytes !== undefined) return blobCall(() => blob.getBytes!(key, range));
+    return blobCall(async () => readWhole(await blob.get(key, range)));
   }
 
   private async openBodyByUrl(token: string, blobPrefix: string, emailId: string, range?: ByteRange): Promise<Readable> {

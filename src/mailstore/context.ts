@@ -1,4 +1,5 @@
 // What every mail-store function runs with: the two ports and the key that signs session tokens.
+import type { FreshDocCache } from './search-fresh-docs.js';
 import type { BlobStore } from '../storage/blob.js';
 import type { BlobUrls } from '../storage/blob-urls.js';
 import type { KvStore } from '../storage/kv.js';
@@ -28,6 +29,12 @@ export interface StoreContext {
   uidsAllocated?: (mailboxId: string, from: number, to: number) => void;
   /** Told by a text SEARCH that found many unsealed messages (search-segments.ts): seal this mailbox soon. */
   sealDue?: (mailboxId: string) => void;
+  /**
+   * Set where seals run in the process that stores the messages (the embedded server's seal queue): new messages'
+   * searchable text is kept for the seal instead of being read back from the cold items (search-fresh-docs.ts).
+   * Unset in Lambda, whose seals run in another function: the text would only fill memory there.
+   */
+  freshDocs?: FreshDocCache;
   /** With S3 in AWS: presigned URLs for message bytes, handed to the frontend after the ownership check. */
   blobUrls?: BlobUrls;
   /** OAUTHBEARER (auth.oauth): verifies bearer tokens against the configured issuer; unset: OAuth is off. */

@@ -6,14 +6,15 @@
 // one transaction also puts the idempotency marker `U#<user>/D#<hash of the message id>` (attribute_not_exists) and
 // carries the user's quota as the usage condition, so a retried delivery is answered from the marker and never
 // stored twice, and an over-quota recipient is refused by the transaction itself. Recipients fail independently.
+// The marker, the user and the INBOX name item all live in the user's partition: one strongly consistent batchGet
+// reads the three. A copy the agent already wrote at its final key (`staged`, delivery-ticket.ts) is not stored again.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KvItem, TxAction } from '../storage/kv.js';
 import type { StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
-import { newEmailId, type MailboxId, type TenantId, type UserId } from './ids.js';
+import { newEmailId, type EmailId, type MailboxId, type TenantId, type UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
-import { resolvePath } from './mailboxes.js';
 import { coldParts, commitAppend, putColdItem, type AppendCommitted } from './messages.js';
 import { lookupRoom, resolveThreads } from './thread-ids.js';
 import { normalizeLogin } from './directory.js';
@@ -92,36 +93,47 @@ export async function resolveRecipient(ctx: StoreContext, address: string): Prom
   return undefined;
 }
 
+/**
+ * One recipient's copy already in the blob store at its final key (written by the agent, delivery-ops.ts): `bytes`
+ * are the trace headers for that recipient + the message, `target` what its address resolved to when the key was
+ * handed out.
+ */
+export interface StagedCopy {
+  recipient: string;
+  target: Recipient;
+  emailId: EmailId;
+  bytes: Buffer;
+}
+
 /** Delivers to every recipient (each at most once, in the order given); never throws for one recipient's failure. */
-export async function deliver(ctx: StoreContext, request: DeliveryRequest): Promise<DeliveryOutcome[]> {
+export async function deliver(ctx: StoreContext, request: DeliveryRequest, staged?: StagedCopy): Promise<DeliveryOutcome[]> {
   if (request.raw.length > ctx.maxMessageBytes) throw new MailStoreError('LIMIT', `Message is larger than ${ctx.maxMessageBytes} bytes`);
   const unique = [...new Set(request.recipients)];
-  const outcomes = await Promise.all(unique.map((r) => deliverOne(ctx, request, r)));
+  const outcomes = await Promise.all(unique.map((r) => deliverOne(ctx, request, r, staged?.recipient === r ? staged : undefined)));
   const byRecipient = new Map(unique.map((r, i) => [r, outcomes[i]!]));
   return request.recipients.map((r) => byRecipient.get(r)!);
 }
 
-async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient: string): Promise<DeliveryOutcome> {
+async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient: string, staged?: StagedCopy): Promise<DeliveryOutcome> {
   try {
-    const target = await resolveRecipient(ctx, recipient);
+    const target = staged ? staged.target : await resolveRecipient(ctx, recipient);
     if (!target) return { recipient, status: 'unknown-user' };
     const markerKey = keys.delivered(target.userId, markerHash(request.messageId));
-    const earlier = await readMarker(ctx, markerKey);
-    if (earlier) return delivered(recipient, earlier, true);
-
-    const user = await ctx.kv.get('mail', keys.user(target.userId), { consistent: true });
+    const { marker, user, inbox } = await readRecipient(ctx, target.userId, markerKey);
+    if (marker) return delivered(recipient, marker, true);
     // A disabled user (reached through an alias too) takes no mail; its data stays (issue 4 item 6).
     if (!user || user.status === 'disabled') return { recipient, status: 'unknown-user' };
     const receivedAt = request.receivedAt ?? Date.now();
-    const bytes = Buffer.concat([traceHeaders(request, recipient, receivedAt), request.raw]);
+    const bytes = staged ? staged.bytes : Buffer.concat([traceHeaders(request, recipient, receivedAt), request.raw]);
     const limits = quotaOf(user);
     // Refuse early what cannot fit, so a full mailbox costs no blob; the transaction below is the authority.
     if (wouldExceed(user, limits, bytes.length)) return { recipient, status: 'over-quota' };
+    // As resolvePath (mailboxes.ts) answers for the owner's own INBOX, from the name item read above.
+    if (!inbox) throw new MailStoreError('NONEXISTENT', `Mailbox doesn't exist: INBOX`);
+    const mailboxId = inbox.mailboxId as MailboxId;
 
-    const caller = { tenantId: target.tenantId, userId: target.userId, login: target.login, session: DELIVERY_SESSION };
-    const { mailboxId } = await resolvePath(ctx, caller, 'INBOX');
-    const emailId = newEmailId();
-    await ctx.blob.put(blobKeys.message(target.tenantId, target.userId, emailId), bytes, bytes.length);
+    const emailId = staged ? staged.emailId : newEmailId();
+    if (!staged) await ctx.blob.put(blobKeys.message(target.tenantId, target.userId, emailId), bytes, bytes.length);
     const cold = coldParts(bytes);
     // RFC 8474 THREADID through the user's earlier messages (thread-ids.ts): at most one batchGet.
     const threads = await resolveThreads(ctx, target.userId, [cold.index.hdr]);
@@ -166,9 +178,26 @@ async function deliverOne(ctx: StoreContext, request: DeliveryRequest, recipient
 
 type MarkerHit = AppendCommitted & { mailboxId: string };
 
+/** The marker, the user's META and its INBOX name item: one strongly consistent read of three base-table keys. */
+async function readRecipient(
+  ctx: StoreContext,
+  userId: UserId,
+  markerKey: { pk: string; sk: string },
+): Promise<{ marker?: MarkerHit; user?: KvItem; inbox?: KvItem }> {
+  const userKey = keys.user(userId);
+  const inboxKey = keys.mailboxName(userId, 'INBOX');
+  const items = await ctx.kv.batchGet('mail', [markerKey, userKey, inboxKey], { consistent: true });
+  const find = (k: { pk: string; sk: string }): KvItem | undefined => items.find((i) => i.pk === k.pk && i.sk === k.sk);
+  const marker = find(markerKey);
+  return { marker: marker ? markerOf(marker) : undefined, user: find(userKey), inbox: find(inboxKey) };
+}
+
 async function readMarker(ctx: StoreContext, key: { pk: string; sk: string }): Promise<MarkerHit | undefined> {
   const item = await ctx.kv.get('mail', key, { consistent: true });
-  if (!item) return undefined;
+  return item ? markerOf(item) : undefined;
+}
+
+function markerOf(item: KvItem): MarkerHit {
   return {
     mailboxId: item.mailboxId as MailboxId,
     uid: item.uid as number,
@@ -205,7 +234,7 @@ function wouldExceed(user: KvItem, limits: { bytes?: number; messages?: number }
  * Return-Path (RFC 5321 §4.4), Delivered-To (as Postfix and Dovecot write it) and our Received stamp, in that order
  * on top, with the message's own line ending so the result stays consistent.
  */
-export function traceHeaders(request: DeliveryRequest, recipient: string, receivedAt: number): Buffer {
+export function traceHeaders(request: Pick<DeliveryRequest, 'sender' | 'trace'> & { raw: Uint8Array }, recipient: string, receivedAt: number): Buffer {
   const eol = lineEnding(request.raw);
   const t = request.trace;
   const from = clean(t.from) || 'unknown';
@@ -218,13 +247,27 @@ export function traceHeaders(request: DeliveryRequest, recipient: string, receiv
   return Buffer.from(lines.join(eol) + eol, 'utf8');
 }
 
+/**
+ * What an agent writes at the first recipient's final key (delivery-ops.ts): that recipient's trace headers, built
+ * with the arrival time and host filled in, so that `deliver.message` rebuilds exactly the same bytes to check them.
+ */
+export function firstCopyHead(
+  body: Uint8Array,
+  request: { sender: string; recipients: string[]; trace: DeliveryTrace; receivedAt?: number },
+): { head: Buffer; recipient: string; receivedAt: number; trace: DeliveryTrace } {
+  const receivedAt = request.receivedAt ?? Date.now();
+  const trace = { ...request.trace, by: request.trace.by ?? hostname() };
+  const recipient = request.recipients[0] ?? '';
+  return { head: traceHeaders({ raw: body, sender: request.sender, trace }, recipient, receivedAt), recipient, receivedAt, trace };
+}
+
 /** Header text from the wire: no control characters (no header injection), no angle brackets inside <…>. */
 function clean(value: string): string {
   // eslint-disable-next-line no-control-regex
   return value.replace(/[\x00-\x1f\x7f<>]/g, '').trim();
 }
 
-function lineEnding(raw: Buffer): string {
+function lineEnding(raw: Uint8Array): string {
   const lf = raw.indexOf(0x0a);
   return lf > 0 && raw[lf - 1] !== 0x0d ? '\n' : '\r\n';
 }

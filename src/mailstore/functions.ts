@@ -136,7 +136,8 @@ const handlers: { [O in Operation]: Handler } = {
   'message.meta': async (ctx, b: { token: string; emailIds: string[] }) => messageMeta(ctx, callerOf(ctx, b.token), b.emailIds),
   'message.searchText': async (ctx, b: { token: string } & Parameters<typeof searchText>[2]) => searchText(ctx, callerOf(ctx, b.token), b),
   'message.bodyUrl': async (ctx, b: { token: string; blobPrefix: string; emailId: string }) => bodyUrl(ctx, callerOf(ctx, b.token), b),
-  'deliver.prepare': async (ctx, b: { token: string; size: number }) => prepareDelivery(ctx, b.token, b.size),
+  'deliver.prepare': async (ctx, b: { token: string; size: number; stage?: { recipient: string; headBytes: number } }) =>
+    prepareDelivery(ctx, b.token, b.size, b.stage),
   'deliver.resolve': async (ctx, b: { token: string; addresses: string[] }) => resolveAddresses(ctx, b.token, b.addresses),
   'deliver.message': async (ctx, b: Parameters<typeof deliverStaged>[1]) => deliverStaged(ctx, b),
   'acl.set': async (ctx, b: { token: string; path: string; identifier: string; rights: string }) => {

@@ -10,6 +10,7 @@ import { commitMailbox, metaFromItem, type UsageDelta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
 import { BlobNotFoundError } from '../storage/errors.js';
+import type { BlobBytes, BlobStore } from '../storage/blob.js';
 import { newEmailId, type EmailId, type MailboxId, type TenantId, type Uid, type UserId } from './ids.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
 import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
@@ -68,17 +69,13 @@ function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> 
  */
 async function readStaged(ctx: StoreContext, key: string, size: number): Promise<Buffer> {
   const incomplete = (): MailStoreError => new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await ctx.blob.get(key);
-  } catch (err) {
-    if (err instanceof BlobNotFoundError) throw incomplete();
-    throw err;
-  }
+  const blob = ctx.blob as BlobStore & Partial<BlobBytes>;
   let raw: Buffer;
   try {
-    raw = await readAll(stream, size);
+    // size + 1 bytes at most: an over-long object shows as one byte too many, without reading it whole.
+    raw = blob.getBytes !== undefined ? await blob.getBytes(key, { start: 0, end: size }) : await readAll(await blob.get(key), size);
   } catch (err) {
+    if (err instanceof BlobNotFoundError) throw incomplete();
     if (err instanceof MailStoreError && err.code === 'LIMIT') throw incomplete();
     throw err;
   }
@@ -188,7 +185,11 @@ export interface ColdParts {
   index: Omit<MessageIndex, 'text'>;
   /** The decoded text, deflated (absent when there is none). */
   tz?: Uint8Array;
+  /** The decoded text itself: not written, handed to the seal's cache (search-fresh-docs.ts) once the item is. */
+  text: string;
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
 
 /** §C4 step 2a: indexes the stored bytes. */
 export function coldParts(raw: Buffer): ColdParts {
@@ -196,7 +197,10 @@ export function coldParts(raw: Buffer): ColdParts {
   // The decoded text (for SEARCH BODY/TEXT) is most of a cold item's bytes and reads are charged by item size:
   // deflated, it makes every cold read (ENVELOPE, header SEARCH) and the item's storage about 3× cheaper.
   // Level 1: about 3× faster than the default 6 for ~12% more bytes (still under one 4 KB read unit for most).
-  return text.length > 0 ? { index, tz: deflateRawSync(Buffer.from(text, 'utf8'), { level: 1 }) } : { index };
+  if (text.length === 0) return { index, text };
+  const bytes = Buffer.from(text, 'utf8');
+  // The seal's cache must hold what the cold item gives back: UTF-8 turns a lone surrogate into U+FFFD.
+  return { index, tz: deflateRawSync(bytes, { level: 1 }), text: SURROGATE.test(text) ? bytes.toString('utf8') : text };
 }
 
 /**
@@ -216,6 +220,8 @@ export async function putColdItem(
   const item: KvItem = { ...keys.cold(emailId), owner: userId, tenant: tenantId, index: toKv(index) };
   if (parts.tz) item.tz = parts.tz;
   await ctx.kv.put('msgmeta', item);
+  const { from, to, cc, bcc, subject, fields } = parts.index.hdr;
+  ctx.freshDocs?.put(emailId, { hdr: { from, to, cc, bcc, subject, fields }, text: parts.text.length > 0 ? parts.text : null });
 }
 
 /** §C4 step 2 in one go, for a message whose thread needs no lookup (tests, tools). */

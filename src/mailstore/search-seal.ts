@@ -17,6 +17,7 @@ import type { MessageIndex } from '../mime/types.js';
 import { metaFromItem, type MailboxMeta } from './commit.js';
 import type { StoreContext } from './context.js';
 import { newId, type EmailId, type MailboxId, type Uid } from './ids.js';
+import type { FreshDoc } from './search-fresh-docs.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
 import {
   SEAL_THRESHOLD,
@@ -25,8 +26,12 @@ import {
   directoryFromItem,
   directoryItem,
   encodeSegment,
+  extendSegment,
   readSegment,
+  readStoredSegment,
+  rememberExtended,
   rememberSegment,
+  storedDocs,
   type SegmentDirectory,
   type SegmentDoc,
   type SegmentEntry,
@@ -86,10 +91,18 @@ async function hotItems(ctx: StoreContext, mailboxId: MailboxId, from: number, t
   return out;
 }
 
-/** The searchable text of new messages, from their cold items (eventually consistent, then strongly for misses). */
+/**
+ * The searchable text of new messages: what this process stored itself from its cache (search-fresh-docs.ts, the same
+ * text), the rest from their cold items (eventually consistent, then strongly for misses).
+ */
 async function freshDocs(ctx: StoreContext, fresh: { uid: number; emailId: string }[]): Promise<SegmentDoc[]> {
+  const cached = new Map<string, FreshDoc>();
+  for (const { emailId } of fresh) {
+    const doc = cached.has(emailId) ? undefined : ctx.freshDocs?.take(emailId);
+    if (doc) cached.set(emailId, doc);
+  }
   const byId = new Map<string, KvItem>();
-  const ids = [...new Set(fresh.map((f) => f.emailId))];
+  const ids = [...new Set(fresh.filter((f) => !cached.has(f.emailId)).map((f) => f.emailId))];
   for (let i = 0; i < ids.length; i += 100) {
     const part = ids.slice(i, i + 100).map((e) => keys.cold(e as EmailId));
     let found = await ctx.kv.batchGet('msgmeta', part);
@@ -97,6 +110,8 @@ async function freshDocs(ctx: StoreContext, fresh: { uid: number; emailId: strin
     for (const item of found) byId.set(item.pk.slice(2), item);
   }
   return fresh.map(({ uid, emailId }) => {
+    const doc = cached.get(emailId);
+    if (doc) return { uid, emailId, hdr: doc.hdr, text: doc.text };
     const item = byId.get(emailId);
     if (!item) return { uid, emailId, hdr: { from: null, to: null, cc: null, bcc: null, subject: null, fields: [] }, text: null };
     const index = item.index as unknown as MessageIndex;
@@ -190,9 +205,44 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
   const segments: SegmentEntry[] = [];
   const retired: string[] = [];
   let written = 0;
+  /** Writes docs (in UID order) as new segments; returns how many. */
+  const pack = async (docs: SegmentDoc[]): Promise<number> => {
+    let count = 0;
+    for (const chunk of chunkDocs(docs, size)) {
+      const id = newId(now);
+      const { bytes, headerBytes } = await encodeSegment(chunk);
+      const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
+      await ctx.blob.put(key, bytes, bytes.length);
+      rememberSegment(key, chunk); // the next text SEARCH in this process decodes nothing
+      segments.push({ id, from: chunk[0]!.uid, to: chunk[chunk.length - 1]!.uid, docs: chunk.length, headerBytes, bytes: bytes.length });
+      count++;
+    }
+    return count;
+  };
   for (const group of plan(units, size)) {
     if (group.length === 1 && group[0]!.entry && !group[0]!.dirty) {
       segments.push(group[0]!.entry);
+      continue;
+    }
+    // The usual seal: the last segment topped up with new messages. Its body is extended, not re-compressed.
+    const [head, ...rest] = group;
+    if (!liveUids && head?.entry && !head.dirty && rest.length > 0 && rest.every((u) => u.fresh)) {
+      retired.push(head.entry.id);
+      const stored = await readStoredSegment(ctx, owner, mailboxId, head.entry);
+      const fresh: SegmentDoc[] = [];
+      for (const unit of rest) fresh.push(...(await freshDocs(ctx, unit.fresh!)));
+      const extended = await extendSegment(stored, fresh);
+      if (extended) {
+        const id = newId(now);
+        const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
+        await ctx.blob.put(key, extended.bytes, extended.bytes.length);
+        rememberExtended(blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, head.entry.id), key, fresh);
+        const docs = stored.header.u.length + fresh.length;
+        segments.push({ id, from: head.entry.from, to: fresh[fresh.length - 1]!.uid, docs, headerBytes: extended.headerBytes, bytes: extended.bytes.length });
+        written++;
+        continue;
+      }
+      written += await pack([...storedDocs(stored), ...fresh]);
       continue;
     }
     const docs: SegmentDoc[] = [];
@@ -205,15 +255,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
         docs.push(...(liveUids ? old.filter((d) => liveUids.has(d.uid)) : old));
       }
     }
-    for (const chunk of chunkDocs(docs, size)) {
-      const id = newId(now);
-      const { bytes, headerBytes } = await encodeSegment(chunk);
-      const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
-      await ctx.blob.put(key, bytes, bytes.length);
-      rememberSegment(key, chunk); // the next text SEARCH in this process decodes nothing
-      segments.push({ id, from: chunk[0]!.uid, to: chunk[chunk.length - 1]!.uid, docs: chunk.length, headerBytes, bytes: bytes.length });
-      written++;
-    }
+    written += await pack(docs);
   }
   await options.beforeSwap?.();
   const next: SegmentDirectory = {

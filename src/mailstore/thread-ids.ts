@@ -25,7 +25,7 @@
 // References, In-Reply-To — about 6 per message), and the lookup items ride in the commit only as far as the 100
 // actions of a transaction allow (a 95-message MULTIAPPEND seeds only the first two). A skipped id costs only the
 // In-Reply-To-chain repair for a later reply; the header-derived key still applies.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KvKey, TxAction } from '../storage/kv.js';
 import { KV_LIMITS } from '../storage/kv.js';
 import { msgIds, rootKey, threadKey } from '../mime/index.js';
@@ -54,7 +54,7 @@ function candidates(hdr: Links): Candidates {
   return { own, ordered: parents.length === 0 ? [] : [...new Set([...(own ? [own] : []), ...parents])] };
 }
 
-const idHash = (msgId: string): string => createHash('sha256').update(msgId, 'utf8').digest('hex').slice(0, 32);
+const idHash = (msgId: string): string => hash('sha256', msgId, 'hex').slice(0, 32); // of the UTF-8, as createHash was
 
 const lookupKey = (owner: UserId, msgId: string): KvKey => keys.messageThread(owner, idHash(msgId));
 

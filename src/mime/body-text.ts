@@ -24,7 +24,14 @@ function partText(buf: Buffer, part: MimePart): string {
     text = bytes.toString('utf8');
   }
   if (part.sub === 'html') text = htmlToText(text);
-  return text.replace(/\r\n?/g, '\n');
+  return lfOnly(text);
+}
+
+/** CRLF and lone CR as LF. String replaceAll first: most text has only CRLF, and a regular expression costs ~2× more. */
+function lfOnly(text: string): string {
+  if (!text.includes('\r')) return text;
+  const crlf = text.replaceAll('\r\n', '\n');
+  return crlf.includes('\r') ? crlf.replace(/\r/g, '\n') : crlf;
 }
 
 /** The alternative that best represents the content for search: text/plain if there is one, else the last. */
@@ -66,8 +73,44 @@ export function extractText(buf: Buffer, root: MimePart): string {
   return capUtf8(out.join('\n'), MAX_TEXT_BYTES);
 }
 
-/** First PREVIEW_CHARS characters of the text with whitespace collapsed (whole code points). */
+/** What `\s` matches outside ASCII (rare in text: tested with the regular expression itself, so both agree). */
+const UNICODE_SPACE = /\s/;
+
+/** True for the characters `\s` matches (ECMA-262 WhiteSpace and LineTerminator). */
+function isSpace(c: number, text: string, i: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return UNICODE_SPACE.test(text[i]!);
+}
+
+/**
+ * First PREVIEW_CHARS characters of the text with whitespace collapsed (whole code points): the first PREVIEW_CHARS
+ * code points of `text.slice(0, PREVIEW_CHARS * 8).replace(/\s+/g, ' ').trim()`, found in one scan that stops once
+ * it has them (issue #8: collapsing all 1600 characters and splitting them into an array was ~25 % of indexing).
+ */
 export function makePreview(text: string): string {
-  const collapsed = text.slice(0, PREVIEW_CHARS * 8).replace(/\s+/g, ' ').trim();
-  return Array.from(collapsed).slice(0, PREVIEW_CHARS).join('');
+  const end = Math.min(text.length, PREVIEW_CHARS * 8);
+  let out = '';
+  let points = 0;
+  let space = false; // whitespace seen since the last character kept (emitted only before a next one: trim)
+  let i = 0;
+  while (i < end && points < PREVIEW_CHARS) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c, text, i)) {
+      space = out !== '';
+      i++;
+      continue;
+    }
+    if (space) {
+      out += ' ';
+      space = false;
+      if (++points === PREVIEW_CHARS) break;
+    }
+    // A surrogate pair is one code point (as Array.from counts), unless the 1600-character cut split it.
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < end && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const run = pair ? 2 : 1;
+    out += text.slice(i, i + run);
+    i += run;
+    points++;
+  }
+  return out;
 }

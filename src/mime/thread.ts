@@ -2,7 +2,7 @@
 // first msg-id of References is the thread's first message), else its In-Reply-To, else its own Message-ID. Computed
 // from the cold item's header cache, so it is the same for every copy of a message and never changes once reported
 // (RFC 8474 §5.2), and a message is in the same thread in every mailbox.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { HeaderCache } from './types.js';
 
 const MSG_ID = /<[^<>\s]+>/;
@@ -26,9 +26,9 @@ export function threadKey(hdr: Pick<HeaderCache, 'references' | 'inReplyTo' | 'm
   return root === null ? null : rootKey(root);
 }
 
-/** The thread key of a root msg-id: 24 hex digits of its SHA-256. */
+/** The thread key of a root msg-id: 24 hex digits of its SHA-256 (of its UTF-8; one-shot `hash`, no Hash object). */
 export function rootKey(root: string): string {
-  return createHash('sha256').update(root, 'utf8').digest('hex').slice(0, 24);
+  return hash('sha256', root, 'hex').slice(0, 24);
 }
 
 /** Every msg-id of a header field (References lists them oldest first, RFC 5322 §3.6.4), in order. */

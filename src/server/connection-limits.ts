@@ -63,18 +63,24 @@ export class TokenBucket {
     this.last = now();
   }
 
+  /**
+   * Takes a token if one is there, synchronously: the per-command fast path (no promise, no timer), so a connection
+   * under its rate pays one clock read per command and nothing else (issue #8).
+   */
+  tryTake(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.ratePerSecond) / 1000);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
   /** Resolves when a token is available and takes it. */
   async take(): Promise<void> {
-    for (let waited = false; ; waited = true) {
-      const t = this.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) * this.ratePerSecond) / 1000);
-      this.last = t;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
-      }
-      if (!waited) this.delayed += 1;
-      await sleep(Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond));
-    }
+    if (this.tryTake()) return;
+    this.delayed += 1;
+    do await sleep(Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond));
+    while (!this.tryTake());
   }
 }

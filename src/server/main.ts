@@ -25,6 +25,7 @@ import type { SecureContext } from 'node:tls';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { SignInGuards } from '../auth/sign-in-guard.js';
 import { AddressLimiter, type ListenerAbuse } from './connection-limits.js';
+import { FRESH_DOC_CHARS, FreshDocCache } from '../mailstore/search-fresh-docs.js';
 
 export interface RunningServer {
   imapPort: number | undefined;
@@ -86,6 +87,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
   );
   store.ctx.uidsAllocated = (mailboxId, from, to) => seals.allocated(mailboxId, from, to);
   store.ctx.sealDue = (mailboxId) => seals.request(mailboxId);
+  store.ctx.freshDocs = new FreshDocCache(FRESH_DOC_CHARS);
   mailboxes = new MailboxCache(store.client, hints, {
     pollMs: config.mailboxPollMs,
     onError: (err, mailboxId) => logger.warn({ err: err instanceof Error ? err.message : String(err), mailboxId }, 'mailbox refresh failed'),

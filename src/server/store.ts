@@ -14,6 +14,8 @@ import { InlineInvoker } from '../mailstore/invoker.js';
 import { MailStoreClient } from '../mailstore/client.js';
 import { SqliteKv } from '../storage/sqlite/sqlite-kv.js';
 import { FsBlob } from '../storage/fs/fs-blob.js';
+import { SqliteBlob } from '../storage/sqlite/sqlite-blob.js';
+import { EmbeddedBlob } from '../storage/embedded-blob.js';
 import { DynamoKv } from '../storage/dynamodb/dynamo-kv.js';
 import { S3Blob } from '../storage/s3/s3-blob.js';
 import { meterCapacity } from '../storage/dynamodb/capacity.js';
@@ -56,9 +58,12 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
   let blobUrls: BlobUrls | undefined;
   if (config.backend === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    kv = new SqliteKv(join(config.dataDir, 'stratus.sqlite'));
-    // APPEND reads each message back right after writing it (to index it): keep what was just written in memory.
-    blob = new FsBlob(join(config.dataDir, 'blobs'), { recentBytes: 32 * 1024 * 1024 });
+    const database = join(config.dataDir, 'stratus.sqlite');
+    kv = new SqliteKv(database);
+    // Messages as rows of the KV's own database (same WAL: no fsync needed to order a blob before the commit naming
+    // it, src/storage/embedded-blob.ts); larger objects, and every blob of an older data directory, as files. APPEND
+    // reads a large message back right after writing it (to index it): keep what was just written in memory.
+    blob = new EmbeddedBlob(new SqliteBlob(database), new FsBlob(join(config.dataDir, 'blobs'), { recentBytes: 32 * 1024 * 1024 }));
     tokenKey = config.tokenKey ? Buffer.from(config.tokenKey, 'base64') : embeddedTokenKey(config.dataDir);
   } else {
     // A frontend calling the Lambdas verifies no tokens and must not be able to mint them: it gets no key.

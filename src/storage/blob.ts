@@ -37,3 +37,20 @@ export interface BlobStore {
   list(prefix: string, options?: { cursor?: string; limit?: number }): Promise<BlobListPage>;
   close(): Promise<void>;
 }
+
+/**
+ * A Blob store that can also hand back an object, or a range of it, as bytes in memory rather than a stream: what a
+ * short body read (IMAP FETCH BODY[] of an ordinary message) wants. The wrappers (metered.ts, retrying.ts,
+ * faulty.ts) always offer it, using the inner store's own `getBytes` when it has one and reading its stream whole otherwise.
+ */
+export interface BlobBytes {
+  /** Like `get`, as bytes. Throws BlobNotFoundError. */
+  getBytes(key: string, range?: ByteRange): Promise<Buffer>;
+}
+
+/** A stream read to its end, as one Buffer. */
+export async function readWhole(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}

@@ -4,7 +4,7 @@
 // transaction may land after the write was applied (the answer was lost), which is what idempotency tokens are for.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from './blob.js';
+import { readWhole, type BlobBytes, type BlobStore, type ByteRange } from './blob.js';
 import type { KvItem, KvKey, KvStore, QueryInput, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from './kv.js';
 import { ThrottledError, TransactionConflictError, UnavailableError } from './errors.js';
 
@@ -191,7 +191,7 @@ export class FaultyKv implements KvStore {
  * A streamed put cannot be replayed, so it fails only after the stream was consumed (the object is then an orphan
  * for the GC, as after any failed APPEND); a put from bytes fails before.
  */
-export class FaultyBlob implements BlobStore {
+export class FaultyBlob implements BlobStore, BlobBytes {
   constructor(
     private readonly inner: BlobStore,
     readonly faults: FaultInjector,
@@ -211,6 +211,11 @@ export class FaultyBlob implements BlobStore {
   }
   get(key: string, range?: ByteRange): Promise<Readable> {
     return this.guard('blob.get', () => this.inner.get(key, range));
+  }
+  /** BlobBytes: the inner store's own `getBytes` when it has one, so soak runs take the same read path. */
+  getBytes(key: string, range?: ByteRange): Promise<Buffer> {
+    const inner = this.inner as BlobStore & Partial<BlobBytes>;
+    return this.guard('blob.get', async () => (inner.getBytes !== undefined ? inner.getBytes(key, range) : readWhole(await inner.get(key, range))));
   }
   head(key: string) {
     return this.guard('blob.head', () => this.inner.head(key));

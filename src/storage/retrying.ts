@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from './blob.js';
+import { readWhole, type BlobBytes, type BlobStore, type ByteRange } from './blob.js';
 import type { KvItem, KvKey, KvStore, QueryInput, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from './kv.js';
 import { ThrottledError, TransactionConflictError, UnavailableError } from './errors.js';
 
@@ -33,13 +33,37 @@ export async function withRetry<T>(policy: RetryPolicy, stats: RetryStats, call:
     try {
       return await call();
     } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.attempts) {
-        stats.gaveUp += 1;
-        throw err;
-      }
-      stats.retries += 1;
-      await sleep(Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt));
+      await backOff(policy, stats, err, attempt);
+    }
+  }
+}
+
+/** After failed try `attempt`: throws `err` when it is not worth another try, else sleeps before the next one. */
+async function backOff(policy: RetryPolicy, stats: RetryStats, err: unknown, attempt: number): Promise<void> {
+  if (!isTransient(err)) throw err;
+  if (attempt >= policy.attempts) {
+    stats.gaveUp += 1;
+    throw err;
+  }
+  stats.retries += 1;
+  await sleep(Math.random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt));
+}
+
+/**
+ * `withRetry` for a call whose first try has already been made and returned `first` — the common case, a first try
+ * that succeeds, costs one async frame and no closure. Only a failed first try pays for `again` and the loop.
+ */
+async function retryAfterFirst<T>(policy: RetryPolicy, stats: RetryStats, first: Promise<T>, again: () => Promise<T>): Promise<T> {
+  try {
+    return await first;
+  } catch (err) {
+    await backOff(policy, stats, err, 1);
+  }
+  for (let attempt = 2; ; attempt++) {
+    try {
+      return await again();
+    } catch (err) {
+      await backOff(policy, stats, err, attempt);
     }
   }
 }
@@ -57,7 +81,14 @@ export class RetryingKv implements KvStore {
   }
 
   get(table: TableName, key: KvKey, options?: ReadOptions): Promise<KvItem | undefined> {
-    return this.retry(() => this.inner.get(table, key, options));
+    // Every command's META read comes through here: the first try without a closure (retryAfterFirst).
+    let first: Promise<KvItem | undefined>;
+    try {
+      first = this.inner.get(table, key, options);
+    } catch (err) {
+      first = Promise.reject(err);
+    }
+    return retryAfterFirst(this.policy, this.stats, first, () => this.inner.get(table, key, options));
   }
   batchGet(table: TableName, keys: KvKey[], options?: ReadOptions): Promise<KvItem[]> {
     return this.retry(() => this.inner.batchGet(table, keys, options));
@@ -102,6 +133,16 @@ export class RetryingBlob implements BlobStore {
   }
   get(key: string, range?: ByteRange): Promise<Readable> {
     return this.retry(() => this.inner.get(key, range));
+  }
+  /**
+   * An object or a range of it as bytes in memory (BlobBytes): the inner store's own `getBytes` when it has one
+   * (rows of the embedded table need no stream), else its stream read whole. A read is idempotent, so the whole of
+   * it is retried, not only the opening.
+   */
+  getBytes(key: string, range?: ByteRange): Promise<Buffer> {
+    const inner = this.inner as BlobStore & Partial<BlobBytes>;
+    if (inner.getBytes !== undefined) return this.retry(() => inner.getBytes!(key, range));
+    return this.retry(async () => readWhole(await inner.get(key, range)));
   }
   head(key: string) {
     return this.retry(() => this.inner.head(key));

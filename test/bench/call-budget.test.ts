@@ -3,7 +3,7 @@
 // more store calls than its budget fails here; the figures and what they cost are in bench/RESULTS.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { measureCommands, type Measured, type SearchSetting } from '../../bench/call-budget.js';
+import { costReport, measureCommands, type Measured, type SearchSetting } from '../../bench/call-budget.js';
 import { startAwsStratus } from '../../bench/local-stratus.js';
 import { DEFAULT_SNAPSHOT_POLICY } from '../../src/mailstore/snapshots.js';
 
@@ -52,7 +52,13 @@ const BUDGETS: [prefix: string, budget: Budget][] = [
   ['UID MOVE', { kv: 8, exact: { 'kv.transactWrite': 1, 'blob.put': 0 } }],
   ['UID EXPUNGE', { kv: 5, exact: { 'kv.transactWrite': 1 } }],
   ['SEARCH UNSEEN', { kv: 0, exact: { 'blob.get': 0 } }],
-  ['LMTP delivery', { kv: 10, exact: { 'kv.transactWrite': 1 }, atMost: { 'blob.put': 2 } }],
+  // RCPT's login read, deliver.prepare's login read, one batchGet (marker, user META, INBOX name), the cold item, META
+  // + the commit, and the watching session's change read (META + log). The recipient's copy goes straight to its final
+  // key (src/mailstore/delivery-ops.ts): one PUT, one GET, no HEAD — was 10 KV calls (get 7) and 2 PUTs + HEAD + GET.
+  [
+    'LMTP delivery',
+    { kv: 8, exact: { 'kv.transactWrite': 1, 'kv.batchGet': 1, 'kv.get': 4, 'blob.put': 1, 'blob.get': 1, 'blob.head': 0 } },
+  ],
 ];
 
 test(`hot commands stay within their store-call budgets on DynamoDB Local (${MESSAGES}-message mailbox)`, async () => {
@@ -99,4 +105,21 @@ test(`hot commands stay within their store-call budgets on DynamoDB Local (${MES
     if ((row.counts.byOp['blob.get'] ?? 0) !== setting.segments) failures.push(`${row.name}: blob.get ≠ ${setting.segments} segments`);
   }
   assert.deepEqual(failures, []);
+});
+
+test('the user-month adds what storage-design §D3 counts besides requests: egress and the Fargate share, and a floor', () => {
+  // Every row the month table prices, with no request cost at all: what is left is storage (+ egress + Fargate).
+  const prefixes = ['LOGIN', 'LIST', 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path new', 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT), path known',
+    'SELECT INBOX, first open', 'SELECT INBOX, cached', 'NOOP', 'FETCH 1:* (FLAGS) CHANGEDSINCE', 'UID FETCH 10 msgs', 'UID FETCH 1 msg BODY',
+    'UID STORE', 'APPEND', 'UID COPY', 'UID MOVE', 'UID EXPUNGE', 'SEARCH UNSEEN', 'SEARCH FROM', 'SEARCH BODY', 'seal of', 'LMTP delivery',
+    'SELECT INBOX, not cached by this frontend', 'safety poll of 1 watched mailbox', 'change read by another frontend', 'SELECT INBOX, not cached, rewrites'];
+  const free: Measured[] = prefixes.map((name) => ({ name, counts: { kv: 0, blob: 0, blobBytesRead: 0, rru: 0, wru: 0, byOp: {} } }));
+  const r = costReport(free, 20_000, { segmentBytes: 0, sealedUpTo: 20_000 });
+  // §D3's columns: Fargate $0.017, egress $0.023 (body FETCHes of 75 KB + envelope FETCHes); storage ≈ $0.049 here.
+  const extra = r.everything - r.perUserMonth;
+  assert.ok(Math.abs(extra - (0.0171 + 0.0193 + 0.0019)) < 0.0005, `egress + Fargate = ${extra}`);
+  assert.ok(Math.abs(r.floor - r.everything) < 1e-9, `with free requests the month is its floor: ${r.floor} vs ${r.everything}`);
+  assert.match(r.markdown, /requests \+ storage \+ Lambda \(as before\)/);
+  assert.match(r.markdown, /everything the design's \$0\.21–0\.28 counts/);
+  assert.match(r.markdown, /floor: storage \+ egress \+ Fargate/);
 });

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { coalesceWrites } from '../../src/imap/write-coalescing.js';
+import { WriteCoalescer, coalesceWrites } from '../../src/imap/write-coalescing.js';
 
 /** A socket stand-in that records every batch handed to it; each batch completes a turn later, as a socket's would. */
 function recordingStream(): { stream: Duplex; batches: string[][] } {
@@ -64,6 +64,38 @@ describe('coalesceWrites', () => {
     await nextTurn();
     assert.equal(stream.writableCorked, 0);
     flush();
+    assert.equal(stream.writableCorked, 0);
+  });
+});
+
+describe('WriteCoalescer (one per connection, reused by every command)', () => {
+  it('batches each command on its own, and leaves the stream uncorked between commands', async () => {
+    const { stream, batches } = recordingStream();
+    const coalescer = new WriteCoalescer(stream);
+    for (const tag of ['A1', 'A2']) {
+      coalescer.begin();
+      stream.write('* 1 EXISTS\r\n');
+      stream.write(`${tag} OK NOOP completed\r\n`);
+      coalescer.flush();
+      assert.equal(stream.writableCorked, 0);
+    }
+    await nextTurn();
+    assert.deepEqual(batches, [
+      ['* 1 EXISTS\r\n', 'A1 OK NOOP completed\r\n'],
+      ['* 1 EXISTS\r\n', 'A2 OK NOOP completed\r\n'],
+    ]);
+  });
+
+  it('a command that outlives its turn still gets its lines out at the end of each turn', async () => {
+    const { stream, batches } = recordingStream();
+    const coalescer = new WriteCoalescer(stream);
+    coalescer.begin();
+    stream.write('+ Ready\r\n');
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(batches, [['+ Ready\r\n']]);
+    coalescer.flush();
+    coalescer.flush();
     assert.equal(stream.writableCorked, 0);
   });
 });

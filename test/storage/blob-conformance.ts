@@ -109,6 +109,24 @@ export function blobConformance(name: string, open: () => Promise<BlobStore>): v
       assert.ok((await readAll(await store.get(key, { start: 0, end: 9_999 }))).equals(body));
     });
 
+    it('getBytes, where the store offers it, gives the bytes get streams: whole, ranged, clamped, missing', async (t) => {
+      const bytesOf = (store as BlobStore & { getBytes?: (key: string, range?: { start: number; end: number }) => Promise<Buffer> }).getBytes;
+      if (bytesOf === undefined) {
+        t.skip('no getBytes: callers read the stream (src/storage/blob.ts BlobBytes)');
+        return;
+      }
+      const getBytes = bytesOf.bind(store);
+      const key = `${prefix('bytes')}b.eml`;
+      const body = pattern(10_000);
+      await store.put(key, body, body.length);
+      assert.ok((await getBytes(key)).equals(body));
+      assert.ok((await getBytes(key, { start: 100, end: 199 })).equals(body.subarray(100, 200)));
+      assert.ok((await getBytes(key, { start: 9_000, end: 1_000_000 })).equals(body.subarray(9_000)));
+      assert.equal((await getBytes(key, { start: 10_000, end: 10_005 })).length, 0);
+      await assert.rejects(getBytes(`${prefix('bytes')}missing`), BlobNotFoundError);
+      await assert.rejects(getBytes(`${prefix('bytes')}missing`, { start: 0, end: 3 }), BlobNotFoundError);
+    });
+
     it('head gives size and modification time; a missing key gives undefined', async () => {
       const key = `${prefix('head')}h`;
       const before = Date.now();

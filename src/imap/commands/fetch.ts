@@ -205,6 +205,7 @@ async function fetchValues(
       size: view.sizeAt(row.index),
       index,
       open: (start, end) => ctx.deps.store.openBody(ctx.state.token, view.blobPrefix, emailId, { start, end }),
+      read: (start, end) => ctx.deps.store.readBody(ctx.state.token, view.blobPrefix, emailId, { start, end }),
     };
     return source;
   };

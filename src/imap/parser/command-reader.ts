@@ -91,6 +91,8 @@ type State =
   | { readonly mode: 'ended' };
 
 function literalAtEnd(line: Buffer): { index: number; size: number; sync: boolean; binary: boolean } | null {
+  // Every literal announcement ends in "}": most lines are decided by their last byte, with no string or regex.
+  if (line[line.length - 1] !== 0x7d) return null;
   const tail = line.subarray(Math.max(0, line.length - TAIL_BYTES));
   const m = LITERAL_AT_END.exec(tail.toString('latin1'));
   if (!m || m[2] === undefined) return null;

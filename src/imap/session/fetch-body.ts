@@ -1,14 +1,15 @@
 // BODY[section]<partial> (RFC 3501 §6.4.5): which bytes of the raw message a section names, found in the MIME index
-// (partRange), narrowed by the partial, and read as ONE ranged blob GET streamed into the literal — a part or a
-// partial never reads the whole message. HEADER.FIELDS[.NOT] reads the header range and filters it in memory
-// (headers are small).
+// (partRange), narrowed by the partial, and read as ONE ranged blob GET — a part or a partial never reads the whole
+// message. A range of at most BUFFERED_BODY_MAX bytes is read into memory (the response then leaves with the rest of
+// the command's answer in one socket write, with no stream machinery per body: issue #8); a longer one is streamed
+// into the literal. HEADER.FIELDS[.NOT] reads the header range and filters it in memory (headers are small).
 import { Readable } from 'node:stream';
 import type { Section, Partial } from '../command.js';
 import type { MessageIndex } from '../../mime/types.js';
 import { findPart, partRange } from '../../mime/section.js';
 import { decodeTransfer } from '../../mime/transfer-decode.js';
 import type { SectionKind } from '../../mime/section.js';
-import type { BodyContent } from '../encoder.js';
+import { BodyLengthError, type BodyContent } from '../encoder.js';
 
 export interface BodySource {
   blobPrefix: string;
@@ -17,7 +18,15 @@ export interface BodySource {
   size: number;
   index: MessageIndex | undefined;
   open(start: number, endInclusive: number): Promise<Readable>;
+  /** The same range as bytes in memory; without it every read goes through `open`. */
+  read?(start: number, endInclusive: number): Promise<Buffer>;
 }
+
+/**
+ * Longest body range read into memory rather than streamed. Far above an ordinary message (a few KB), far below
+ * what would matter held once per connection: a FETCH holds at most one such body plus its 64 KiB write batch.
+ */
+export const BUFFERED_BODY_MAX = 256 * 1024;
 
 /** True when the section can be served without the message's cold item. */
 export function needsIndexForSection(section: Section): boolean {
@@ -46,7 +55,7 @@ export async function sectionBody(source: BodySource, section: Section, partial:
   if (range === null) return Buffer.alloc(0);
 
   if (section.text?.kind === 'HEADER.FIELDS') {
-    const header = await readAll(await open(source, range.start, range.length));
+    const header = await readRange(source, range.start, range.length);
     const filtered = filterHeader(header, section.text.fields, section.text.not);
     return partial ? slice(filtered, partial) : filtered;
   }
@@ -57,6 +66,12 @@ export async function sectionBody(source: BodySource, section: Section, partial:
     length = Math.min(partial.length, length - partial.offset);
   }
   if (length === 0) return Buffer.alloc(0);
+  if (source.read !== undefined && length <= BUFFERED_BODY_MAX) {
+    const bytes = await source.read(start, start + length - 1);
+    // The index and the size say the range exists: fewer bytes mean the store lost some, and no literal may lie.
+    if (bytes.length !== length) throw new BodyLengthError(`Body read gave ${bytes.length} of ${length} bytes`);
+    return bytes;
+  }
   return { size: length, stream: openWhenRead(() => open(source, start, length)) };
 }
 
@@ -99,6 +114,12 @@ function open(source: BodySource, start: number, length: number): Promise<Readab
 function slice(bytes: Buffer, partial: Partial): Buffer {
   if (partial.offset >= bytes.length) return Buffer.alloc(0);
   return bytes.subarray(partial.offset, Math.min(bytes.length, partial.offset + partial.length));
+}
+
+/** A range in memory: `read` when the source has it, else the stream read whole. */
+async function readRange(source: BodySource, start: number, length: number): Promise<Buffer> {
+  if (source.read !== undefined) return source.read(start, start + length - 1);
+  return readAll(await open(source, start, length));
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -146,7 +167,7 @@ export async function binaryBody(source: BodySource, part: readonly number[]): P
   if (!IDENTITY_CTE.has(enc) && !DECODED_CTE.has(enc)) return 'unknown-cte';
   const range = partRange(index, part, part.length === 0 ? 'full' : 'body');
   if (range === null) return null;
-  const raw = range.length === 0 ? Buffer.alloc(0) : await readAll(await open(source, range.start, range.length));
+  const raw = range.length === 0 ? Buffer.alloc(0) : await readRange(source, range.start, range.length);
   if (IDENTITY_CTE.has(enc)) return raw;
   if (part.length === 0) {
     // The header stays as it is; only the body after it is decoded.

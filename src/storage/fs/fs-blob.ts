@@ -34,7 +34,13 @@ function segmentsOf(key: string): string[] {
   return segments;
 }
 
-const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+/** Throws StorageError for a key no file could have (one that could escape the root or collide with temp files). */
+export function checkBlobKey(key: string): void {
+  segmentsOf(key);
+}
+
+/** The port's key order: ascending UTF-8 bytes (JS string order differs for characters beyond U+FFFF). */
+export const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** Opens a new temp file; the directory is made only when it is missing (once per directory, not per put). */
 async function openCreating(dir: string, path: string): Promise<FileHandle> {
@@ -167,13 +173,7 @@ export class FsBlob implements BlobStore {
       return Readable.from(range.start > end ? [] : [recent.bytes.subarray(range.start, end + 1)]);
     }
     // Open first and size the open file, so a concurrent replace or delete cannot mix two versions.
-    let file;
-    try {
-      file = await open(path, 'r');
-    } catch (error) {
-      if (isMissing(error) || (error as { code?: string }).code === 'EISDIR') throw new BlobNotFoundError(key);
-      throw new UnavailableError(`blob ${key}: ${(error as Error).message}`);
-    }
+    const file = await openForRead(path, key);
     const info = await file.stat();
     if (!info.isFile()) {
       await file.close();
@@ -186,6 +186,34 @@ export class FsBlob implements BlobStore {
       return Readable.from([]);
     }
     return createReadStream('', { fd: file, start: range.start, end, autoClose: true });
+  }
+
+  /** BlobBytes (src/storage/blob.ts): the file (or the range of it) read into one buffer with positioned reads, no stream. */
+  async getBytes(key: string, range?: ByteRange): Promise<Buffer> {
+    const path = this.pathOf(key);
+    const recent = this.recalled(key);
+    if (recent) {
+      if (range === undefined) return recent.bytes;
+      return recent.bytes.subarray(Math.min(range.start, recent.bytes.length), Math.min(range.end + 1, recent.bytes.length));
+    }
+    const file = await openForRead(path, key);
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw new BlobNotFoundError(key);
+      const start = range === undefined ? 0 : range.start;
+      const end = Math.min(range === undefined ? info.size - 1 : range.end, info.size - 1);
+      if (start > end) return Buffer.alloc(0);
+      const bytes = Buffer.allocUnsafe(end - start + 1);
+      let at = 0;
+      while (at < bytes.length) {
+        const { bytesRead } = await file.read(bytes, at, bytes.length - at, start + at);
+        if (bytesRead === 0) break; // truncated under us (a put never truncates: it renames a new file in)
+        at += bytesRead;
+      }
+      return at === bytes.length ? bytes : bytes.subarray(0, at);
+    } finally {
+      await file.close();
+    }
   }
 
   async head(key: string): Promise<BlobHead | undefined> {
@@ -212,6 +240,14 @@ export class FsBlob implements BlobStore {
 
   async list(prefix: string, options: { cursor?: string; limit?: number } = {}): Promise<BlobListPage> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+    const after = options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString('utf8');
+    const { entries, more } = await this.listRange(prefix, after, limit);
+    const last = entries[entries.length - 1];
+    return more && last !== undefined ? { entries, cursor: Buffer.from(last.key, 'utf8').toString('base64url') } : { entries };
+  }
+
+  /** Up to `limit` entries with the prefix and a key after `after` (when given), ascending, and whether more follow. */
+  async listRange(prefix: string, after: string | undefined, limit: number): Promise<{ entries: BlobListEntry[]; more: boolean }> {
     // Walk only the directory the prefix names; its last partial segment filters that directory's entries.
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
@@ -219,7 +255,6 @@ export class FsBlob implements BlobStore {
     const keys: string[] = [];
     await this.walk(join(this.root, ...dirSegments), dirKey === '' ? '' : `${dirKey}/`, prefix, keys);
     keys.sort(compareKeys);
-    const after = options.cursor === undefined ? undefined : Buffer.from(options.cursor, 'base64url').toString('utf8');
     const start = after === undefined ? 0 : keys.findIndex((key) => compareKeys(key, after) > 0);
     const chosen = start < 0 ? [] : keys.slice(start, start + limit);
     const entries: BlobListEntry[] = [];
@@ -227,9 +262,7 @@ export class FsBlob implements BlobStore {
       const head = await this.head(key);
       if (head !== undefined) entries.push({ key, ...head });
     }
-    const more = start >= 0 && start + limit < keys.length;
-    const last = chosen[chosen.length - 1];
-    return more && last !== undefined ? { entries, cursor: Buffer.from(last, 'utf8').toString('base64url') } : { entries };
+    return { entries, more: start >= 0 && start + limit < keys.length };
   }
 
   async close(): Promise<void> {
@@ -283,5 +316,15 @@ export class FsBlob implements BlobStore {
         out.push(key);
       }
     }
+  }
+}
+
+/** The blob's file opened for reading; BlobNotFoundError when there is none (or a directory stands there). */
+async function openForRead(path: string, key: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if (isMissing(error) || (error as { code?: string }).code === 'EISDIR') throw new BlobNotFoundError(key);
+    throw new UnavailableError(`blob ${key}: ${(error as Error).message}`);
   }
 }

@@ -1,13 +1,14 @@
 // The KV port on one SQLite file (better-sqlite3). Every write runs as BEGIN IMMEDIATE with its conditions
 // evaluated inside, so conditional writes and transactions are atomic across connections and processes.
 import Database from 'better-sqlite3';
+import { sqliteGuard } from './sqlite-errors.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serialize } from 'node:v8';
 import { KV_LIMITS } from '../kv.js';
 import type { Condition, KvItem, KvKey, KvStore, QueryInput, QueryPage, ReadOptions, TableName, TransactOptions, TxAction, Update, WriteOptions } from '../kv.js';
-import { ConditionFailedError, LimitExceededError, StorageError, TransactionConflictError, UnavailableError } from '../errors.js';
+import { ConditionFailedError, LimitExceededError } from '../errors.js';
 import { conditionHolds } from './condition-eval.js';
 import { decodeItem, encodeItem } from './item-codec.js';
 import { checkBatchGet, checkItemSize, checkKey, checkTable, checkTransaction } from '../limits.js';
@@ -239,20 +240,8 @@ export class SqliteKv implements KvStore {
     return this.guard(() => this.transaction.immediate(body) as T);
   }
 
-  /** Maps SQLite failures to the port's typed errors. */
+  /** Maps SQLite failures to the port's typed errors (sqlite-errors.ts). */
   private guard<T>(body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      if (error instanceof StorageError) throw error;
-      if (error instanceof Database.SqliteError) {
-        if (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')) {
-          throw new TransactionConflictError(`database is busy: ${error.message}`);
-        }
-        throw new UnavailableError(`sqlite: ${error.message}`);
-      }
-      if (!this.db.open) throw new UnavailableError('the store is closed');
-      throw error;
-    }
+    return sqliteGuard(this.db, body);
   }
 }
