@@ -67,7 +67,7 @@ export function enterSession(ctx: CommandContext, session: { token: string; logi
   const token = session.token;
   const userId = session.userId === undefined ? {} : { userId: session.userId };
   const tenantId = session.tenantId === undefined ? {} : { tenantId: session.tenantId };
-  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token), ...userId, ...tenantId });
+  ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token, session.userId ?? session.login), ...userId, ...tenantId });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
   const caps = capabilities({
