@@ -14,13 +14,13 @@
 import { createHash } from 'node:crypto';
 import type { ResponseOf } from './api.js';
 import type { StoreContext } from './context.js';
-import { BlobNotFoundError } from '../storage/errors.js';
 import { agentOf } from './delivery-agent.js';
 import { deliver, resolveRecipient, traceHeaders, type DeliveryTrace, type StagedCopy } from './delivery.js';
 import { issueStageTicket, STAGE_TICKET_SECONDS, verifyStageTicket } from './delivery-ticket.js';
 import { MailStoreError } from './errors.js';
 import { newEmailId, newId, type EmailId, type TenantId, type UserId } from './ids.js';
 import { blobKeys } from './keys.js';
+import { readStaged } from './messages.js';
 
 /** Only keys this function handed out: an agent cannot make delivery read some user's message blob. */
 const STAGING_KEY = /^in\/[0-9A-Z]{26}\.eml$/;
@@ -100,19 +100,8 @@ async function deliverFirstCopy(ctx: StoreContext, input: Parameters<typeof deli
   if (t.key !== input.stagingKey || input.recipients[0] !== t.recipient) throw new MailStoreError('BADREQUEST', 'The staging ticket is for another key or recipient');
   if (input.receivedAt === undefined) throw new MailStoreError('BADREQUEST', 'A staged first copy needs its arrival time');
   const incomplete = (): MailStoreError => new MailStoreError('BADREQUEST', 'Staged message bytes are missing or incomplete');
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of await ctx.blob.get(input.stagingKey)) {
-      total += (chunk as Buffer).length;
-      if (total > t.headBytes + input.size) throw incomplete(); // more than the agent announced: not what it wrote
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof BlobNotFoundError) throw incomplete();
-    throw err;
-  }
-  const stored = Buffer.concat(chunks, total);
+  // Exactly what the agent announced (headers + message), else BADREQUEST: one GET, as an APPEND's bytes are read.
+  const stored = await readStaged(ctx, input.stagingKey, t.headBytes + input.size);
   // The agent wrote the headers; they must be exactly those delivery writes for this recipient (delivery.ts).
   const head = traceHeaders({ raw: stored, sender: input.sender, trace: input.trace }, t.recipient, input.receivedAt);
   if (head.length !== t.headBytes || stored.length !== head.length + input.size || !stored.subarray(0, head.length).equals(head)) throw incomplete();

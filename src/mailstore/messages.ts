@@ -64,10 +64,11 @@ function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<Buffer> 
 }
 
 /**
- * The staged bytes of an APPEND, exactly `size` of them (BADREQUEST when missing or of another length). One GET
- * answers what a HEAD before it would (there, whole): one blob call less per message.
+ * The staged bytes of an APPEND (or of a delivery's first copy, delivery-ops.ts), exactly `size` of them
+ * (BADREQUEST when missing or of another length). One GET answers what a HEAD before it would (there, whole): one
+ * blob call less per message.
  */
-async function readStaged(ctx: StoreContext, key: string, size: number): Promise<Buffer> {
+export async function readStaged(ctx: StoreContext, key: string, size: number): Promise<Buffer> {
   const incomplete = (): MailStoreError => new MailStoreError('BADREQUEST', 'Message bytes are missing or incomplete');
   const blob = ctx.blob as BlobStore & Partial<BlobBytes>;
   let raw: Buffer;
