@@ -29,6 +29,9 @@ export interface RunSummary {
   totalCount: number;
   wallSeconds: number;
   totalOpsPerSecond: number;
+  /** Percentiles over every timed command together (what a user of the whole mix waits); absent in older output. */
+  totalP50Ms?: number;
+  totalP99Ms?: number;
 }
 
 export interface CommandWindow {
@@ -116,6 +119,7 @@ export class LatencyRecorder {
     const commands: CommandSummary[] = [];
     let totalCount = 0;
     for (const series of this.series.values()) totalCount += series.samples.length;
+    const all = [...this.series.values()].flatMap((series) => series.samples).sort((a, b) => a - b);
     for (const [command, series] of this.series) {
       const sorted = [...series.samples].sort((a, b) => a - b);
       let windowMs = 0;
@@ -143,6 +147,8 @@ export class LatencyRecorder {
       totalCount,
       wallSeconds: round(wallSeconds, 3),
       totalOpsPerSecond: round(totalCount / Math.max(wallSeconds, 1e-6), 1),
+      totalP50Ms: round(percentile(all, 0.5), 2),
+      totalP99Ms: round(percentile(all, 0.99), 2),
     };
   }
 }
@@ -169,7 +175,7 @@ export function markdownTable(summary: RunSummary, options: { mix?: boolean } = 
     mix ? '| command | count | ops/s | p50 ms | p99 ms | share | load-gen CPU ms / cmd |' : '| command | count | ops/s | p50 ms | p99 ms |',
     mix ? '|---|---:|---:|---:|---:|---:|---:|' : '|---|---:|---:|---:|---:|',
     ...rows,
-    `| **total** | ${summary.totalCount} | ${summary.totalOpsPerSecond.toFixed(1)} | | |${mix ? ' 100 % | |' : ''}`,
+    `| **total** | ${summary.totalCount} | ${summary.totalOpsPerSecond.toFixed(1)} | ${summary.totalP50Ms?.toFixed(2) ?? ''} | ${summary.totalP99Ms?.toFixed(2) ?? ''} |${mix ? ' 100 % | |' : ''}`,
   ].join('\n');
 }
 
