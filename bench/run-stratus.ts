@@ -12,6 +12,8 @@
 //                    options: prints ops/s and p50 of both side by side, with the ratio
 //   --keep-data      leave the data directory in place and print its path
 //   --workers N      STRATUS_WORKERS=N: N server processes sharing the listener (node:cluster, src/server/workers.ts)
+//   --function-threads N   STRATUS_FUNCTION_THREADS=N: the functions in N worker threads (src/server/thread-invoker.ts);
+//                    ignored by the server under --stats
 //   --workload loop|classic, --rounds K, --keep-open, --deliveries N, --round-appends N   as for load.ts (default
 //                    loop: seeding untimed, then K rounds of the client loop; classic: the earlier workload)
 //   --cpu-prof DIR   run the server under `node --cpu-prof --cpu-prof-dir DIR` (one .cpuprofile per process)
@@ -48,6 +50,8 @@ interface RunnerOptions {
   compare: string | undefined;
   keepData: boolean;
   workers: number;
+  /** STRATUS_FUNCTION_THREADS for the timed load; undefined: the server's default. */
+  functionThreads: number | undefined;
   cpuProfDir: string | undefined;
   /** STRATUS_STATS=1 for the timed load (its store-call table); the probe counts either way. */
   stats: boolean;
@@ -71,6 +75,7 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
       compare: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
       workers: { type: 'string', default: '1' },
+      'function-threads': { type: 'string' },
       rounds: { type: 'string' },
       'round-appends': { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -79,6 +84,8 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
   });
   const workers = Number(values.workers);
   if (!Number.isSafeInteger(workers) || workers < 1) throw new RangeError('--workers must be an integer >= 1');
+  const functionThreads = values['function-threads'] === undefined ? undefined : Number(values['function-threads']);
+  if (functionThreads !== undefined && (!Number.isSafeInteger(functionThreads) || functionThreads < 0)) throw new RangeError('--function-threads must be an integer >= 0');
   const probePicks = Number(values['probe-picks']);
   if (!Number.isSafeInteger(probePicks) || probePicks < 0) throw new RangeError(`--probe-picks must be an integer >= 0`);
   // The port is replaced once the server runs; load.ts checks the rest.
@@ -90,7 +97,7 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
     ...given('deliveries', values.deliveries), ...(values['keep-open'] ? ['--keep-open'] : []),
   ]);
   const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
-  return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, cpuProfDir, stats: values.stats };
+  return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, functionThreads, cpuProfDir, stats: values.stats };
 }
 
 /** Throws unless the server stopped cleanly. */
@@ -339,7 +346,11 @@ async function main(): Promise<number> {
     for (const user of users) await addUser(dataDir, user, load.password);
     const server = await startStratus({
       dataDir,
-      env: { ...(options.stats ? { STRATUS_STATS: '1' } : {}), STRATUS_WORKERS: String(options.workers) },
+      env: {
+        ...(options.stats ? { STRATUS_STATS: '1' } : {}),
+        STRATUS_WORKERS: String(options.workers),
+        ...(options.functionThreads !== undefined ? { STRATUS_FUNCTION_THREADS: String(options.functionThreads) } : {}),
+      },
       ...(options.cpuProfDir !== undefined ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] } : {}),
     });
     const recorder = new LatencyRecorder();
@@ -362,7 +373,7 @@ async function main(): Promise<number> {
     const stats = options.stats ? checkedStats(exit, 'load run') : undefined;
     const summary = outcome.result;
     const serverCpu = sampler ? serverCpuPerCommand(summary, recorder, sampler) : {};
-    const where = `Stratus (embedded store, ${options.stats ? 'STRATUS_STATS=1' : 'no STRATUS_STATS, as npm start'}, ${options.workers} process${options.workers > 1 ? 'es (workers)' : ''}) on 127.0.0.1:${server.port}`;
+    const where = `Stratus (embedded store, ${options.stats ? 'STRATUS_STATS=1' : 'no STRATUS_STATS, as npm start'}, ${options.workers} process${options.workers > 1 ? 'es (workers)' : ''}${options.functionThreads ? `, ${options.functionThreads} function thread${options.functionThreads > 1 ? 's' : ''}` : ''}) on 127.0.0.1:${server.port}`;
     console.log(`${describeRun(load, where)}\n`);
     console.log(withServerCpu(markdownTable(summary, { mix: true }), serverCpu));
     console.log(`\n${describeResult(summary, load)}\n`);

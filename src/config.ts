@@ -88,6 +88,11 @@ export interface Config {
   presignSeconds: number;
   /** `stratus serve` processes sharing the listeners (node:cluster); hints between them over IPC. 1: no workers. */
   workers: number;
+  /**
+   * Worker threads that run the inline functions (src/server/thread-invoker.ts), each with its own store connections;
+   * the event loop then only speaks IMAP/POP3. 0: the functions run on the event loop (inline invoker).
+   */
+  functionThreads: number;
   /** OAUTHBEARER (RFC 7628): bearer JWTs from this issuer, verified with its JWKS; unset: OAuth sign-in is off. */
   oauth?: OAuthSettings;
   /** Failed authentications after which an IMAP connection says BYE and closes. */
@@ -200,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     healthPort: env.STRATUS_HEALTH_PORT ? port(env, 'STRATUS_HEALTH_PORT', 0) : 'off',
     presignSeconds: int(env, 'STRATUS_PRESIGN_SECONDS', 0, 0),
     workers: env.STRATUS_WORKERS === 'auto' ? availableParallelism() : int(env, 'STRATUS_WORKERS', 1, 1),
+    functionThreads: int(env, 'STRATUS_FUNCTION_THREADS', 0, 0),
     oauth: oauthSettings(env),
     maxAuthFailures: int(env, 'STRATUS_MAX_AUTH_FAILURES', 5, 1),
     authAccountMaxFailures: int(env, 'STRATUS_AUTH_ACCOUNT_MAX_FAILURES', 20, 1),
@@ -252,7 +258,8 @@ function functionNames(env: Env): Record<string, string> {
   const names: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     const m = /^STRATUS_FUNCTION_([A-Z0-9]+)$/.exec(name);
-    if (m && value) names[m[1]!.toLowerCase()] = value;
+    // STRATUS_FUNCTION_THREADS is the thread count (functionThreads), not a function family's name.
+    if (m && value && m[1] !== 'THREADS') names[m[1]!.toLowerCase()] = value;
   }
   return names;
 }

@@ -23,6 +23,7 @@ import type { AutologoutClock, Inactive } from './session/autologout.js';
 import { upgradeToTls } from './tls.js';
 import { DeflateChannel } from './deflate-channel.js';
 import { WriteCoalescer } from './write-coalescing.js';
+import { statusResponse } from './encoder.js';
 import type { Duplex } from 'node:stream';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SignInGuard } from '../auth/sign-in-guard.js';
@@ -81,6 +82,31 @@ export function idleAvailable(deps: ImapDeps): boolean {
 /** NOTIFY (RFC 5465) needs what IDLE needs (changes pushed without asking) and the hub for unselected mailboxes. */
 export function notifyAvailable(deps: ImapDeps): boolean {
   return idleAvailable(deps) && deps.notifyHub !== undefined;
+}
+
+/**
+ * The greeting with its capability list (RFC 3501 §7.1 CAPABILITY response code), by the few settings it depends
+ * on: a listener's connections all get the same text, built once rather than per connection.
+ */
+const greetings = new Map<string, string>();
+
+function greeting(deps: ImapDeps, startTls: boolean): string {
+  const context = {
+    authenticated: false,
+    plaintextAuthAllowed: deps.secure || deps.allowPlaintextAuth,
+    idle: idleAvailable(deps),
+    notify: notifyAvailable(deps),
+    startTls,
+    appendLimit: deps.limits.maxMessageBytes,
+    oauth: deps.oauth === true,
+  };
+  const key = `${+context.plaintextAuthAllowed}${+context.idle}${+context.notify}${+startTls}${+context.oauth} ${context.appendLimit}`;
+  let text = greetings.get(key);
+  if (text === undefined) {
+    text = statusResponse(null, 'OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: capabilities(context) });
+    greetings.set(key, text);
+  }
+  return text;
 }
 
 /** How long a shutdown waits for the command in progress (e.g. a slow APPEND upload) before cutting it off. */
@@ -208,16 +234,7 @@ export class ImapConnection implements Inactive {
   }
 
   private async serve(): Promise<void> {
-    const caps = capabilities({
-      authenticated: false,
-      plaintextAuthAllowed: this.deps.secure || this.deps.allowPlaintextAuth,
-      idle: idleAvailable(this.deps),
-      notify: notifyAvailable(this.deps),
-      startTls: this.ctx.startTls !== undefined,
-      appendLimit: this.deps.limits.maxMessageBytes,
-      oauth: this.deps.oauth === true,
-    });
-    await this.out.untaggedStatus('OK', 'Stratus ready', { code: 'CAPABILITY', capabilities: caps });
+    await this.out.send(greeting(this.deps, this.ctx.startTls !== undefined));
     for (;;) {
       if (this.stopping !== null) {
         await this.out.untaggedStatus('BYE', this.stopping);

@@ -370,8 +370,23 @@ function internalDateText(date: Date, offsetMinutes: number | undefined): string
   return text;
 }
 
+/**
+ * The text of FETCH responses built item by item, with no FetchValue or piece array per message (a FETCH 1:* of
+ * view-only items, fetch.ts): `fetchHead`, then item texts separated by one space, then `fetchTail`.
+ */
+export function fetchHead(seq: number, uidFetch = false): string {
+  return uidFetch ? `* ${seq} UIDFETCH (` : `* ${seq} FETCH (`;
+}
+
+export const fetchTail = `)${CRLF}`;
+
+/** `FLAGS (…)`: the wire text of a FLAGS item, kept per frozen list (session/flag-lists.ts). */
+export function fetchFlagsText(flags: readonly string[]): string {
+  return flagsText(flags);
+}
+
 /** The wire text of an item that is not a literal; undefined for those that are (bodies). */
-function fetchItemText(v: FetchValue): string | undefined {
+export function fetchItemText(v: FetchValue): string | undefined {
   switch (v.name) {
     case 'FLAGS':
       return flagsText(v.flags);

@@ -1,6 +1,7 @@
 // The mailboxes of others a caller may see (RFC 4314 `l`): found by key, never by scanning users — the caller's
 // share index (U#<caller> SH#…), the tenant's `anyone` index (T#<tenant> SH#…) and the tenant's Shared/ tree.
 // Every candidate's META is read strongly and its ACL decides; a stale index item (revoked, deleted) shows nothing.
+import type { KvItem } from '../storage/kv.js';
 import type { MailboxListEntry } from './api.js';
 import { rightsOf } from './acl.js';
 import { OTHER_USERS, SHARED, sharedOwnerOf } from './acl-paths.js';
@@ -27,16 +28,26 @@ async function metas(ctx: StoreContext, ids: MailboxId[]): Promise<MailboxMeta[]
   return out;
 }
 
-/** Other users' and Shared/ mailboxes on which the caller holds `need` (LIST: `l`), with its rights on each. */
-export async function visibleShared(ctx: StoreContext, caller: Caller, need: 'l' | 'r' = 'l'): Promise<Visible[]> {
+/**
+ * Other users' and Shared/ mailboxes on which the caller holds `need` (LIST: `l`), with its rights on each.
+ * `mine`: the caller's share index (its `SH#` items) when the caller reads them anyway (LIST reads them with its
+ * names and subscriptions, mailboxes.ts listMailboxes, while the tenant's two indexes are queried here); otherwise
+ * they are queried here.
+ */
+export async function visibleShared(
+  ctx: StoreContext,
+  caller: Caller,
+  need: 'l' | 'r' = 'l',
+  mine?: Promise<readonly KvItem[]>,
+): Promise<Visible[]> {
   const sharedOwner = sharedOwnerOf(caller.tenantId);
-  const [mine, anyone, shared] = await Promise.all([
-    queryAll(ctx, `U#${caller.userId}`, 'SH#'),
+  const [mineItems, anyone, shared] = await Promise.all([
+    mine ?? queryAll(ctx, `U#${caller.userId}`, 'SH#'),
     queryAll(ctx, `T#${caller.tenantId}`, 'SH#'),
     queryAll(ctx, `U#${sharedOwner}`, 'N#'),
   ]);
   const ownerLogin = new Map<string, string>();
-  for (const item of [...mine, ...anyone]) ownerLogin.set(item.sk.slice(3), item.ownerLogin as string);
+  for (const item of [...mineItems, ...anyone]) ownerLogin.set(item.sk.slice(3), item.ownerLogin as string);
   const ids = [...new Set([...ownerLogin.keys(), ...shared.map((n) => n.mailboxId as string)])] as MailboxId[];
   const out: Visible[] = [];
   for (const meta of await metas(ctx, ids)) {
@@ -52,8 +63,8 @@ export async function visibleShared(ctx: StoreContext, caller: Caller, need: 'l'
 }
 
 /** LIST entries for the shared mailboxes the caller sees (their parents appear as \Noselect, RFC 4314 §4 LIST). */
-export async function sharedListEntries(ctx: StoreContext, caller: Caller): Promise<MailboxListEntry[]> {
-  return (await visibleShared(ctx, caller)).map((v) => ({ path: v.path, mailboxId: v.meta.mailboxId, specialUse: v.meta.specialUse, subscribed: false }));
+export async function sharedListEntries(ctx: StoreContext, caller: Caller, mine?: Promise<readonly KvItem[]>): Promise<MailboxListEntry[]> {
+  return (await visibleShared(ctx, caller, 'l', mine)).map((v) => ({ path: v.path, mailboxId: v.meta.mailboxId, specialUse: v.meta.specialUse, subscribed: false }));
 }
 
 /**

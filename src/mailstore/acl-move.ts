@@ -5,7 +5,8 @@ import type { ResponseOf } from './api.js';
 import type { Caller, StoreContext } from './context.js';
 import type { MailboxId } from './ids.js';
 import { readMeta } from './mailboxes.js';
-import { copyMessages, expungeMessages, storeFlags } from './messages.js';
+import { copyMessages } from './messages.js';
+import { expungeMessages, storeFlags } from './store-expunge.js';
 
 export async function moveAcrossOwners(
   ctx: StoreContext,

@@ -16,6 +16,9 @@ const token = z.string().min(1).max(4096);
 const mailboxId = z.string().min(1).max(64);
 const emailId = z.string().min(1).max(64);
 const searchValue = z.string().max(1024 * 1024);
+/** A message's system flags (flags.ts bitmask) and MODSEQs, one per UID of a request. */
+const flagBits = z.array(z.number().int().min(0).max(0xffff)).max(100_000);
+const modseqs = z.array(z.number().int().min(0)).max(100_000);
 
 export const requestSchemas = {
   'auth.login': z.object({ login: z.string().min(1).max(320), password: z.string().max(1024) }),
@@ -54,6 +57,8 @@ export const requestSchemas = {
     size: z.number().int().min(0),
     flags: z.array(flag).max(512),
     internalDate: z.number().int(),
+    /** The id `path` named when the frontend last asked: a hint the commit checks on META (messages.ts), as STATUS's. */
+    mailboxId: mailboxId.optional(),
     /** MULTIAPPEND (RFC 3502): further messages committed in the same transaction, after the first (≤ 95 in all). */
     more: z
       .array(z.object({ emailId, size: z.number().int().min(0), flags: z.array(flag).max(512), internalDate: z.number().int() }))
@@ -67,8 +72,16 @@ export const requestSchemas = {
     mode: z.enum(['add', 'remove', 'replace']),
     flags: z.array(flag).max(512),
     unchangedSince: z.number().int().min(0).optional(),
+    /** What the frontend holds for each of `uids` (same order): the first plan starts from it, checked by the commit. */
+    known: z.object({ flags: flagBits, keywords: z.array(z.array(flag).max(512)).max(100_000), modseqs }).optional(),
   }),
-  'message.expunge': z.object({ token, mailboxId, uids }),
+  /** `known` as for message.store, plus each message's size and emailId (store-expunge.ts). */
+  'message.expunge': z.object({
+    token,
+    mailboxId,
+    uids,
+    known: z.object({ flags: flagBits, modseqs, sizes: z.array(z.number().int().min(0)).max(100_000), emailIds: z.array(emailId).max(100_000) }).optional(),
+  }),
   'message.copy': z.object({ token, mailboxId, uids, to: path }),
   /** MOVE (RFC 6851): ≤48 messages per two-mailbox transaction (src/mailstore/move.ts). */
   'message.move': z.object({ token, mailboxId, uids, to: path }),
@@ -218,7 +231,18 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   /** Where to put the bytes before `message.append` (in AWS a presigned URL; here a blob key). */
   'message.prepareAppend': { emailId: string; blobKey: string; uploadUrl?: string };
   /** `uids`: the UIDs of the first and of the `more` messages, in order (`uid` is the first). */
-  'message.append': { mailboxId: string; uid: number; uids: number[]; uidValidity: number; modseq: number };
+  /**
+   * `change`: what this commit did to the mailbox, as `mailbox.changes` would give it (its log entry and the status
+   * after it), so the appending session takes its own message in without reading the log (src/imap/commands/append.ts).
+   */
+  'message.append': {
+    mailboxId: string;
+    uid: number;
+    uids: number[];
+    uidValidity: number;
+    modseq: number;
+    change?: { entry: LogEntry; status: MailboxStatus };
+  };
   'message.store': {
     modseq: number;
     changed: { uid: number; flags: number; keywords: string[]; modseq: number }[];

@@ -60,23 +60,31 @@ export class MailStoreClient {
     return this.call('message.append', { token, path, emailId, size: length, flags, internalDate });
   }
 
-  /** MULTIAPPEND (RFC 3502), step 1 per message: streams `length` bytes to the blob store; nothing is visible yet. */
-  async stage(token: string, body: Readable, length: number): Promise<string> {
+  /**
+   * MULTIAPPEND (RFC 3502), step 1 per message: streams `length` bytes to the blob store (or puts them, when the
+   * caller holds a small message whole); nothing is visible yet.
+   */
+  async stage(token: string, body: Readable | Uint8Array, length: number): Promise<string> {
     const { emailId, blobKey, uploadUrl } = await this.call('message.prepareAppend', { token, size: length });
     if (uploadUrl !== undefined) await putToUrl(uploadUrl, body, length);
     else await blobCall(() => this.blob.put(blobKey, body, length));
     return emailId;
   }
 
-  /** MULTIAPPEND step 2: commits every staged message in ONE transaction (all or nothing, ≤ 95 messages). */
+  /**
+   * MULTIAPPEND step 2: commits every staged message in ONE transaction (all or nothing, ≤ 95 messages).
+   * `mailboxId`: the id `path` named last time (a hint the store checks; it saves the name read).
+   */
   appendStaged(
     token: string,
     path: string,
     messages: readonly { emailId: string; size: number; flags: string[]; internalDate: number }[],
+    mailboxId?: string,
   ): Promise<ResponseOf<'message.append'>> {
     const [first, ...more] = messages;
     if (!first) throw new MailStoreError('BADREQUEST', 'No message to append');
-    return this.call('message.append', { token, path, ...first, ...(more.length > 0 ? { more } : {}) });
+    const hint = mailboxId === undefined ? {} : { mailboxId };
+    return this.call('message.append', { token, path, ...first, ...hint, ...(more.length > 0 ? { more } : {}) });
   }
 
   /**

@@ -113,13 +113,15 @@ export async function commitMailbox<R>(
   mailboxId: MailboxId,
   by: string,
   plan: Planner<R>,
+  /** META as the caller just read it strongly (e.g. batched with other reads): the first attempt plans on it. */
+  known?: KvItem,
 ): Promise<Committed<R>> {
   const kv = 'tokenKey' in store ? store.kv : store;
   let uidNextBefore = 0; // META.uidNext of the attempt that committed (the planner sees it last)
   const committed = await commitOnce(kv, mailboxId, by, (meta, attempt) => {
     uidNextBefore = meta.uidNext;
     return plan(meta, attempt);
-  });
+  }, known);
   if (committed.committed && 'tokenKey' in store && store.publishHint) {
     try {
       store.publishHint({ mailboxId, modseq: committed.modseq });
@@ -137,8 +139,9 @@ export async function commitMailbox<R>(
   return committed;
 }
 
-async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>): Promise<Committed<R>> {
-  let metaItem: KvItem | undefined = await kv.get('mail', keys.mailbox(mailboxId), { consistent: true });
+async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>, known?: KvItem): Promise<Committed<R>> {
+  // A stale `known` costs nothing but a lost CAS: the transaction's condition on modseq decides, as for any read.
+  let metaItem: KvItem | undefined = known ?? (await kv.get('mail', keys.mailbox(mailboxId), { consistent: true }));
   /** Earlier attempts whose reply was lost and whose log item could not be read either: they may have committed. */
   let unsure: { modseq: ModSeq; tok: string; done: Committed<R> }[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

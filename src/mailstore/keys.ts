@@ -15,6 +15,12 @@ export const keys = {
   mailboxNamesPrefix: (u: UserId) => ({ pk: `U#${u}`, prefix: 'N#' }),
   subscription: (u: UserId, path: string): KvKey => ({ pk: `U#${u}`, sk: `S#${path}` }),
   subscriptionsPrefix: (u: UserId) => ({ pk: `U#${u}`, prefix: 'S#' }),
+  /**
+   * What LIST reads of a user's partition in one query: names (N#), subscriptions (S#) and the share index (SH#)
+   * sort next to each other (N# < S# < SH#, inclusive bounds; `$` follows `#`). Keep other kinds of user item
+   * outside this range (D#, META and MID# sort before it), or LIST reads them too.
+   */
+  listItems: (u: UserId): { pk: string; between: [string, string] } => ({ pk: `U#${u}`, between: ['N#', 'SH$'] }),
   mailbox: (m: MailboxId): KvKey => ({ pk: `M#${m}`, sk: 'META' }),
   /** Hot item per (mailbox, UID); the zero padding keeps sort-key order = UID order. */
   message: (m: MailboxId, uid: Uid): KvKey => ({ pk: `M#${m}`, sk: `U#${pad(uid, 10)}` }),

@@ -90,6 +90,10 @@ interface Entry {
   readonly unsubscribe: () => void;
   running: Promise<void> | null;
   again: boolean;
+  /** The highest MODSEQ hinted whose look (hinted) is still to come; 0 when none is pending. */
+  hinted: number;
+  /** That look, pending: resolves once it has run (and started the log read, when one was needed). */
+  look: Promise<void> | null;
 }
 
 export class MailboxCache {
@@ -227,7 +231,7 @@ export class MailboxCache {
     if (!entry) {
       const mailboxId = watcher.mailboxId;
       const unsubscribe = this.hints?.subscribe(mailboxId, (hint) => this.hinted(hint.mailboxId, hint.modseq)) ?? (() => undefined);
-      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false };
+      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false, hinted: 0, look: null };
       this.entries.set(mailboxId, entry);
     }
     entry.watchers.add(watcher);
@@ -257,6 +261,18 @@ export class MailboxCache {
     return running;
   }
 
+  /**
+   * Resolves once the log read running for `mailboxId` now (if any) is done. A session that just committed (APPEND)
+   * waits for the read its own commit's hint started, instead of reading the same log entries a second time.
+   */
+  settled(mailboxId: string): Promise<void> {
+    const entry = this.entries.get(mailboxId);
+    if (!entry) return Promise.resolve();
+    // A hint whose look is still to come (hinted): the read it may start is the one to wait for.
+    if (entry.look) return entry.look.then(() => entry.running ?? undefined);
+    return entry.running ?? Promise.resolve();
+  }
+
   /** Refreshes every watched mailbox (the safety poll; also after the hint bus reconnects). */
   async refreshAll(): Promise<void> {
     await Promise.all([...this.entries.keys()].map((id) => this.refresh(id)));
@@ -271,13 +287,26 @@ export class MailboxCache {
   private hinted(mailboxId: string, modseq: number): void {
     const entry = this.entries.get(mailboxId);
     if (!entry) return;
-    // Our own commits come back as hints too; nothing to read when every watcher already has them.
-    for (const w of entry.watchers) {
-      if (w.modseq() < modseq) {
-        void this.refresh(mailboxId);
-        return;
-      }
-    }
+    // Our own commits come back as hints too, and an in-process hint arrives before the writing session has taken
+    // in its commit's result (afterOwnWrite, in the microtasks of the same turn): look once those have run, so a
+    // session's own STORE, EXPUNGE or APPEND costs no log read when nobody else in this process needs it. Hints of
+    // one turn share that one look.
+    if (modseq > entry.hinted) entry.hinted = modseq;
+    if (entry.look) return;
+    entry.look = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        const hinted = entry.hinted;
+        entry.hinted = 0;
+        entry.look = null;
+        for (const w of entry.watchers) {
+          if (w.modseq() < hinted) {
+            void this.refresh(mailboxId);
+            break;
+          }
+        }
+        resolve();
+      });
+    });
   }
 
   private async run(entry: Entry): Promise<void> {

@@ -1,25 +1,28 @@
-// Messages: APPEND, STORE, EXPUNGE, COPY and the cold-item read. Every change goes through commitMailbox; bytes are
-// written to the blob store before the commit and are harmless if the commit never happens (GC sweeps them).
+// Messages: APPEND, COPY and the cold-item read (STORE and EXPUNGE: store-expunge.ts). Every change goes through
+// commitMailbox; bytes are written to the blob store before the commit and are harmless if the commit never happens
+// (GC sweeps them).
 import { Buffer } from 'node:buffer';
-import type { KvItem, KvKey, TxAction } from '../storage/kv.js';
+import { KV_LIMITS, type KvItem, type KvKey, type TxAction } from '../storage/kv.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { indexMessage, threadKey } from '../mime/index.js';
 import type { MessageIndex } from '../mime/types.js';
-import type { HotList, ResponseOf } from './api.js';
-import { commitMailbox, metaFromItem, type UsageDelta } from './commit.js';
+import type { HotList, LogEntry, ResponseOf } from './api.js';
+import { commitMailbox, metaFromItem, type MailboxMeta, type UsageDelta } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
 import { MailStoreError } from './errors.js';
 import { BlobNotFoundError } from '../storage/errors.js';
 import type { BlobBytes, BlobStore } from '../storage/blob.js';
 import { newEmailId, type EmailId, type MailboxId, type TenantId, type Uid, type UserId } from './ids.js';
-import { blobKeys, keys, uidFromSortKey } from './keys.js';
-import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
+import { blobKeys, keys } from './keys.js';
+import { appendHot, countersOf, emptyHotList, resolvePath, statusOf } from './mailboxes.js';
+import { namespacePath } from './acl-paths.js';
 import { parseFlags } from './flags.js';
-import { usageLimits } from './quota.js';
+import { limitsOf, usageLimits } from './quota.js';
 import { maskFlags, requireRights } from './acl.js';
 import { maskNewFlags, transferMessages } from './acl-copy.js';
 import { readableOwners } from './acl-list.js';
-import { lookupRoom, resolveThreads } from './thread-ids.js';
+import { lookupRoom, threadLookup } from './thread-ids.js';
+import { expungeMessages, readHot, storeFlags } from './store-expunge.js';
 
 /** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
 const BATCH = 95;
@@ -94,35 +97,54 @@ export function prepareAppend(ctx: StoreContext, caller: Caller, size: number): 
  * APPEND (§C4): the bytes are already in the blob store. Index them, write the immutable cold item, then commit the
  * hot item, log entry, counters and usage in one transaction that allocates the UID. With `more` (MULTIAPPEND,
  * RFC 3502) every message is indexed first and all are committed in that one transaction: all or nothing.
+ * Everything the commit depends on is read in ONE strongly consistent batchGet once the bytes are indexed: the
+ * mailbox (its META when the frontend's `mailboxId` hint is given, else its name item), the owner's quota limits and
+ * the thread lookups (thread-ids.ts) — one KV call where there were three or four.
  */
 export async function appendMessage(
   ctx: StoreContext,
   caller: Caller,
-  input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number; more?: AppendItem[] },
+  input: { path: string; emailId: string; size: number; flags: string[]; internalDate: number; mailboxId?: string; more?: AppendItem[] },
 ): Promise<ResponseOf<'message.append'>> {
-  const { mailboxId, owner } = await resolvePath(ctx, caller, input.path, 'TRYCREATE');
   const items: AppendItem[] = [input, ...(input.more ?? [])];
   if (items.length > BATCH) throw new MailStoreError('LIMIT', `At most ${BATCH} messages in one APPEND`);
-  const commits: AppendCommitInput[] = [];
+  // Any namespace (acl-paths.ts): no read for the caller's own and the tenant's Shared/ mailboxes.
+  const { owner, ownerPath, prefix } = await namespacePath(ctx, caller, input.path);
+  const raws: Buffer[] = [];
   const cold: ColdParts[] = [];
   for (const item of items) {
+    const raw = await readStaged(ctx, blobKeys.message(caller.tenantId, caller.userId, item.emailId as EmailId), item.size);
+    raws.push(raw);
+    cold.push(coldParts(raw));
+  }
+  const hinted = input.mailboxId as MailboxId | undefined;
+  const mailboxKey = hinted !== undefined ? keys.mailbox(hinted) : keys.mailboxName(owner, ownerPath);
+  const userKey = keys.user(owner);
+  // RFC 8474 THREADID through earlier messages (thread-ids.ts): the lookup items ride in this read and in the commit.
+  const lookup = threadLookup(owner, cold.map((c) => c.index.hdr), KV_LIMITS.maxBatchGetKeys - 2);
+  const read = await ctx.kv.batchGet('mail', [mailboxKey, userKey, ...lookup.keys], { consistent: true });
+  const found = (key: KvKey): KvItem | undefined => read.find((i) => i.pk === key.pk && i.sk === key.sk);
+  const { mailboxId, meta: known } = await appendTarget(ctx, { owner, ownerPath, prefix }, hinted, found(mailboxKey));
+  const commits: AppendCommitInput[] = [];
+  for (const [i, item] of items.entries()) {
     const emailId = item.emailId as EmailId;
-    const blobKey = blobKeys.message(caller.tenantId, caller.userId, emailId);
-    const raw = await readStaged(ctx, blobKey, item.size);
+    const raw = raws[i]!;
     // Into another user's shared mailbox (RFC 4314 "i"): the bytes and cold item move under the owner (acl-copy.ts).
     if (owner !== caller.userId) await ctx.blob.put(blobKeys.message(caller.tenantId, owner, emailId), raw, raw.length);
-    cold.push(coldParts(raw));
     const { bits, keywords } = parseFlags(item.flags);
     commits.push({ emailId, size: item.size, bits, keywords, internalDate: item.internalDate });
   }
-  // RFC 8474 THREADID through earlier messages (thread-ids.ts): at most one batchGet, lookup items ride in the commit.
-  const threads = await resolveThreads(ctx, owner, cold.map((c) => c.index.hdr));
+  const threads = lookup.resolve(read);
   for (const [i, c] of commits.entries()) await putColdItem(ctx, caller.tenantId, owner, c.emailId, cold[i]!, threads.threads[i]);
-  const limits = await usageLimits(ctx, owner); // hard quota: the usage update is conditioned on these
+  const limits = limitsOf(found(userKey)); // hard quota: the usage update is conditioned on these
   if (commits.length === 1 && owner === caller.userId) {
     const extraActions = (): TxAction[] => threads.lookupActions(lookupRoom(1));
-    const done = await commitAppend(ctx, caller.userId, mailboxId, caller.session, commits[0] as AppendCommitInput, { limits, extraActions });
-    return { mailboxId, uid: done.uid, uids: [done.uid], uidValidity: done.uidValidity, modseq: done.modseq };
+    const c = commits[0] as AppendCommitInput;
+    const done = await commitAppend(ctx, caller.userId, mailboxId, caller.session, c, { limits, extraActions, ...(known ? { meta: known } : {}) });
+    const out = { mailboxId, uid: done.uid, uids: [done.uid], uidValidity: done.uidValidity, modseq: done.modseq };
+    if (!done.meta || done.saveDate === undefined) return out;
+    const log = { u: [done.uid], e: [c.emailId], f: [c.bits], k: [c.keywords], z: [c.size], d: [c.internalDate], s: [done.saveDate] };
+    return { ...out, change: { entry: appendedEntry(done.modseq, caller.session, log), status: statusOf(done.meta) } };
   }
   const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
     const rights = requireRights(meta, caller, 'i'); // RFC 4314 §4 APPEND: "i", flags only with s / t / w
@@ -144,27 +166,70 @@ export async function appendMessage(
     });
     actions.push(...threads.lookupActions(lookupRoom(commits.length)));
     const uids = commits.map((_, i) => first + i);
+    const log: AppendLog = {
+      u: uids,
+      e: commits.map((c) => c.emailId),
+      f: commits.map((c) => c.bits),
+      k: commits.map((c) => c.keywords),
+      z: commits.map((c) => c.size),
+      d: commits.map((c) => c.internalDate),
+      s: commits.map(() => saved),
+    };
     return {
       actions,
       uidsAllocated: commits.length,
       counters: { messages: commits.length, unseen, deleted, bytes },
       keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
-      log: {
-        op: 'A',
-        u: uids,
-        e: commits.map((c) => c.emailId),
-        f: commits.map((c) => c.bits),
-        k: commits.map((c) => c.keywords),
-        z: commits.map((c) => c.size),
-        d: commits.map((c) => c.internalDate),
-        s: commits.map(() => saved),
-      },
+      log: { op: 'A', ...log },
       usage: { bytes, messages: commits.length, limits },
-      result: { uids, uidValidity: meta.uidValidity, modseq },
+      result: { uids, uidValidity: meta.uidValidity, modseq, log },
     };
-  });
-  const { uids, uidValidity, modseq } = done.result;
-  return { mailboxId, uid: uids[0] as number, uids, uidValidity, modseq };
+  }, known);
+  const { uids, uidValidity, modseq, log } = done.result;
+  const change = { entry: appendedEntry(modseq, caller.session, log), status: statusOf(done.meta) };
+  return { mailboxId, uid: uids[0] as number, uids, uidValidity, modseq, change };
+}
+
+/** The log entry of an APPEND commit as `mailbox.changes` gives it (mailboxes.ts entryOf), from the payload written. */
+function appendedEntry(modseq: number, by: string, log: AppendLog): LogEntry {
+  return {
+    modseq,
+    op: 'A',
+    by,
+    added: { uids: log.u, flags: log.f, keywords: log.k, modseqs: log.u.map(() => modseq), sizes: log.z, dates: log.d, emailIds: log.e, saveDates: log.s },
+  };
+}
+
+/** The change-log payload of an APPEND (`L#` item, op A). */
+interface AppendLog {
+  u: number[];
+  e: string[];
+  f: number[];
+  k: string[][];
+  z: number[];
+  d: number[];
+  s: number[];
+}
+
+/**
+ * The mailbox an APPEND commits to, from what appendMessage's batchGet found at `mailboxKey`: META when the frontend
+ * sent its `mailboxId` hint, else the name item. The hint stands when META is active, of this owner and at this
+ * path: RENAME and DELETE change META's path and state in the same transaction as the name items (mailboxes.ts
+ * statusByKnownId relies on the same), and the commit's CAS on META's modseq keeps it so until the message is in.
+ * Anything else (renamed away, deleted, another owner's id) costs one more read: the name item, as without a hint.
+ */
+async function appendTarget(
+  ctx: StoreContext,
+  ns: { owner: UserId; ownerPath: string; prefix: string },
+  hinted: MailboxId | undefined,
+  read: KvItem | undefined,
+): Promise<{ mailboxId: MailboxId; meta?: KvItem }> {
+  if (hinted !== undefined && read && read.state === 'active' && read.owner === ns.owner && read.path === ns.ownerPath) {
+    return { mailboxId: hinted, meta: read };
+  }
+  const name = hinted === undefined ? read : await ctx.kv.get('mail', keys.mailboxName(ns.owner, ns.ownerPath), { consistent: true });
+  if (!name) throw new MailStoreError('TRYCREATE', `Mailbox doesn't exist: ${ns.prefix + ns.ownerPath}`);
+  return { mailboxId: name.mailboxId as MailboxId };
 }
 
 /** The MessageIndex of a cold item, its text inflated (putColdItem). */
@@ -246,6 +311,8 @@ export interface AppendCommitOptions {
   extraActions?: (uid: Uid, uidValidity: number) => TxAction[];
   /** Asked before every attempt: an answer means the append already happened, and nothing is committed. */
   alreadyDone?: () => Promise<AppendCommitted | undefined>;
+  /** The mailbox's META as just read strongly (batched with other reads): the first attempt plans on it. */
+  meta?: KvItem;
 }
 
 export interface AppendCommitted {
@@ -254,6 +321,9 @@ export interface AppendCommitted {
   modseq: number;
   /** False when `alreadyDone` answered: this call committed nothing. */
   committed: boolean;
+  /** When this call committed: the message's save date (RFC 8514) and the mailbox's META after the commit. */
+  saveDate?: number;
+  meta?: MailboxMeta;
 }
 
 /**
@@ -293,10 +363,10 @@ export async function commitAppend(
       keywords: grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
       log: { op: 'A', u: [uid], e: [emailId], f: [bits], k: [keywords], z: [size], d: [internalDate], s: [saved] },
       usage: { bytes: size, messages: 1, limits: options.limits },
-      result: { uid, uidValidity: meta.uidValidity, modseq, committed: true },
+      result: { uid, uidValidity: meta.uidValidity, modseq, committed: true, saveDate: saved },
     };
-  });
-  return done.result;
+  }, options.meta);
+  return done.committed ? { ...done.result, meta: done.meta } : done.result;
 }
 
 /**
@@ -305,138 +375,6 @@ export async function commitAppend(
  */
 function toKv(index: MessageIndex): { [name: string]: never } {
   return index as unknown as { [name: string]: never };
-}
-
-async function readHot(ctx: StoreContext, mailboxId: MailboxId, uids: number[]): Promise<Map<number, KvItem>> {
-  const found = new Map<number, KvItem>();
-  for (const part of chunks(uids, 100)) {
-    const items = await ctx.kv.batchGet('mail', part.map((u) => keys.message(mailboxId, u as Uid)), { consistent: true });
-    for (const item of items) found.set(uidFromSortKey(item.sk), item);
-  }
-  return found;
-}
-
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/**
- * STORE: each changed message gets the new flags and the commit's MODSEQ, conditioned on its old MODSEQ so a
- * concurrent change makes us re-plan; unchanged messages are left out (no MODSEQ bump, RFC 7162 allows it).
- */
-export async function storeFlags(
-  ctx: StoreContext,
-  caller: Caller,
-  input: { mailboxId: string; uids: number[]; mode: 'add' | 'remove' | 'replace'; flags: string[]; unchangedSince?: number },
-): Promise<ResponseOf<'message.store'>> {
-  const mailboxId = input.mailboxId as MailboxId;
-  const { bits, keywords } = parseFlags(input.flags);
-  const out: ResponseOf<'message.store'> = { modseq: 0, changed: [], modified: [] };
-  for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
-    const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-      const rights = requireRights(meta, caller, 'r');
-      const modseq = meta.modseq + 1;
-      const current = await readHot(ctx, mailboxId, part);
-      const actions: TxAction[] = [];
-      const changed: ResponseOf<'message.store'>['changed'] = [];
-      const modified: number[] = [];
-      let unseen = 0;
-      let deleted = 0;
-      const log = { u: [] as number[], f: [] as number[], k: [] as string[][] };
-      for (const uid of part) {
-        const item = current.get(uid);
-        if (!item) continue; // expunged meanwhile: nothing to store (RFC 2180 §4.2 is the frontend's to answer)
-        const oldBits = item.f as number;
-        const oldKeywords = (item.k as string[] | undefined) ?? [];
-        if (input.unchangedSince !== undefined && (item.m as number) > input.unchangedSince) {
-          modified.push(uid);
-          continue;
-        }
-        let newBits: number;
-        let newKeywords: string[];
-        if (input.mode === 'replace') {
-          newBits = bits;
-          newKeywords = keywords;
-        } else if (input.mode === 'add') {
-          newBits = oldBits | bits;
-          newKeywords = [...oldKeywords, ...keywords.filter((k) => !oldKeywords.includes(k))];
-        } else {
-          newBits = oldBits & ~bits;
-          newKeywords = oldKeywords.filter((k) => !keywords.includes(k));
-        }
-        // RFC 4314 §4 STORE: \Seen needs s, \Deleted t, others w; what may not change stays (the STORE does not fail).
-        ({ bits: newBits, keywords: newKeywords } = maskFlags(rights, { bits: oldBits, keywords: oldKeywords }, { bits: newBits, keywords: newKeywords }));
-        if (newBits === oldBits && sameList(newKeywords, oldKeywords)) continue;
-        const before = countersOf(oldBits);
-        const after = countersOf(newBits);
-        unseen += after.unseen - before.unseen;
-        deleted += after.deleted - before.deleted;
-        actions.push({
-          type: 'update',
-          table: 'mail',
-          key: keys.message(mailboxId, uid as Uid),
-          update: { set: { f: newBits, k: newKeywords, m: modseq } },
-          condition: { op: 'eq', attr: 'm', value: item.m as number },
-        });
-        changed.push({ uid, flags: newBits, keywords: newKeywords, modseq });
-        log.u.push(uid);
-        log.f.push(newBits);
-        log.k.push(newKeywords);
-      }
-      if (actions.length === 0) return { noChange: true, result: { changed, modified } };
-      const grown = keywords.filter((k) => !meta.keywords.includes(k));
-      return {
-        actions,
-        counters: { unseen, deleted },
-        keywords: input.mode !== 'remove' && grown.length > 0 ? [...meta.keywords, ...grown] : undefined,
-        log: { op: 'F', ...log },
-        result: { changed, modified },
-      };
-    });
-    out.modseq = done.modseq;
-    out.changed.push(...done.result.changed);
-    out.modified.push(...done.result.modified);
-  }
-  return out;
-}
-
-/** EXPUNGE / UID EXPUNGE: removes the given messages that still carry \Deleted (a concurrent undelete wins, R19). */
-export async function expungeMessages(
-  ctx: StoreContext,
-  caller: Caller,
-  input: { mailboxId: string; uids: number[] },
-): Promise<ResponseOf<'message.expunge'>> {
-  const mailboxId = input.mailboxId as MailboxId;
-  const out: ResponseOf<'message.expunge'> = { modseq: 0, expunged: [] };
-  for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
-    const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta) => {
-      requireRights(meta, caller, 'e'); // RFC 4314 §4 EXPUNGE
-      const current = await readHot(ctx, mailboxId, part);
-      const actions: TxAction[] = [];
-      const gone: number[] = [];
-      const emailIds: string[] = [];
-      let bytes = 0;
-      let unseen = 0;
-      for (const uid of part) {
-        const item = current.get(uid);
-        if (!item || !((item.f as number) & 8)) continue;
-        actions.push({ type: 'delete', table: 'mail', key: keys.message(mailboxId, uid as Uid), condition: { op: 'eq', attr: 'm', value: item.m as number } });
-        gone.push(uid);
-        emailIds.push(item.e as string);
-        bytes += item.z as number;
-        unseen += countersOf(item.f as number).unseen;
-      }
-      if (actions.length === 0) return { noChange: true, result: gone };
-      return {
-        actions,
-        counters: { messages: -gone.length, unseen: -unseen, deleted: -gone.length, bytes: -bytes },
-        log: { op: 'X', u: gone, e: emailIds },
-        usage: { bytes: -bytes, messages: -gone.length },
-        result: gone,
-      };
-    });
-    if (done.committed) out.modseq = done.modseq;
-    out.expunged.push(...done.result);
-  }
-  return out;
 }
 
 /**

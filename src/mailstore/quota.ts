@@ -23,7 +23,11 @@ export interface QuotaResource {
 
 /** The limits a growing usage update is conditioned on (UsageDelta.limits), read strongly from the owner's META. */
 export async function usageLimits(ctx: StoreContext, owner: UserId): Promise<UsageDelta['limits']> {
-  const user = await ctx.kv.get('mail', keys.user(owner), { consistent: true });
+  return limitsOf(await ctx.kv.get('mail', keys.user(owner), { consistent: true }));
+}
+
+/** The limits of a user item read strongly (usageLimits, or batched with other reads: messages.ts APPEND). */
+export function limitsOf(user: KvItem | undefined): UsageDelta['limits'] {
   if (!user) return undefined;
   const bytes = user.quotaBytes as number | undefined;
   const messages = user.quotaMessages as number | undefined;

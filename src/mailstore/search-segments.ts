@@ -35,6 +35,7 @@ import type { KvItem, KvValue } from '../storage/kv.js';
 import { BlobNotFoundError } from '../storage/errors.js';
 import { needsBody, type SearchHeaders, type TextKey } from '../mime/search-match.js';
 import { foldBody, foldHeaders, foldKey, foldedKeyMatches, type FoldedHeaders } from '../mime/search-match.js';
+import { columnAnswers, columnMatches, headerColumn, type HeaderColumn } from '../mime/search-match.js';
 import type { ResponseOf } from './api.js';
 import { metaFromItem } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
@@ -257,6 +258,8 @@ interface FoldedSegment {
   /** Folded body texts, once a BODY or TEXT key needed them (header keys read the header part alone). */
   texts?: (string | null)[];
   chars: number;
+  /** FROM, SUBJECT … columns (search-match.ts headerColumn), made on first use; not counted in `chars` (small). */
+  columns?: Map<string, HeaderColumn>;
 }
 
 /** The process's folded segments by blob key, least recently used first, within SEGMENT_CACHE_CHARS. */
@@ -356,25 +359,28 @@ export function rememberSegment(key: string, docs: readonly SegmentDoc[]): void 
 
 /**
  * After a top-up (extendSegment) of the segment cached under `oldKey`: the new segment is the old one's docs plus
- * `fresh`, so when the old one is in the cache with its texts, the new one is put there without decoding anything.
+ * `fresh`, so when the old one is in the cache, the new one is put there without decoding anything — with its texts
+ * when the old one had them, else its header part alone (what header keys read; a BODY key then reads the blob).
  */
 export function rememberExtended(oldKey: string, key: string, fresh: readonly SegmentDoc[]): void {
   const old = foldedSegments.get(oldKey);
   foldedSegments.delete(oldKey);
-  if (!old?.texts) return;
+  if (!old) return;
   let chars = old.chars;
   const uids = [...old.uids];
   const heads = [...old.heads];
-  const texts = [...old.texts];
+  const texts = old.texts ? [...old.texts] : undefined;
   for (const doc of fresh) {
     const head = foldHeaders(doc.hdr);
-    const text = foldBody(doc.text);
-    chars += headerChars(head) + (text?.length ?? 0);
+    chars += headerChars(head);
     uids.push(doc.uid);
     heads.push(head);
+    if (!texts) continue;
+    const text = foldBody(doc.text);
+    chars += text?.length ?? 0;
     texts.push(text);
   }
-  foldedSegments.put(key, { v: 2, uids, heads, texts, chars });
+  foldedSegments.put(key, texts ? { v: 2, uids, heads, texts, chars } : { v: 2, uids, heads, chars });
 }
 
 /** One segment, folded, from the process's cache or read now (the header part alone unless `withBody`). */
@@ -437,11 +443,18 @@ export async function searchText(
       break;
     }
     const { heads, texts } = segment;
-    segment.uids.forEach((uid, d) => {
-      for (let k = 0; k < folded.length; k++) {
-        if (foldedKeyMatches(folded[k]!, heads[d]!, texts?.[d])) uids[k]!.push(uid);
+    for (let k = 0; k < folded.length; k++) {
+      const key = folded[k]!;
+      const out = uids[k]!;
+      if (columnAnswers(key)) {
+        segment.columns ??= new Map();
+        let column = segment.columns.get(key.name);
+        if (!column) segment.columns.set(key.name, (column = headerColumn(heads, key.name)));
+        for (const d of columnMatches(column, key.folded)) out.push(segment.uids[d]!);
+        continue;
       }
-    });
+      for (let d = 0; d < heads.length; d++) if (foldedKeyMatches(key, heads[d]!, texts?.[d])) out.push(segment.uids[d]!);
+    }
   }
   if (upTo < dir.upTo) for (const list of uids) list.splice(0, list.length, ...list.filter((u) => u <= upTo));
   return { upTo, uids };

@@ -26,7 +26,7 @@
 // actions of a transaction allow (a 95-message MULTIAPPEND seeds only the first two). A skipped id costs only the
 // In-Reply-To-chain repair for a later reply; the header-derived key still applies.
 import { hash } from 'node:crypto';
-import type { KvKey, TxAction } from '../storage/kv.js';
+import type { KvItem, KvKey, TxAction } from '../storage/kv.js';
 import { KV_LIMITS } from '../storage/kv.js';
 import { msgIds, rootKey, threadKey } from '../mime/index.js';
 import type { HeaderCache } from '../mime/types.js';
@@ -71,25 +71,51 @@ export interface ResolvedThreads {
  * none when no message refers to another (a new thread: its key is its own Message-ID's, found without a read).
  */
 export async function resolveThreads(ctx: StoreContext, owner: UserId, headers: readonly Links[]): Promise<ResolvedThreads> {
+  const lookup = threadLookup(owner, headers);
+  const items = lookup.keys.length > 0 ? await ctx.kv.batchGet('mail', lookup.keys, { consistent: true }) : [];
+  return lookup.resolve(items);
+}
+
+/** The lookup items a batch of messages needs, read by the caller (possibly in one batchGet with other items). */
+export interface ThreadLookup {
+  /** The MID# items to read strongly consistent ('mail' table); empty when no message refers to another. */
+  readonly keys: KvKey[];
+  /** The outcome, given what the read found (other items in `items` are ignored). */
+  resolve(items: readonly KvItem[]): ResolvedThreads;
+}
+
+/**
+ * resolveThreads in two halves, so an APPEND can read the lookup items in the same batchGet as the mailbox, the
+ * owner's quota and the name it needs anyway (messages.ts): one KV call for all of them. At most `maxKeys` ids.
+ */
+export function threadLookup(owner: UserId, headers: readonly Links[], maxKeys: number = KV_LIMITS.maxBatchGetKeys): ThreadLookup {
   const perMessage = headers.map(candidates);
   const wanted: string[] = [];
   const seen = new Set<string>();
   for (const c of perMessage) {
     for (const id of c.ordered) {
-      if (seen.has(id) || wanted.length >= KV_LIMITS.maxBatchGetKeys) continue;
+      if (seen.has(id) || wanted.length >= maxKeys) continue;
       seen.add(id);
       wanted.push(id);
     }
   }
-  const known = new Map<string, string>(); // msg-id → thread key
-  if (wanted.length > 0) {
-    const byHash = new Map(wanted.map((id) => [idHash(id), id]));
-    const items = await ctx.kv.batchGet('mail', wanted.map((id) => lookupKey(owner, id)), { consistent: true });
-    for (const item of items) {
-      const id = byHash.get(item.sk.slice('MID#'.length));
-      if (id !== undefined && typeof item.t === 'string') known.set(id, item.t);
-    }
-  }
+  const byHash = new Map(wanted.map((id) => [idHash(id), id]));
+  const prefix = keys.messageThread(owner, '');
+  return {
+    keys: wanted.map((id) => lookupKey(owner, id)),
+    resolve: (items) => {
+      const known = new Map<string, string>(); // msg-id → thread key
+      for (const item of items) {
+        if (item.pk !== prefix.pk || !item.sk.startsWith(prefix.sk)) continue;
+        const id = byHash.get(item.sk.slice(prefix.sk.length));
+        if (id !== undefined && typeof item.t === 'string') known.set(id, item.t);
+      }
+      return resolved(owner, headers, perMessage, known);
+    },
+  };
+}
+
+function resolved(owner: UserId, headers: readonly Links[], perMessage: readonly Candidates[], known: Map<string, string>): ResolvedThreads {
   const threads: (string | null)[] = [];
   const seeds = new Map<string, string>(); // own msg-id → thread key, first message of the batch wins
   for (const [i, c] of perMessage.entries()) {

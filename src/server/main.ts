@@ -64,6 +64,8 @@ function imapPorts(config: Config): [number, boolean][] {
 export async function startServer(config: Config, logger: Logger = makeLogger(config)): Promise<RunningServer> {
   const store = openStore(config, {
     onFunctionError: (err, op) => logger.warn({ err: err instanceof Error ? err.message : String(err), op }, 'function call failed'),
+    functionThreads: functionThreadCount(config, logger),
+    log: (level, fields, msg) => logger[level](fields, msg),
   });
   const stats = config.stats ? new CommandStats(store.meter) : undefined;
   // Change hints (src/notify): Redis between processes when configured, else in-process. Every commit publishes;
@@ -221,7 +223,10 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     adminPort,
     healthPort: health?.port,
     store,
-    sealsIdle: () => seals.idle(),
+    async sealsIdle() {
+      await seals.idle();
+      await store.threads?.sealsIdle(); // the seals the function threads' commits made due run in those threads
+    },
     async safetyPoll() {
       notifyHub.refreshAll();
       await mailboxes.refreshAll();
@@ -247,6 +252,22 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
       return stopping;
     },
   };
+}
+
+/** Worker threads for the functions (STRATUS_FUNCTION_THREADS, thread-invoker.ts), or 0 where they cannot be used. */
+function functionThreadCount(config: Config, logger: Logger): number {
+  if (config.functionThreads === 0) return 0;
+  if (config.functions !== 'inline') {
+    logger.warn({ functionThreads: config.functionThreads }, 'STRATUS_FUNCTION_THREADS is ignored: the functions are Lambdas');
+    return 0;
+  }
+  if (config.stats) {
+    // CommandStats attributes store calls to commands with an AsyncLocalStorage of this thread; calls made in a
+    // function thread would count for no command.
+    logger.warn({ functionThreads: config.functionThreads }, 'STRATUS_FUNCTION_THREADS is ignored with STRATUS_STATS: the functions run inline');
+    return 0;
+  }
+  return config.functionThreads;
 }
 
 /** Runs until SIGTERM or SIGINT. */

@@ -29,6 +29,7 @@ import type { BlobUrls } from '../storage/blob-urls.js';
 import type { Invoker } from '../mailstore/invoker.js';
 import type { Operation } from '../mailstore/api.js';
 import { LambdaInvoker, makeLambdaClient } from './lambda-invoker.js';
+import { functionThreadEntry, ThreadInvoker, type ThreadLog } from './thread-invoker.js';
 import { OAuthTokenVerifier } from '../auth/oauth-jwt.js';
 
 export interface Store {
@@ -37,7 +38,20 @@ export interface Store {
   meter: CallMeter;
   /** Present when STRATUS_FAULTS injects faults (soak runs). */
   faults?: FaultInjector;
+  /** Present when the functions run in worker threads (STRATUS_FUNCTION_THREADS, thread-invoker.ts). */
+  threads?: ThreadInvoker;
   close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  onFunctionError?: (err: unknown, op: Operation) => void;
+  /**
+   * Run the inline functions in this many worker threads (thread-invoker.ts), each with a store of its own opened
+   * from the same config; 0 or unset: on this thread. `stratus serve` passes it (main.ts); the CLI and tools do not.
+   */
+  functionThreads?: number;
+  /** Where the function threads' log lines (a thread that died, a failed seal) go. */
+  log?: ThreadLog;
 }
 
 /** The embedded token key lives beside the data (mode 0600), so the CLI and the server agree on it. */
@@ -50,7 +64,7 @@ function embeddedTokenKey(dataDir: string): Uint8Array {
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
 }
 
-export function openStore(config: Config, options: { onFunctionError?: (err: unknown, op: Operation) => void } = {}): Store {
+export function openStore(config: Config, options: OpenStoreOptions = {}): Store {
   const meter = new CallMeter();
   let kv: KvStore;
   let blob: BlobStore;
@@ -99,22 +113,50 @@ export function openStore(config: Config, options: { onFunctionError?: (err: unk
   if (config.oauth) ctx.oauth = new OAuthTokenVerifier(config.oauth);
   const adminToken = operatorToken(config);
   if (adminToken) ctx.adminTokenHash = hashAdminToken(adminToken);
+  const threads = config.functions === 'inline' ? functionThreads(config, ctx, options) : undefined;
   const invoker: Invoker =
-    config.functions === 'lambda'
+    threads ??
+    (config.functions === 'lambda'
       ? new LambdaInvoker({
           client: makeLambdaClient({ region: config.aws.region, endpoint: config.lambdaEndpoint, timeoutMs: config.lambdaTimeoutMs }),
           functionNames: config.functionNames,
           onError: options.onFunctionError,
         })
-      : new InlineInvoker(ctx, { wire: false }); // one process: no JSON round trip per call (invoker.ts)
+      : new InlineInvoker(ctx, { wire: false })); // one process: no JSON round trip per call (invoker.ts)
   return {
     ctx,
     client: new MailStoreClient(invoker, mblob, { bodyUrls: config.functions === 'lambda' }),
     meter,
     ...(faults ? { faults } : {}),
+    ...(threads ? { threads } : {}),
     async close() {
+      await threads?.close(); // drains the calls in flight and closes the threads' stores first
       await mkv.close();
       await mblob.close();
     },
   };
+}
+
+/**
+ * The thread invoker when asked for and possible. The threads' change hints are published through this store's
+ * `ctx.publishHint` (set by main.ts to the process's hint bus), read when each hint arrives.
+ */
+function functionThreads(config: Config, ctx: StoreContext, options: OpenStoreOptions): ThreadInvoker | undefined {
+  const count = options.functionThreads ?? 0;
+  if (count === 0) return undefined;
+  const log: ThreadLog = options.log ?? (() => undefined);
+  const entry = functionThreadEntry();
+  if (!entry) {
+    // A build that bundled src/cli.ts alone (the Dockerfile's esbuild step) has no worker entry beside it.
+    log('warn', { functionThreads: count }, 'no function-thread entry beside the server module: the functions run inline');
+    return undefined;
+  }
+  try {
+    structuredClone(config); // the threads get the config as workerData
+  } catch (err) {
+    log('warn', { err: err instanceof Error ? err.message : String(err) }, 'config cannot be passed to function threads: the functions run inline');
+    return undefined;
+  }
+  log('info', { functionThreads: count }, 'functions run in worker threads');
+  return new ThreadInvoker({ config, threads: count, entry, onHint: (hint) => ctx.publishHint?.(hint), log });
 }

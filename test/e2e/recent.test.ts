@@ -229,8 +229,9 @@ for (const backend of ['embedded', 'aws'] as const) {
       for (let n = 1; n <= 3; n++) await append(writer, `w${n}`, n, 'Later');
 
       const a = await open();
-      // Never claimed (no RECENT item): every message counts, from META alone — name, then META + floor in one batch.
-      assert.deepEqual(await statusRecent(a, 'a1'), { recent: 3, kv: { 'kv.get': 1, 'kv.batchGet': 1 } });
+      // Never claimed (no RECENT item): every message counts, from META alone — META + floor in one batch (the
+      // process learned which mailbox the path names from the APPENDs, session/mailbox-id-hints.ts: no name read).
+      assert.deepEqual(await statusRecent(a, 'a1'), { recent: 3, kv: { 'kv.batchGet': 1 } });
       // Without RECENT, STATUS is one META read: the process remembers which mailbox the path named
       // (session/mailbox-id-hints.ts), so the name read is skipped and META confirms the path.
       const before = f.meter.snapshot();

@@ -21,6 +21,7 @@ import { startServer, type RunningServer } from '../../src/server/main.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { LambdaInvoker, makeLambdaClient } from '../../src/server/lambda-invoker.js';
 import { MailStoreError } from '../../src/mailstore/errors.js';
+import { RawClient } from '../e2e/raw-client.js';
 
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -184,6 +185,16 @@ describe('frontend with the lambda invoker', () => {
       }
     } finally {
       await c.logout();
+    }
+    // MYRIGHTS (RFC 4314 §3.5) through the acl function: imapflow's APPENDs use LITERAL+, which no longer asks
+    // for the rights before the bytes arrive, so the flow above does not reach that family on its own.
+    const raw = await RawClient.connect(server.imapPort!);
+    try {
+      assert.match(await raw.command('a1', `LOGIN ${user} ${password}`), /a1 OK/);
+      assert.match(await raw.command('a2', 'MYRIGHTS INBOX'), /\* MYRIGHTS "INBOX" "lrswipkxteacd"\r\na2 OK/);
+      assert.match(await raw.command('a3', 'LOGOUT'), /a3 OK/);
+    } finally {
+      raw.socket.destroy();
     }
     // Every family the frontend calls was reached through the HTTP Invoke API (admin is API Gateway's, ingest SES's).
     for (const family of FRONTEND_FAMILIES) assert.ok(api.calls.includes(`stratus-${family}`), family);

@@ -8,7 +8,7 @@ import { addUser } from '../../src/mailstore/directory.js';
 import { InlineInvoker } from '../../src/mailstore/invoker.js';
 import { MailStoreClient } from '../../src/mailstore/client.js';
 import type { MailStoreError } from '../../src/mailstore/errors.js';
-import { FLAG_DELETED, FLAG_SEEN } from '../../src/mailstore/flags.js';
+import { FLAG_DELETED, FLAG_FLAGGED, FLAG_SEEN } from '../../src/mailstore/flags.js';
 import type { HotList, MailboxStatus } from '../../src/mailstore/api.js';
 
 function message(i: number, extra = ''): Buffer {
@@ -117,6 +117,8 @@ for (const backend of backends) {
       assert.ok(stored.changed.every((c) => c.flags === (FLAG_SEEN | FLAG_DELETED) && c.keywords[0] === 'Work'));
       const again = await client.call('message.store', { token, mailboxId: id, uids: [1], mode: 'add', flags: ['\\Seen'] });
       assert.deepEqual(again.changed, [], 'an unchanged message gets no new MODSEQ');
+      // No commit, no MODSEQ: a session takes "its own + 1" as "nothing else happened" (freshness.ts afterOwnWrite).
+      assert.equal(again.modseq, 0, 'a STORE that changed nothing names no MODSEQ');
       await client.call('message.store', { token, mailboxId: id, uids: [3], mode: 'remove', flags: ['\\Deleted'] });
 
       const copied = await client.call('message.copy', { token, mailboxId: id, uids: [1, 2, 4, 99], to: 'INBOX' });
@@ -139,6 +141,83 @@ for (const backend of backends) {
       // A frontend that opened before all this catches up from the log alone.
       const log = await client.call('mailbox.changes', { token, mailboxId: id, since: opened.status.highestModseq });
       assert.deepEqual(log.entries.map((e) => e.op), ['F', 'F', 'X']);
+    });
+
+    it('plans STORE and EXPUNGE from what the frontend holds, and a stale or false claim only costs a re-plan', async () => {
+      await client.call('mailbox.create', { token, path: 'Known' });
+      for (let i = 0; i < 4; i++) await append(client, token, 'Known', message(i));
+      const opened = await client.call('mailbox.open', { token, path: 'Known' });
+      const id = opened.status.mailboxId;
+      const m = opened.messages;
+      let batchGets = 0;
+      const batchGet = b.ctx.kv.batchGet.bind(b.ctx.kv);
+      b.ctx.kv.batchGet = (...args) => {
+        batchGets++;
+        return batchGet(...args);
+      };
+      try {
+        // True: no hot-item read at all.
+        const seen = await client.call('message.store', {
+          token, mailboxId: id, uids: [1], mode: 'add', flags: ['\\Seen'],
+          known: { flags: [m.flags[0]!], keywords: [m.keywords[0]!], modseqs: [m.modseqs[0]!] },
+        });
+        assert.deepEqual(seen.changed.map((c) => [c.uid, c.flags]), [[1, FLAG_SEEN]]);
+        assert.equal(batchGets, 0);
+        // Stale (message 1 changed since): the transaction refuses it, the store reads and plans again.
+        const stale = await client.call('message.store', {
+          token, mailboxId: id, uids: [1], mode: 'add', flags: ['\\Flagged'],
+          known: { flags: [m.flags[0]!], keywords: [[]], modseqs: [m.modseqs[0]!] },
+        });
+        assert.deepEqual(stale.changed.map((c) => [c.uid, c.flags]), [[1, FLAG_SEEN | FLAG_FLAGGED]], 'the \\Seen set meanwhile stays');
+        // False flags at the true MODSEQ (would corrupt the unseen counter): refused the same way.
+        const now = await client.call('mailbox.open', { token, path: 'Known' });
+        await client.call('message.store', {
+          token, mailboxId: id, uids: [2], mode: 'add', flags: ['\\Seen', '\\Deleted'],
+          known: { flags: [FLAG_SEEN], keywords: [[]], modseqs: [now.messages.modseqs[1]!] },
+        });
+        // "Unchanged" is never taken from the frontend: it says \Seen is there, the store sets it.
+        await client.call('message.store', {
+          token, mailboxId: id, uids: [3], mode: 'add', flags: ['\\Seen', '\\Deleted'],
+          known: { flags: [FLAG_SEEN | FLAG_DELETED], keywords: [[]], modseqs: [now.messages.modseqs[2]!] },
+        });
+        const before = await client.call('mailbox.open', { token, path: 'Known' });
+        assert.deepEqual(before.messages.flags.slice(1, 3), [FLAG_SEEN | FLAG_DELETED, FLAG_SEEN | FLAG_DELETED]);
+        assertCounters(before.status, before.messages);
+        // EXPUNGE: a false size (bytes counter, quota) or emailId (the GC's log) fails the transaction; re-planned.
+        const i2 = 1;
+        const gone = await client.call('message.expunge', {
+          token, mailboxId: id, uids: [2, 3],
+          known: {
+            flags: [before.messages.flags[i2]!, before.messages.flags[i2 + 1]!],
+            modseqs: [before.messages.modseqs[i2]!, before.messages.modseqs[i2 + 1]!],
+            sizes: [1, before.messages.sizes[i2 + 1]!],
+            emailIds: [before.messages.emailIds[i2]!, 'not-its-email-id'],
+          },
+        });
+        assert.deepEqual(gone.expunged, [2, 3]);
+        const after = await client.call('mailbox.open', { token, path: 'Known' });
+        assertCounters(after.status, after.messages);
+        const log = await client.call('mailbox.changes', { token, mailboxId: id, since: before.status.highestModseq });
+        assert.deepEqual(log.entries.map((e) => e.op), ['X']);
+        // A true claim: no read. (\Deleted set by a true-claim STORE first.)
+        batchGets = 0;
+        const four = after.messages.uids.indexOf(4);
+        const del = await client.call('message.store', {
+          token, mailboxId: id, uids: [4], mode: 'add', flags: ['\\Deleted'],
+          known: { flags: [after.messages.flags[four]!], keywords: [after.messages.keywords[four]!], modseqs: [after.messages.modseqs[four]!] },
+        });
+        const x = await client.call('message.expunge', {
+          token, mailboxId: id, uids: [4],
+          known: { flags: [del.changed[0]!.flags], modseqs: [del.modseq], sizes: [after.messages.sizes[four]!], emailIds: [after.messages.emailIds[four]!] },
+        });
+        assert.deepEqual(x.expunged, [4]);
+        assert.equal(batchGets, 0);
+        const last = await client.call('mailbox.open', { token, path: 'Known' });
+        assert.deepEqual(last.messages.uids, [1]);
+        assertCounters(last.status, last.messages);
+      } finally {
+        b.ctx.kv.batchGet = batchGet;
+      }
     });
 
     it('keeps ids across RENAME, gives a re-created name a new UIDVALIDITY, and refuses what cannot be', async () => {

@@ -7,7 +7,7 @@ import type { Handler, CommandContext } from '../session/context.js';
 import { done, selectedView } from '../session/context.js';
 import type { MailboxView, MessageRow } from '../session/mailbox-view.js';
 import { bad, no } from '../response-codes.js';
-import { fetchResponse } from '../encoder.js';
+import { fetchFlagsText, fetchHead, fetchItemText, fetchResponse, fetchTail } from '../encoder.js';
 import type { FetchValue, ResponsePiece } from '../encoder.js';
 import { envelopeWire } from '../wire/envelope.js';
 import { bodyNonExtensibleWire, bodystructureWire } from '../wire/bodystructure.js';
@@ -84,7 +84,13 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
   // Items the view answers alone are built without a promise per message (FLAGS, UID, sizes, dates, MODSEQ …).
   const fromView = items.every(answeredByView);
   const uidOnly = isUidOnly(ctx.state.enabled);
+  if (fromView) {
+    await sendFromView(ctx, view, rows, items, uidOnly);
+    return done(`${command.uid ? 'UID FETCH' : 'FETCH'} completed`);
+  }
   const meta = ctx.state.user?.meta;
+  // ENVELOPE, BODYSTRUCTURE … of a batch are built without a promise per message; only body reads are awaited.
+  const readsBody = items.some(readsBodyBytes);
   // Responses without a body stream are gathered and written together (one socket write for up to WRITE_BYTES
   // instead of one per message); a response with a stream goes out on its own, after what was gathered.
   let gathered: ResponsePiece[] = [];
@@ -100,9 +106,8 @@ export const fetch: Handler<FetchCommand> = async (command, ctx) => {
     const batch = rows.slice(i, i + BATCH);
     const indexes = withIndex && meta ? await meta.load(batch.map((r) => view.emailIdAt(r.index))) : undefined;
     for (const row of batch) {
-      const values = fromView
-        ? viewValues(view, row, items)
-        : await fetchValues(ctx, view, row, items, indexes?.get(view.emailIdAt(row.index)));
+      const index = indexes?.get(view.emailIdAt(row.index));
+      const values = readsBody ? await fetchValues(ctx, view, row, items, index) : indexValues(view, row, items, index);
       // RFC 9586 §3.3: UIDFETCH under UIDONLY.
       const response = uidOnly ? fetchResponse(row.uid, values, true) : fetchResponse(row.seq, values);
       let bytes = 0;
@@ -177,10 +182,102 @@ function viewValue(view: MailboxView, row: MessageRow, item: FetchItem): FetchVa
   }
 }
 
-function viewValues(view: MailboxView, row: MessageRow, items: readonly FetchItem[]): FetchValue[] {
+/**
+ * Answers of items the view holds alone (FETCH 1:* (FLAGS), the commonest FETCH of all), written as text runs of up
+ * to WRITE_BYTES: no FetchValue, piece array or promise per message. FLAGS and UID, the usual items, are formatted
+ * straight from the view's columns; the wire text of each flag state is kept (flag-lists.ts, encoder.ts).
+ */
+async function sendFromView(
+  ctx: CommandContext,
+  view: MailboxView,
+  rows: readonly MessageRow[],
+  items: readonly FetchItem[],
+  uidOnly: boolean,
+): Promise<void> {
+  let text = '';
+  for (const row of rows) {
+    // RFC 9586 §3.3: UIDFETCH under UIDONLY.
+    text += fetchHead(uidOnly ? row.uid : row.seq, uidOnly);
+    for (let k = 0; k < items.length; k++) {
+      if (k > 0) text += ' ';
+      const item = items[k]!;
+      if (item.item === 'FLAGS') {
+        text += fetchFlagsText(flagListOf(view.bitsAt(row.index), view.keywordsAt(row.index), view.isRecent(row.index)));
+      } else if (item.item === 'UID') {
+        text += `UID ${row.uid}`;
+      } else {
+        const value = viewValue(view, row, item);
+        const wire = value === undefined ? undefined : fetchItemText(value);
+        if (wire === undefined) throw bad('Fetch item not supported');
+        text += wire;
+      }
+    }
+    text += fetchTail;
+    // A threshold, not a limit: characters stand in for bytes (flags and numbers are ASCII).
+    if (text.length >= WRITE_BYTES) {
+      await ctx.out.send(text);
+      text = '';
+    }
+  }
+  if (text !== '') await ctx.out.send(text);
+}
+
+/** Items whose answer reads the message's bytes (fetchValues); every other item is `viewValue`'s or `indexValue`'s. */
+function readsBodyBytes(item: FetchItem): boolean {
+  switch (item.item) {
+    case 'BODY[]':
+    case 'BINARY[]':
+    case 'BINARY.SIZE':
+    case 'RFC822':
+    case 'RFC822.HEADER':
+    case 'RFC822.TEXT':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * ENVELOPE and BODYSTRUCTURE text per cold item: cold items are immutable and the meta cache hands out the same
+ * object while it keeps it, so a message's text is built once (a client's header sync, a re-sync, another device)
+ * and goes when the cold item leaves the cache. Building an ENVELOPE is most of a FETCH (ENVELOPE)'s CPU.
+ */
+const envelopeTexts = new WeakMap<MessageIndex, string>();
+const bodystructureTexts = new WeakMap<MessageIndex, string>();
+
+function kept(texts: WeakMap<MessageIndex, string>, index: MessageIndex, build: () => string): string {
+  let text = texts.get(index);
+  if (text === undefined) {
+    text = build();
+    texts.set(index, text);
+  }
+  return text;
+}
+
+/** Items answered from the cold item (or NIL without one); undefined for any other. */
+function indexValue(view: MailboxView, row: MessageRow, item: FetchItem, index: MessageIndex | undefined): FetchValue | undefined {
+  switch (item.item) {
+    case 'THREADID':
+      return { name: 'THREADID', id: index ? threadObjectId(index, view.emailIdAt(row.index)) : null };
+    case 'PREVIEW':
+      // RFC 8970: computed when the message was stored (src/mime/body-text.ts makePreview), so never lazy here.
+      return { name: 'PREVIEW', text: index ? index.preview : null };
+    case 'ENVELOPE':
+      return { name: 'ENVELOPE', wire: index ? kept(envelopeTexts, index, () => envelopeWire(index.env)) : 'NIL' };
+    case 'BODYSTRUCTURE':
+      return { name: 'BODYSTRUCTURE', wire: index ? kept(bodystructureTexts, index, () => bodystructureWire(index.root)) : 'NIL' };
+    case 'BODY':
+      return { name: 'BODY', wire: index ? bodyNonExtensibleWire(index.root) : 'NIL' };
+    default:
+      return undefined;
+  }
+}
+
+/** The values of items that read no body (view and cold-item items): no promise per message. */
+function indexValues(view: MailboxView, row: MessageRow, items: readonly FetchItem[], index: MessageIndex | undefined): FetchValue[] {
   const values: FetchValue[] = [];
   for (const item of items) {
-    const value = viewValue(view, row, item);
+    const value = viewValue(view, row, item) ?? indexValue(view, row, item, index);
     if (value === undefined) throw bad('Fetch item not supported');
     values.push(value);
   }
@@ -211,28 +308,12 @@ async function fetchValues(
   };
   const values: FetchValue[] = [];
   for (const item of items) {
-    const plain = viewValue(view, row, item);
+    const plain = viewValue(view, row, item) ?? indexValue(view, row, item, index);
     if (plain !== undefined) {
       values.push(plain);
       continue;
     }
     switch (item.item) {
-      case 'THREADID':
-        values.push({ name: 'THREADID', id: index ? threadObjectId(index, view.emailIdAt(row.index)) : null });
-        break;
-      case 'PREVIEW':
-        // RFC 8970: computed when the message was stored (src/mime/body-text.ts makePreview), so never lazy here.
-        values.push({ name: 'PREVIEW', text: index ? index.preview : null });
-        break;
-      case 'ENVELOPE':
-        values.push({ name: 'ENVELOPE', wire: index ? envelopeWire(index.env) : 'NIL' });
-        break;
-      case 'BODYSTRUCTURE':
-        values.push({ name: 'BODYSTRUCTURE', wire: index ? bodystructureWire(index.root) : 'NIL' });
-        break;
-      case 'BODY':
-        values.push({ name: 'BODY', wire: index ? bodyNonExtensibleWire(index.root) : 'NIL' });
-        break;
       case 'BODY[]': {
         const body = await sectionBody(bodySource(), item.section, item.partial);
         values.push({ name: 'BODY[]', section: item.section, ...(item.partial ? { origin: item.partial.offset } : {}), body });

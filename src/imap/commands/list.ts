@@ -19,6 +19,9 @@ import { unclaimedWanted } from './status.js';
 const SELECTION_OPTIONS = new Set(['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE']);
 const RETURN_OPTIONS = new Set(['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'STATUS']);
 
+/** Characters of responses gathered before a write (a user with thousands of mailboxes gets several writes). */
+const WRITE_CHARS = 64 * 1024;
+
 const byName = (a: string, b: string): number => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0);
 
 export const list: Handler<ListCommand> = async (command, ctx) => {
@@ -67,6 +70,8 @@ export const list: Handler<ListCommand> = async (command, ctx) => {
   const utf8 = utf8Names(ctx.state.enabled);
   const wireName = (path: string): string => (utf8 ? path : encodeMailboxName(path));
   const childInfo = [...(subscribedSel ? ['SUBSCRIBED'] : []), ...(specialSel ? ['SPECIAL-USE'] : [])];
+  // The responses are gathered and written together: one write for the whole answer, not one per mailbox.
+  let text = '';
   for (const path of [...candidates].sort(byName)) {
     if (!matchers.some((m) => m(wireName(path)))) continue;
     const e = entries.get(path);
@@ -80,13 +85,18 @@ export const list: Handler<ListCommand> = async (command, ctx) => {
     if (exists && e.specialUse) attributes.push(e.specialUse);
     if (showSubscribed && e?.subscribed) attributes.push('\\Subscribed');
     const info = withSelectedChild.has(path) ? childInfo : undefined;
-    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: path, ...(info ? { childInfo: info } : {}) }, 'LIST', utf8));
+    text += listData({ attributes, delimiter: DELIMITER, mailbox: path, ...(info ? { childInfo: info } : {}) }, 'LIST', utf8);
     // RFC 5819 §2: STATUS only for selectable mailboxes, right after their LIST response.
     if (statusItems && exists) {
       const s = await ctx.deps.store.call('mailbox.status', { token: ctx.state.token, path, ...unclaimedWanted(statusItems, path, ctx) });
       const recent = ctx.state.view?.mailboxId === s.mailboxId ? ctx.state.view.recentCount : (s.unclaimed ?? 0);
-      await ctx.out.send(statusData(path, statusPairs(statusItems, s, recent, ctx.deps.limits.maxMessageBytes), utf8));
+      text += statusData(path, statusPairs(statusItems, s, recent, ctx.deps.limits.maxMessageBytes), utf8);
+    }
+    if (text.length >= WRITE_CHARS) {
+      await ctx.out.send(text);
+      text = '';
     }
   }
+  if (text !== '') await ctx.out.send(text);
   return done('LIST completed');
 };

@@ -23,13 +23,15 @@ export const lsub: Handler<LsubCommand> = async (command, ctx) => {
   const utf8 = utf8Names(ctx.state.enabled);
   const matches = (path: string): boolean => pattern(utf8 ? path : encodeMailboxName(path));
   const subscribed = mailboxes.filter((e) => e.subscribed).map((e) => e.path);
+  let text = ''; // one write for the whole answer
   for (const row of rows.values()) {
     if (!matches(row.path)) continue;
     // An unsubscribed parent stands in only for subscribed names below it that the pattern does not reach.
     const below = subscribed.filter((p) => p.startsWith(`${row.path}${DELIMITER}`));
     if (!subscribed.includes(row.path) && below.every(matches)) continue;
     const attributes = row.attributes.filter((a) => a === '\\Noselect');
-    await ctx.out.send(listData({ attributes, delimiter: DELIMITER, mailbox: row.path }, 'LSUB', utf8));
+    text += listData({ attributes, delimiter: DELIMITER, mailbox: row.path }, 'LSUB', utf8);
   }
+  if (text !== '') await ctx.out.send(text);
   return done('LSUB completed');
 };

@@ -15,7 +15,7 @@ import { listRows } from '../session/list-rows.js';
 import type { CommandContext } from '../session/context.js';
 import { FLAG_SEEN } from '../../mailstore/flags.js';
 import { bad } from '../response-codes.js';
-import { existsData, fetchResponse, flagsData, listData, recentData, vanishedData } from '../encoder.js';
+import { existsData, fetchResponse, flagsData, listData, recentData, statusResponse, vanishedData } from '../encoder.js';
 import type { FetchValue } from '../encoder.js';
 import { watchSelected } from '../session/watch.js';
 import { enableCondstore, uidSetMember, vanishedSince } from '../session/condstore.js';
@@ -42,26 +42,28 @@ export const select: Handler<SelectCommand> = async (command, ctx) => {
   const rev2 = isRev2(ctx.state.enabled);
   // RFC 3501 §6.3.1: SELECT (not EXAMINE) takes the messages no session has seen yet as \Recent (session/recent.ts).
   await claimRecent(ctx, view, view.uidNext);
-  await out.send(flagsData(view.flagList()));
+  // The untagged answers are gathered and written together (one write, not one per line).
+  let text = flagsData(view.flagList());
   // \* : clients may create keywords (§7.1 PERMANENTFLAGS); nothing is permanent in a read-only mailbox.
-  await out.untaggedStatus('OK', 'Flags permitted', { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...view.flagList(), '\\*'] });
-  await out.send(existsData(view.count));
+  text += statusResponse(null, 'OK', 'Flags permitted', { code: 'PERMANENTFLAGS', flags: readOnly ? [] : [...view.flagList(), '\\*'] });
+  text += existsData(view.count);
   // RFC 9051 §6.3.2: rev2 requires the mailbox's LIST and has no RECENT; UNSEEN is deprecated (Appendix E 10–12).
-  if (rev2) await out.send(await selectedListData(ctx, view.path));
-  else await out.send(recentData(view.recentCount));
+  if (rev2) text += await selectedListData(ctx, view.path);
+  else text += recentData(view.recentCount);
   // RFC 9586 §3: no sequence numbers in any response under UIDONLY, so no [UNSEEN n] either.
   const uidOnly = isUidOnly(ctx.state.enabled);
   for (let i = 0; i < view.count && !rev2 && !uidOnly; i++) {
     if (!(view.bitsAt(i) & FLAG_SEEN)) {
-      await out.untaggedStatus('OK', 'First unseen message', { code: 'UNSEEN', value: i + 1 });
+      text += statusResponse(null, 'OK', 'First unseen message', { code: 'UNSEEN', value: i + 1 });
       break;
     }
   }
-  await out.untaggedStatus('OK', 'UIDs valid', { code: 'UIDVALIDITY', value: view.uidValidity });
-  await out.untaggedStatus('OK', 'Predicted next UID', { code: 'UIDNEXT', value: view.uidNext });
-  await out.untaggedStatus('OK', 'Highest mailbox mod-sequence', { code: 'HIGHESTMODSEQ', value: view.modseq });
+  text += statusResponse(null, 'OK', 'UIDs valid', { code: 'UIDVALIDITY', value: view.uidValidity });
+  text += statusResponse(null, 'OK', 'Predicted next UID', { code: 'UIDNEXT', value: view.uidNext });
+  text += statusResponse(null, 'OK', 'Highest mailbox mod-sequence', { code: 'HIGHESTMODSEQ', value: view.modseq });
   // RFC 8474 §4.2: "MUST return an untagged OK response with the MAILBOXID response code on all successful SELECT".
-  await out.untaggedStatus('OK', 'Mailbox id', { code: 'MAILBOXID', id: mailboxObjectId(view.mailboxId) });
+  text += statusResponse(null, 'OK', 'Mailbox id', { code: 'MAILBOXID', id: mailboxObjectId(view.mailboxId) });
+  await out.send(text);
   ctx.state.select(view);
   watchSelected(ctx, view);
 

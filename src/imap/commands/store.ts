@@ -12,6 +12,7 @@ import type { FetchValue } from '../encoder.js';
 import { afterOwnWrite } from '../session/freshness.js';
 import { condstoreEnabled, enableCondstore } from '../session/condstore.js';
 import { isUidOnly } from '../session/revision.js';
+import type { MailboxView, MessageRow } from '../session/mailbox-view.js';
 
 /** zod bounds one request's UID list at 100k. */
 const REQUEST_UIDS = 10_000;
@@ -25,17 +26,19 @@ export const store: Handler<StoreCommand> = async (command, ctx) => {
   if (outOfRange) throw bad('Invalid message sequence number');
   // \Recent cannot be changed by a client (RFC 3501 §2.3.2).
   const flags = command.flags.filter((f) => f !== '\\Recent');
-  const uids = rows.map((r) => r.uid);
   const modified = new Set<number>();
   const changed = new Set<number>();
-  for (let i = 0; i < uids.length; i += REQUEST_UIDS) {
+  for (let i = 0; i < rows.length; i += REQUEST_UIDS) {
+    const part = rows.slice(i, i + REQUEST_UIDS);
+    const known = knownFlags(view, part);
     const result = await ctx.deps.store.call('message.store', {
       token: ctx.state.token,
       mailboxId: view.mailboxId,
-      uids: uids.slice(i, i + REQUEST_UIDS),
+      uids: part.map((r) => r.uid),
       mode: command.mode,
       flags,
       ...(unchangedSince !== undefined ? { unchangedSince } : {}),
+      ...(known ? { known } : {}),
     });
     for (const c of result.changed) {
       view.applyFlags(c.uid, c.flags, c.keywords, c.modseq);
@@ -63,3 +66,18 @@ export const store: Handler<StoreCommand> = async (command, ctx) => {
   }
   return done(`${name} completed`);
 };
+
+/**
+ * What the view holds for the messages (flags, keywords, MODSEQ): the store plans from it and its transaction checks
+ * it, so the usual STORE reads no hot item. None when a message is a ghost (expunged elsewhere): that one is read.
+ */
+function knownFlags(view: MailboxView, rows: readonly MessageRow[]): { flags: number[]; keywords: string[][]; modseqs: number[] } | undefined {
+  const known = { flags: [] as number[], keywords: [] as string[][], modseqs: [] as number[] };
+  for (const row of rows) {
+    if (view.isGhost(row.index)) return undefined;
+    known.flags.push(view.bitsAt(row.index));
+    known.keywords.push(view.keywordsAt(row.index) as string[]);
+    known.modseqs.push(view.modseqAt(row.index));
+  }
+  return known;
+}

@@ -9,21 +9,17 @@ import { finished, Transform, type Readable, type TransformCallback } from 'node
 const LF = 0x0a;
 const CR = 0x0d;
 
-export class HeaderEightBitWatch extends Transform {
+/** The scan itself, fed chunk by chunk (a stream) or with the whole message (a literal held in memory). */
+class HeaderScan {
   /** Set once an octet ≥ 0x80 was seen before the first empty line. */
   eightBit = false;
-  private inHeader = true;
+  inHeader = true;
   /** At the first octet of a line (the message's first line included: an empty header is legal). */
   private lineStart = true;
   /** A CR was the first octet of the current line: a following LF ends the header. */
   private crFirst = false;
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.inHeader) this.scan(chunk);
-    done(null, chunk);
-  }
-
-  private scan(chunk: Buffer): void {
+  scan(chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
       if (b >= 0x80) {
@@ -44,6 +40,27 @@ export class HeaderEightBitWatch extends Transform {
       }
     }
   }
+}
+
+export class HeaderEightBitWatch extends Transform {
+  private readonly header = new HeaderScan();
+
+  /** Set once an octet ≥ 0x80 was seen before the first empty line. */
+  get eightBit(): boolean {
+    return this.header.eightBit;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.header.inHeader) this.header.scan(chunk);
+    done(null, chunk);
+  }
+}
+
+/** The same check on a message held whole (APPEND of a literal small enough to hold, append.ts). */
+export function headerHasEightBit(message: Uint8Array): boolean {
+  const header = new HeaderScan();
+  header.scan(message);
+  return header.eightBit;
 }
 
 /**

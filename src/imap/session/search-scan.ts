@@ -62,19 +62,22 @@ export async function scanView<T>(
   const loadIndex = withIndex || needsIndex(key);
   if (loadIndex && !withIndex && meta && view.count > 0) scope.sealed = await sealedMatches(key, meta, view);
   const sealedUpTo = scope.sealed?.upTo ?? 0;
-  // A packed emailId is decoded on each read: only when a key or a cold item needs it.
-  const withEmailId = loadIndex || usesEmailId(key);
+  // UIDs ascend (I1): the messages the store answered for are a prefix of the view, and only the rest (the unsealed
+  // tail) needs a cold item, hence an emailId. A packed emailId is decoded on each read (a ULID's 26 characters):
+  // for a large mailbox, decoding every one for each text SEARCH cost more than matching the tail.
+  const tailStart = sealedUpTo > 0 ? firstAbove(view, sealedUpTo) : 0;
+  const allEmailIds = usesEmailId(key);
   const found: T[] = [];
   for (let start = 0; start < view.count; start += BATCH) {
     const end = Math.min(view.count, start + BATCH);
     let indexes: Map<string, MessageIndex> | undefined;
-    if (loadIndex && meta) {
+    if (loadIndex && meta && end > tailStart) {
       const ids: string[] = [];
-      for (let i = start; i < end; i++) if (view.uidAt(i) > sealedUpTo) ids.push(view.emailIdAt(i));
+      for (let i = Math.max(start, tailStart); i < end; i++) ids.push(view.emailIdAt(i));
       if (ids.length > 0) indexes = await meta.load(ids);
     }
     for (let i = start; i < end; i++) {
-      const emailId = withEmailId ? view.emailIdAt(i) : undefined;
+      const emailId = allEmailIds || (loadIndex && i >= tailStart) ? view.emailIdAt(i) : undefined;
       const subject: SearchSubject = {
         seq: i + 1,
         uid: view.uidAt(i),
@@ -92,6 +95,18 @@ export async function scanView<T>(
     }
   }
   return found;
+}
+
+/** The index of the first message of `view` whose UID is above `uid` (view.count when none). */
+function firstAbove(view: MailboxView, uid: number): number {
+  let lo = 0;
+  let hi = view.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.uidAt(mid) > uid) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** A MODSEQ key asks for the highest MODSEQ of the answer (RFC 7162 §3.1.5 SEARCH, §3.1.9 SORT). */

@@ -70,12 +70,21 @@ export function enterSession(ctx: CommandContext, session: { token: string; logi
   ctx.state.signIn({ token, login: session.login, meta: new MetaCache(ctx.deps.store, () => token, session.userId ?? session.login), ...userId, ...tenantId });
   ctx.deps.logger.info({ login: session.login }, 'authenticated');
   // RFC 3501 §7.1 allows the capability list in the OK, saving the client a round trip (it changes after login).
-  const caps = capabilities({
-    authenticated: true,
-    plaintextAuthAllowed: true,
-    idle: idleAvailable(ctx.deps),
-    notify: notifyAvailable(ctx.deps),
-    appendLimit: ctx.deps.limits.maxMessageBytes,
-  });
-  return { code: { code: 'CAPABILITY', capabilities: caps }, text: 'Logged in' };
+  return { code: { code: 'CAPABILITY', capabilities: signedInCapabilities(ctx) }, text: 'Logged in' };
+}
+
+/** The list depends on three settings of the process, so it is built once per combination, not per login. */
+const signedIn = new Map<string, readonly string[]>();
+
+function signedInCapabilities(ctx: CommandContext): readonly string[] {
+  const idle = idleAvailable(ctx.deps);
+  const notify = notifyAvailable(ctx.deps);
+  const appendLimit = ctx.deps.limits.maxMessageBytes;
+  const key = `${+idle}${+notify} ${appendLimit}`;
+  let caps = signedIn.get(key);
+  if (caps === undefined) {
+    caps = Object.freeze(capabilities({ authenticated: true, plaintextAuthAllowed: true, idle, notify, appendLimit }));
+    signedIn.set(key, caps);
+  }
+  return caps;
 }
