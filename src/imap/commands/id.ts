@@ -6,7 +6,23 @@ import { bad } from '../response-codes.js';
 import { idData } from '../encoder.js';
 import { createRequire } from 'node:module';
 
-const SERVER_VERSION = String((createRequire(import.meta.url)('../../../package.json') as { version?: unknown }).version ?? 'unknown');
+const SERVER_VERSION = serverVersion();
+
+/**
+ * The version in package.json: one folder up from the frontend bundle the image runs (dist/stratus.mjs, Dockerfile),
+ * three up from this source file. The bundle's own path is tried first: from the source tree it names no file.
+ */
+function serverVersion(): string {
+  const load = createRequire(import.meta.url);
+  for (const path of ['../package.json', '../../../package.json']) {
+    try {
+      return String((load(path) as { version?: unknown }).version ?? 'unknown');
+    } catch {
+      // not in this layout
+    }
+  }
+  return 'unknown';
+}
 
 export const id: Handler<IdCommand> = async (command, ctx) => {
   const params = command.params ?? [];
