@@ -61,20 +61,19 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
       // RFC 6855 §4: without ENABLE UTF8=ACCEPT (or IMAP4rev2, RFC 9051 §6.3.12: "8-bit characters are permitted
       // in the message"), 8-bit octets in the header fields are a NO — the staged blob is never committed and the
       // GC sweep removes it. Enabled sessions may send them with or without the UTF8 (~{n}) wrapper.
-      let eightBit: boolean;
+      const eightBitAllowed = utf8Names(ctx.state.enabled);
       let emailId: string;
       if (message.size <= BUFFERED_BODY_MAX) {
         const bytes = await collect(message.stream, message.size);
-        eightBit = headerHasEightBit(bytes);
         // Refused before anything is staged: no blob for the GC to sweep.
-        if (eightBit && !utf8Names(ctx.state.enabled)) throw eightBitRefused();
+        if (!eightBitAllowed && headerHasEightBit(bytes)) throw eightBitRefused();
         emailId = await ctx.deps.store.stage(token, bytes, message.size);
       } else {
+        // Streamed: the header is seen on the way, so the refusal comes after the put (the GC sweeps the blob).
         const watch = watchHeader(message.stream);
         emailId = await ctx.deps.store.stage(token, watch, message.size);
-        eightBit = watch.eightBit;
+        if (!eightBitAllowed && watch.eightBit) throw eightBitRefused();
       }
-      if (eightBit && !utf8Names(ctx.state.enabled)) throw eightBitRefused();
       staged.push({ emailId, size: message.size, flags, internalDate });
       const next = await message.following;
       if (next === null) break;
