@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # The Stratus frontend image (IMAP/POP3 listeners + health endpoint), built by `cdk deploy` for Fargate (arm64).
-# Stage 1 compiles the TypeScript CLI into one ES module with esbuild (dependencies stay external);
+# Stage 1 compiles the TypeScript CLI into one ES module with esbuild (dependencies stay external), and beside it the
+# entry of the function worker threads (STRATUS_FUNCTION_THREADS, src/server/thread-invoker.ts looks for
+# dist/function-thread.mjs next to dist/stratus.mjs; without it the functions run on the event loop);
 # stage 2 installs production dependencies only; stage 3 is the runtime: Node.js 22, non-root, no dev tooling.
 
 FROM node:22-bookworm-slim AS build
@@ -11,6 +13,8 @@ COPY tsconfig.json ./
 COPY src ./src
 RUN npx esbuild src/cli.ts --bundle --platform=node --target=node22 --format=esm --packages=external \
       --outfile=dist/stratus.mjs
+RUN npx esbuild src/server/function-thread.ts --bundle --platform=node --target=node22 --format=esm --packages=external \
+      --outfile=dist/function-thread.mjs
 
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app

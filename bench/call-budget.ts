@@ -23,7 +23,9 @@ import type { RunningServer } from '../src/server/main.js';
 import { addUser } from '../src/mailstore/directory.js';
 import { CallMeter, type CallCounts } from '../src/storage/metered.js';
 import { keys } from '../src/mailstore/keys.js';
-import type { MailboxId, UserId } from '../src/mailstore/ids.js';
+import type { EmailId, MailboxId, UserId } from '../src/mailstore/ids.js';
+import type { KvItem } from '../src/storage/kv.js';
+import { dynamoItemSize } from '../src/storage/item-size.js';
 import { sealMailbox } from '../src/mailstore/search-seal.js';
 import { directoryFromItem, foldedSegments } from '../src/mailstore/search-segments.js';
 
@@ -74,7 +76,31 @@ export interface SearchSetting {
   segmentBytes: number;
   /** Messages above the sealed UID range, matched from their cold items. */
   unsealed: number;
+  /** DynamoDB bytes a stored message costs (measuredItemBytes): what the storage line is priced on. */
+  itemBytes: ItemBytes;
 }
+
+/**
+ * DynamoDB storage per message of the measured INBOX, by item kind, as DynamoDB bills it: the item's size by its
+ * documented rules (src/storage/item-size.ts: attribute names + values) + 100 bytes of per-item overhead
+ * (docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html, "storage billing").
+ */
+export interface ItemBytes {
+  /** The hot item (M#/U#). */
+  hot: number;
+  /** The cold item (msgmeta E#), of which `coldText` is its deflated search text (tz). */
+  cold: number;
+  coldText: number;
+  /** The RFC 8474 thread lookup items (U#/MID#), spread over the messages. */
+  thread: number;
+  /** One change-log item of a one-message APPEND (M#/L#, op A): every message adds one in the steady state. */
+  log: number;
+}
+
+/** Bytes per message if nothing was measured: storage-design §D3's averages (hot 180 B, cold 3 KB, +100 B each). */
+const DESIGN_ITEM_BYTES: ItemBytes = { hot: 180 + 100, cold: 3 * 1024 + 100, coldText: 0, thread: 0, log: 0 };
+
+export const bytesPerMessage = (b: ItemBytes): number => b.hot + b.cold + b.thread + b.log;
 
 /** New messages a day (§D3): before SEARCH, INBOX gets one day's worth, which the seal has not packed yet. */
 const NEW_PER_DAY = 50;
@@ -225,6 +251,7 @@ export async function measureCommands(
   await lmtp.close();
   if (cold) await measureColdFrontends(a, cold, policy);
   await a.logout();
+  setting.itemBytes = await measuredItemBytes(server, inbox, login!.userId as UserId);
   return measured;
 
   /**
@@ -283,6 +310,49 @@ export async function measureCommands(
   }
 }
 
+/** DynamoDB bytes per message of `inbox` (ItemBytes), read back from the tables once the commands are measured. */
+async function measuredItemBytes(server: RunningServer, inbox: MailboxId, user: UserId): Promise<ItemBytes> {
+  const kv = server.store.ctx.kv;
+  const billed = (item: KvItem): number => dynamoItemSize(item) + 100;
+  const all = async (pk: string, prefix: string): Promise<KvItem[]> => {
+    const out: KvItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await kv.query('mail', { pk, sk: { beginsWith: prefix }, cursor });
+      out.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  };
+  const hot = await all(`M#${inbox}`, 'U#');
+  const emailIds = [...new Set(hot.map((h) => h.e as string))];
+  let cold = 0;
+  let coldText = 0;
+  for (let i = 0; i < emailIds.length; i += 100) {
+    for (const item of await kv.batchGet('msgmeta', emailIds.slice(i, i + 100).map((e) => keys.cold(e as EmailId)))) {
+      cold += billed(item);
+      if (item.tz instanceof Uint8Array) coldText += 2 + item.tz.byteLength;
+    }
+  }
+  const threads = await all(`U#${user}`, 'MID#');
+  // The last log item of the INBOX whose op is a one-message A: the LMTP delivery's (flag changes came after it).
+  let appended: KvItem | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await kv.query('mail', { pk: `M#${inbox}`, sk: { beginsWith: 'L#' }, reverse: true, limit: 500, cursor });
+    appended = page.items.find((l) => l.op === 'A' && Array.isArray(l.u) && l.u.length === 1);
+    cursor = page.cursor;
+  } while (!appended && cursor);
+  const n = Math.max(1, hot.length);
+  return {
+    hot: hot.reduce((sum, h) => sum + billed(h), 0) / n,
+    cold: cold / Math.max(1, emailIds.length),
+    coldText: coldText / Math.max(1, emailIds.length),
+    thread: threads.reduce((sum, t) => sum + billed(t), 0) / n,
+    log: appended ? billed(appended) : 0,
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { messages: { type: 'string', default: '20000' }, json: { type: 'boolean', default: false } },
@@ -325,8 +395,11 @@ async function highestModseq(client: ImapClient): Promise<number> {
   throw new Error('no HIGHESTMODSEQ in STATUS');
 }
 
-/** The safety poll's interval as the server runs it by default (STRATUS_MAILBOX_POLL_MS unset). */
-const POLL_MS = loadConfig({}).mailboxPollMs;
+/**
+ * The safety poll's interval as the AWS deployment runs it by default (STRATUS_MAILBOX_POLL_MS unset, hints through
+ * Redis/Valkey: src/config.ts defaultPollMs).
+ */
+const POLL_MS = loadConfig({ STRATUS_REDIS_URL: 'redis://valkey.invalid:6379' }).mailboxPollMs;
 /** Cold SELECTs a day (§D3: 25 of the 300 SELECTs reach a frontend that does not hold the mailbox). */
 const COLD_SELECTS = 25;
 /**
@@ -437,9 +510,11 @@ export function costReport(
   const pollsPerDay = POLL_MS > 0 ? (5 * 86_400_000) / POLL_MS : 0;
   const polls = dollars(rowFor('safety poll of 1 watched mailbox').counts) * pollsPerDay * 30;
   lines.push(`| change hints (${CHANGES_PER_DAY} changes × 5 frontends, one META read + one log Query each) | ${hintsPerDay} | ${hints.toFixed(4)} |`);
-  lines.push(`| safety polls (5 watched mailboxes, one META read every ${POLL_MS / 1000} s, the default) | ${perDayText(pollsPerDay)} | ${polls.toFixed(4)} |`);
-  // Storage: the design's averages (hot item 180 B, cold item 3 KB, +100 B per item; 75 KB per message in S3).
-  const dynamoGb = (20_000 * (180 + 100 + 3 * 1024 + 100)) / 1024 ** 3;
+  lines.push(`| safety polls (5 watched mailboxes, one META read every ${POLL_MS / 1000} s, the default with Redis) | ${perDayText(pollsPerDay)} | ${polls.toFixed(4)} |`);
+  // Storage: what a stored message of the measured INBOX weighs (measuredItemBytes; the design's averages when not
+  // measured); 75 KB per message in S3.
+  const itemBytes = setting.itemBytes ?? DESIGN_ITEM_BYTES;
+  const dynamoGb = (20_000 * bytesPerMessage(itemBytes)) / 1024 ** 3;
   const dynamoStorage = dynamoGb * PRICES.dynamoGbMonth;
   const s3Storage = ((20_000 * 75 * 1024) / 1024 ** 3) * PRICES.s3GbMonth;
   const lambda = writes * PRICES.lambdaInvocation;
@@ -447,7 +522,10 @@ export function costReport(
   const segmentGb = ((setting.segmentBytes ?? 0) / Math.max(1, setting.sealedUpTo ?? n)) * 20_000 / 1024 ** 3;
   const segmentStorage = segmentGb * PRICES.s3GbMonth;
   const total = requests + hints + polls + dynamoStorage + s3Storage + segmentStorage;
-  lines.push(`| DynamoDB storage (${dynamoGb.toFixed(3)} GB) | | ${dynamoStorage.toFixed(4)} |`);
+  const kinds = setting.itemBytes
+    ? `${Math.round(bytesPerMessage(itemBytes))} B per message: hot ${Math.round(itemBytes.hot)}, cold ${Math.round(itemBytes.cold)} (text ${Math.round(itemBytes.coldText)}), thread ${Math.round(itemBytes.thread)}, log ${Math.round(itemBytes.log)}, each +100 B`
+    : "storage-design's averages";
+  lines.push(`| DynamoDB storage (${dynamoGb.toFixed(3)} GB: ${kinds}) | | ${dynamoStorage.toFixed(4)} |`);
   lines.push(`| S3 storage (1.5 GB) | | ${s3Storage.toFixed(4)} |`);
   lines.push(`| S3 search segments (${(segmentGb * 1024).toFixed(1)} MB) | | ${segmentStorage.toFixed(4)} |`);
   lines.push(`| **requests + storage** | | **${total.toFixed(4)}** |`);

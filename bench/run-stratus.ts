@@ -17,6 +17,8 @@
 //   --workload loop|classic, --rounds K, --keep-open, --deliveries N, --round-appends N   as for load.ts (default
 //                    loop: seeding untimed, then K rounds of the client loop; classic: the earlier workload)
 //   --cpu-prof DIR   run the server under `node --cpu-prof --cpu-prof-dir DIR` (one .cpuprofile per process)
+//   --loop-delay     preload bench/event-loop-probe.mjs into the server and print, for the timed rounds, how late
+//                    its event loop ran a 10 ms timer, its GCs and its slow SQLite calls (bench/event-loop-stalls.ts)
 //   --stats          run the timed load with STRATUS_STATS=1 and print its store calls per IMAP command. Off by
 //                    default: the server then runs as `npm start` does. The per-command call scopes are an
 //                    AsyncLocalStorage, whose promise hooks cost the server CPU on every await (bench/invoker-cpu.ts),
@@ -43,6 +45,7 @@ import type { CommandStatsByName, CommandStoreCalls, StratusExit } from './strat
 import { readForms, WorkloadCheckError } from './workload.js';
 import { LatencyRecorder } from './latency-stats.js';
 import { ServerCpuSampler } from './server-cpu.js';
+import { describeLoop, hrtimeUsOf, readLoopRecord, summariseLoop, within } from './event-loop-stalls.js';
 
 interface RunnerOptions {
   load: LoadOptions;
@@ -55,6 +58,8 @@ interface RunnerOptions {
   cpuProfDir: string | undefined;
   /** STRATUS_STATS=1 for the timed load (its store-call table); the probe counts either way. */
   stats: boolean;
+  /** Preload bench/event-loop-probe.mjs and report the server's event-loop stalls. */
+  loopDelay: boolean;
 }
 
 export function parseRunnerOptions(argv: string[]): RunnerOptions {
@@ -80,6 +85,7 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
       'round-appends': { type: 'string' },
       'cpu-prof': { type: 'string' },
       stats: { type: 'boolean', default: false },
+      'loop-delay': { type: 'boolean', default: false },
     },
   });
   const workers = Number(values.workers);
@@ -97,7 +103,7 @@ export function parseRunnerOptions(argv: string[]): RunnerOptions {
     ...given('deliveries', values.deliveries), ...(values['keep-open'] ? ['--keep-open'] : []),
   ]);
   const cpuProfDir = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']);
-  return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, functionThreads, cpuProfDir, stats: values.stats };
+  return { load, probePicks, compare: values.compare, keepData: values['keep-data'], workers, functionThreads, cpuProfDir, stats: values.stats, loopDelay: values['loop-delay'] };
 }
 
 /** Throws unless the server stopped cleanly. */
@@ -316,6 +322,12 @@ function serverCpuPerCommand(
   return out;
 }
 
+/** The timed commands' first start and last end on the server's clock (hrtime µs), or undefined. */
+function recorderSpan(recorder: LatencyRecorder): [number, number] | undefined {
+  const span = recorder.span();
+  return span === undefined ? undefined : [hrtimeUsOf(span.firstStart), hrtimeUsOf(span.lastEnd)];
+}
+
 /** The latency table with a column of server CPU ms per command. */
 function withServerCpu(table: string, cpu: Record<string, { perCommandMs: number }>): string {
   return table
@@ -344,14 +356,20 @@ async function main(): Promise<number> {
   try {
     const users = [...new Set(Array.from({ length: load.clients }, (_, i) => userOf(load, i + 1)))];
     for (const user of users) await addUser(dataDir, user, load.password);
+    const loopFile = options.loopDelay ? join(dataDir, 'event-loop.json') : undefined;
+    const nodeArgs = [
+      ...(options.cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+      ...(loopFile !== undefined ? ['--import', './bench/event-loop-probe.mjs'] : []),
+    ];
     const server = await startStratus({
       dataDir,
       env: {
+        ...(loopFile !== undefined ? { STRATUS_BENCH_LOOP_FILE: loopFile } : {}),
         ...(options.stats ? { STRATUS_STATS: '1' } : {}),
         STRATUS_WORKERS: String(options.workers),
         ...(options.functionThreads !== undefined ? { STRATUS_FUNCTION_THREADS: String(options.functionThreads) } : {}),
       },
-      ...(options.cpuProfDir !== undefined ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] } : {}),
+      ...(nodeArgs.length > 0 ? { nodeArgs } : {}),
     });
     const recorder = new LatencyRecorder();
     const sampler = server.pid === undefined ? undefined : new ServerCpuSampler(server.pid);
@@ -394,11 +412,14 @@ async function main(): Promise<number> {
       console.log(`\nAgainst ${options.compare ?? ''}:\n`);
       console.log(comparisonTable(summary, reference));
     }
+    const span = recorderSpan(recorder);
+    const loop = loopFile === undefined ? undefined : within(readLoopRecord(loopFile), span?.[0], span?.[1]);
+    if (loop) console.log(`\nServer event loop over the timed rounds (bench/event-loop-probe.mjs):\n${describeLoop(loop)}`);
     const cpuTotal = Object.values(serverCpu).reduce((a, b) => a + b.totalMs, 0);
     console.log(`\nserver CPU over the command windows: ${cpuTotal.toFixed(0)} ms (${(cpuTotal / summary.totalCount).toFixed(2)} ms per command)`);
     const { password: _password, dataDir: _dataDir, ...shown } = { ...load, port: server.port, workers: options.workers };
     console.log(
-      `\n${JSON.stringify({ bench: 'stratus-embedded', options: { ...shown, probePicks: options.probePicks }, ...summary, serverCpu, stats: options.stats, ...(stats ? { storeCalls: stats } : {}), probe: probeRows })}`,
+      `\n${JSON.stringify({ bench: 'stratus-embedded', options: { ...shown, probePicks: options.probePicks }, ...summary, serverCpu, stats: options.stats, ...(stats ? { storeCalls: stats } : {}), ...(loop ? { eventLoop: summariseLoop(loop) } : {}), probe: probeRows })}`,
     );
     return 0;
   } catch (error) {

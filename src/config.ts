@@ -157,6 +157,19 @@ export function isLoopback(host: string): boolean {
   return host === '::1';
 }
 
+/**
+ * The safety poll's default (storage-design §C9 L2), by how hints can be lost. With Redis, a subscriber connection
+ * that drops and comes back makes the process read every watched mailbox at once (redis-bus.ts onReconnect, wired in
+ * server/main.ts), so the poll is left with what no connection loss shows: a writer that dies between its commit and
+ * its publish, or a publish that fails (a Lambda's bounded flush, redis-publisher.ts). Those are rare, so 10 min: an
+ * IDLE client hears of such a change within 10 min (a NOOP or CHECK catches up with the log at once), at one
+ * META read per (process, watched mailbox) per 10 min. Without Redis another process's commits (Lambda writers, a
+ * second frontend on the same store) reach this one only through the poll: 2 min, the design's slow end.
+ */
+function defaultPollMs(env: Env): number {
+  return env.STRATUS_REDIS_URL ? 600_000 : 120_000;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.STRATUS_HOST || '127.0.0.1';
   const backend = env.STRATUS_BACKEND || 'embedded';
@@ -195,8 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     stats: bool(env, 'STRATUS_STATS') ?? false,
     redisUrl: env.STRATUS_REDIS_URL || undefined,
     idleKeepaliveMs: int(env, 'STRATUS_IDLE_KEEPALIVE_MS', 120_000, 100),
-    // storage-design §C9 L2: every 60–120 s; hints (in-process, IPC or Redis) are the fast path, so the slow end.
-    mailboxPollMs: int(env, 'STRATUS_MAILBOX_POLL_MS', 120_000, 0),
+    mailboxPollMs: int(env, 'STRATUS_MAILBOX_POLL_MS', defaultPollMs(env), 0),
     functions: functionsMode(env),
     functionNames: functionNames(env),
     lambdaEndpoint: env.STRATUS_LAMBDA_ENDPOINT || undefined,

@@ -196,6 +196,16 @@ export type LogEntry =
   | { modseq: number; op: 'X'; by: string; uids: number[] }
   | { modseq: number; op: 'N' | 'R' | 'D'; by: string };
 
+/**
+ * What a write of the caller did to one mailbox, as `mailbox.changes` would give it: the log entries of its commits,
+ * dense, the last at `status.highestModseq` (absent when another writer committed between them). The frontend's
+ * mailbox cache takes it in without reading the log when it stands exactly before the first (mailbox-cache.ts).
+ */
+export interface OwnChange {
+  entries: LogEntry[];
+  status: MailboxStatus;
+}
+
 export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
   'auth.login': { token: string; login: string; userId: string; tenantId: string };
   'auth.scramStart': { serverFirst: string; state: string };
@@ -248,12 +258,22 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
     changed: { uid: number; flags: number; keywords: string[]; modseq: number }[];
     /** UIDs left alone because their MODSEQ was above UNCHANGEDSINCE (RFC 7162 §3.1.3). */
     modified: number[];
+    change?: OwnChange;
   };
-  'message.expunge': { modseq: number; expunged: number[] };
+  'message.expunge': { modseq: number; expunged: number[]; change?: OwnChange };
   /** UIDs in source order and their new UIDs in the destination (RFC 4315 COPYUID). */
-  'message.copy': { uidValidity: number; source: number[]; destination: number[] };
+  /** `change`: the destination's OwnChange, when its commits are dense. */
+  'message.copy': { uidValidity: number; source: number[]; destination: number[]; change?: OwnChange };
   /** As message.copy; the source UIDs are gone from the source, whose last commit was at `sourceModseq` (0: none). */
-  'message.move': { uidValidity: number; source: number[]; destination: number[]; sourceModseq: number };
+  'message.move': {
+    uidValidity: number;
+    source: number[];
+    destination: number[];
+    sourceModseq: number;
+    /** The source's and the destination's OwnChange (src/mailstore/move.ts), when each is dense. */
+    sourceChange?: OwnChange;
+    destinationChange?: OwnChange;
+  };
   'message.meta': { items: Record<string, MessageIndex> };
   /** Per key, in order: the matching UIDs ≤ `upTo`; messages above `upTo` are not sealed yet (match their cold items). */
   'message.searchText': { upTo: number; uids: number[][] };

@@ -11,7 +11,7 @@
 // when the store has one (one blob GET straight into typed arrays, snapshots.ts). Snapshots are HotColumns shared
 // with the sessions' views, copied on write (hot-columns.ts), so a 1M-message mailbox is held once, not per session.
 // Hints come through any `HintSource` (src/notify's buses satisfy it structurally; this layer does not import them).
-import type { LogEntry, MailboxStatus, ResponseOf } from './api.js';
+import type { LogEntry, MailboxStatus, OwnChange, ResponseOf } from './api.js';
 import type { MailStoreClient } from './client.js';
 import { MailStoreError } from './errors.js';
 import { HotColumns, applyEntriesToColumns } from './hot-columns.js';
@@ -36,7 +36,16 @@ interface Snapshot {
   status: MailboxStatus;
   blobPrefix: string;
   columns: HotColumns;
+  /**
+   * Commits of this process's own sessions after `status` (committed), not applied to `columns` yet: dense from
+   * `status.highestModseq + 1` on, `tail.status` the mailbox after the last. Applied on the next SELECT or log read
+   * (fold), so a writer alone on a big mailbox does not copy its columns per STORE.
+   */
+  tail?: OwnChange;
 }
+
+/** The MODSEQ a snapshot stands at, its pending own commits included. */
+const modseqOf = (snapshot: Snapshot): number => snapshot.tail?.status.highestModseq ?? snapshot.status.highestModseq;
 
 export interface MailboxWatcher {
   readonly mailboxId: string;
@@ -94,6 +103,8 @@ interface Entry {
   hinted: number;
   /** That look, pending: resolves once it has run (and started the log read, when one was needed). */
   look: Promise<void> | null;
+  /** A commit of our own still being handed to watchers (committed): the look waits for it before it judges. */
+  delivering: Promise<void> | null;
 }
 
 export class MailboxCache {
@@ -133,7 +144,8 @@ export class MailboxCache {
     const mailboxId = this.paths.get(key);
     const snapshot = mailboxId === undefined ? undefined : this.snapshots.get(mailboxId);
     if (mailboxId === undefined || snapshot === undefined) return this.load(key, token, path);
-    const since = snapshot.status.highestModseq;
+    // Our own sessions' commits since the snapshot are held (tail): the store is asked only for what came after.
+    const since = modseqOf(snapshot);
     const reopened = await this.store.call('mailbox.reopen', { token, path, mailboxId, since });
     if (reopened.messages !== undefined) {
       const columns = HotColumns.fromHotList(reopened.messages);
@@ -141,6 +153,8 @@ export class MailboxCache {
     }
     this.advance(mailboxId, since, reopened.entries, reopened.status);
     const current = this.snapshots.get(mailboxId) ?? snapshot;
+    // The tail, when the answer had nothing newer (advance folds it only when it moves the snapshot).
+    this.fold(current);
     // Most recently used last.
     this.snapshots.delete(mailboxId);
     this.snapshots.set(mailboxId, current);
@@ -187,7 +201,7 @@ export class MailboxCache {
     const old = this.snapshots.get(mailboxId);
     if (old) {
       // A slower reader must not replace a newer snapshot with an older one.
-      if (old.status.highestModseq > snapshot.status.highestModseq) return;
+      if (modseqOf(old) > snapshot.status.highestModseq) return;
       this.snapshotMessages -= old.columns.length;
       this.snapshots.delete(mailboxId);
     }
@@ -208,6 +222,7 @@ export class MailboxCache {
   private advance(mailboxId: string, since: number, entries: readonly LogEntry[], status: MailboxStatus): SharedAdvance | undefined {
     const snapshot = this.snapshots.get(mailboxId);
     if (!snapshot) return undefined;
+    this.fold(snapshot);
     const at = snapshot.status.highestModseq;
     // Entries from `since` on say nothing about (at, since] when the snapshot is older than `since`.
     if (at < since || status.highestModseq <= at) return undefined;
@@ -225,13 +240,67 @@ export class MailboxCache {
     return { from, fromModseq: at, to: snapshot.columns.share(), ...shape };
   }
 
+  /** Applies a snapshot's tail of own commits to its columns (copy on write, as advance). */
+  private fold(snapshot: Snapshot): void {
+    const tail = snapshot.tail;
+    if (!tail) return;
+    snapshot.tail = undefined;
+    const before = snapshot.columns.length;
+    const at = snapshot.status.highestModseq;
+    snapshot.columns = snapshot.columns.writable();
+    applyEntriesToColumns(snapshot.columns, tail.entries.filter((e) => e.modseq > at));
+    snapshot.status = tail.status;
+    this.snapshotMessages += snapshot.columns.length - before;
+  }
+
+  /**
+   * A commit a session of this process made, as the store answered it (OwnChange: its log entries, dense, and the
+   * status after them), so that neither the process's copy of the mailbox nor its other sessions read the log for
+   * it: the snapshot takes it when it stands exactly before the first entry (or within them), and so does every
+   * watcher — the writer's own view took its result already and is past it. Anyone further behind is left to the
+   * commit's hint and the log read it starts (hinted): the chain of MODSEQs decides, the log stays the truth.
+   */
+  committed(change: OwnChange): void {
+    const { entries, status } = change;
+    const first = entries[0]?.modseq;
+    const last = status.highestModseq;
+    if (first === undefined || !entries.every((e, i) => e.modseq === first + i) || entries[entries.length - 1]!.modseq !== last) return;
+    const mailboxId = status.mailboxId;
+    const entry = this.entries.get(mailboxId);
+    const waiting: MailboxWatcher[] = [];
+    for (const w of entry?.watchers ?? []) {
+      const at = w.modseq();
+      if (at >= first - 1 && at < last) waiting.push(w);
+    }
+    const snapshot = this.snapshots.get(mailboxId);
+    let shared: SharedAdvance | undefined;
+    if (snapshot && modseqOf(snapshot) >= first - 1 && modseqOf(snapshot) < last) {
+      if (waiting.length > 0) {
+        // Sessions hold the snapshot's columns: move it now and hand them the move (SharedAdvance), as a log read does.
+        shared = this.advance(mailboxId, first - 1, entries, status);
+      } else {
+        const tail = snapshot.tail;
+        const newer = entries.filter((e) => e.modseq > modseqOf(snapshot));
+        snapshot.tail = { entries: tail ? [...tail.entries, ...newer] : newer, status };
+        if (snapshot.tail.entries.length > MAX_TAIL_ENTRIES) this.fold(snapshot);
+      }
+    }
+    if (!entry || waiting.length === 0) return;
+    const delivering = this.deliverAll(entry, (w) => w.changes(entries, status, shared), waiting);
+    // Past the first batch, delivery yields: the commit's hint must not find the watchers not visited yet behind.
+    const done = delivering.finally(() => {
+      if (entry.delivering === done) entry.delivering = null;
+    });
+    entry.delivering = done;
+  }
+
   /** Starts delivering changes of `watcher.mailboxId` to `watcher`; call the result to stop. */
   watch(watcher: MailboxWatcher): () => void {
     let entry = this.entries.get(watcher.mailboxId);
     if (!entry) {
       const mailboxId = watcher.mailboxId;
       const unsubscribe = this.hints?.subscribe(mailboxId, (hint) => this.hinted(hint.mailboxId, hint.modseq)) ?? (() => undefined);
-      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false, hinted: 0, look: null };
+      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false, hinted: 0, look: null, delivering: null };
       this.entries.set(mailboxId, entry);
     }
     entry.watchers.add(watcher);
@@ -294,7 +363,7 @@ export class MailboxCache {
     if (modseq > entry.hinted) entry.hinted = modseq;
     if (entry.look) return;
     entry.look = new Promise<void>((resolve) => {
-      setImmediate(() => {
+      const look = () => {
         const hinted = entry.hinted;
         entry.hinted = 0;
         entry.look = null;
@@ -305,6 +374,12 @@ export class MailboxCache {
           }
         }
         resolve();
+      };
+      // The writer hands its commit to the other watchers (committed) in the same turn it takes its result; a long
+      // hand-out (thousands of watchers) is waited for, so that its commit is not read back for them.
+      setImmediate(() => {
+        if (entry.delivering) void entry.delivering.then(look);
+        else look();
       });
     });
   }
@@ -354,9 +429,11 @@ export class MailboxCache {
    * before the last watchers are visited, instead of after all of them. The live set is walked: a watcher that
    * leaves meanwhile is skipped, one that joins meanwhile is included.
    */
-  private async deliverAll(entry: Entry, fn: (w: MailboxWatcher) => void): Promise<void> {
+  private async deliverAll(entry: Entry, fn: (w: MailboxWatcher) => void, only?: readonly MailboxWatcher[]): Promise<void> {
     let n = 0;
-    for (const w of entry.watchers) {
+    for (const w of only ?? entry.watchers) {
+      // A given list (committed): a watcher that left meanwhile is skipped.
+      if (only && !entry.watchers.has(w)) continue;
       try {
         fn(w);
       } catch (err) {
@@ -430,6 +507,9 @@ function advanceShape(from: HotColumns, entries: readonly LogEntry[]): Pick<Shar
 function rightsOf(rights: string | undefined): { rights?: string } {
   return rights === undefined ? {} : { rights };
 }
+
+/** Own commits a snapshot holds unapplied (Snapshot.tail) before they are folded into its columns. */
+const MAX_TAIL_ENTRIES = 64;
 
 /** Watchers handed a read per turn of the event loop (deliverAll). */
 const DELIVERY_BATCH = 256;

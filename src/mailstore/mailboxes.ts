@@ -44,7 +44,7 @@ export async function readMeta(ctx: StoreContext, caller: Caller, mailboxId: Mai
 }
 
 /** META as read, once it is an active mailbox on which the caller holds `rights`. */
-function checkedMeta(item: KvItem | undefined, caller: Caller, rights: string): MailboxMeta {
+export function checkedMeta(item: KvItem | undefined, caller: Caller, rights: string): MailboxMeta {
   if (!item || item.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
   const meta = metaFromItem(item);
   requireRights(meta, caller, rights);

@@ -14,6 +14,7 @@ import { BlobNotFoundError } from '../storage/errors.js';
 import type { BlobBytes, BlobStore } from '../storage/blob.js';
 import { newEmailId, type EmailId, type MailboxId, type TenantId, type Uid, type UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
+import { coldIndexWithoutText, coldItem } from './cold-item.js';
 import { appendHot, countersOf, emptyHotList, resolvePath, statusOf } from './mailboxes.js';
 import { namespacePath } from './acl-paths.js';
 import { parseFlags } from './flags.js';
@@ -23,6 +24,7 @@ import { maskNewFlags, transferMessages } from './acl-copy.js';
 import { readableOwners } from './acl-list.js';
 import { lookupRoom, threadLookup } from './thread-ids.js';
 import { expungeMessages, readHot, storeFlags } from './store-expunge.js';
+import { OwnChangeRun } from './own-change.js';
 
 /** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
 const BATCH = 95;
@@ -232,10 +234,30 @@ async function appendTarget(
   return { mailboxId: name.mailboxId as MailboxId };
 }
 
-/** The MessageIndex of a cold item, its text inflated (putColdItem). */
+/**
+ * The MessageIndex of a cold item, its text (deflated by putColdItem) inflated on first read of `text` (issue #8:
+ * FETCH ENVELOPE / BODYSTRUCTURE and header SEARCH never read it, and inflating every item was ~40 % of
+ * `message.meta`'s CPU). The lazy `text` is an enumerable getter, so JSON (Lambda, the wire-form inline invoker),
+ * structured clones (function threads) and spreads see a plain string, inflated then; in one process the frontend's
+ * cold-item cache (meta-cache.ts) keeps the deflated bytes until a SEARCH BODY / TEXT asks, once.
+ */
 function coldIndex(item: KvItem): MessageIndex {
-  const index = item.index as unknown as MessageIndex;
-  return item.tz instanceof Uint8Array ? { ...index, text: inflateRawSync(item.tz).toString('utf8') } : index;
+  const index = coldIndexWithoutText(item); // either stored form (cold-item.ts)
+  const tz = item.tz;
+  if (!(tz instanceof Uint8Array)) return index;
+  // The accessor in the literal, memoized in the closure: redefining `text` on the object (defineProperty) would
+  // turn it into a dictionary-mode object, slower to read `env` and `hdr` from on every FETCH and SEARCH.
+  const { text: _stored, ...rest } = index;
+  let text: string | undefined;
+  return {
+    ...rest,
+    get text(): string {
+      return (text ??= inflateRawSync(tz).toString('utf8'));
+    },
+    set text(value: string) {
+      text = value;
+    },
+  };
 }
 
 /** One message of an APPEND whose bytes are already in the blob store. */
@@ -283,9 +305,7 @@ export async function putColdItem(
 ): Promise<void> {
   const own = threadKey(parts.index.hdr);
   const index: MessageIndex = { ...parts.index, ...(thread && thread !== own ? { thread } : {}), text: '' };
-  const item: KvItem = { ...keys.cold(emailId), owner: userId, tenant: tenantId, index: toKv(index) };
-  if (parts.tz) item.tz = parts.tz;
-  await ctx.kv.put('msgmeta', item);
+  await ctx.kv.put('msgmeta', coldItem(emailId, userId, tenantId, index, parts.tz)); // its stored form: cold-item.ts
   const { from, to, cc, bcc, subject, fields } = parts.index.hdr;
   ctx.freshDocs?.put(emailId, { hdr: { from, to, cc, bcc, subject, fields }, text: parts.text.length > 0 ? parts.text : null });
 }
@@ -370,14 +390,6 @@ export async function commitAppend(
 }
 
 /**
- * The cold index is plain JSON by construction (src/mime/types.ts promises it: no undefined, Buffer, Date or Map),
- * so it is handed to the KV port as it is; this only narrows the type (a JSON round trip here cost ~1 % of APPEND).
- */
-function toKv(index: MessageIndex): { [name: string]: never } {
-  return index as unknown as { [name: string]: never };
-}
-
-/**
  * COPY (§C4): hot items only; the destination gets a contiguous UID block in source-UID order and points at the same
  * emailIds (same owner, so the same blobs). A later batch failing undoes the earlier ones (R15).
  */
@@ -394,6 +406,7 @@ export async function copyMessages(
   const limits = await usageLimits(ctx, owner); // hard quota: the usage update is conditioned on these
   const out: ResponseOf<'message.copy'> = { uidValidity: 0, source: [], destination: [] };
   const committed: number[] = [];
+  const run = new OwnChangeRun(); // the destination's log entries, for the frontend's mailbox cache (own-change.ts)
   try {
     for (const part of chunks([...new Set(input.uids)].sort((a, b) => a - b), BATCH)) {
       const items = await readHot(ctx, source, part);
@@ -429,20 +442,22 @@ export async function copyMessages(
           keywords: grown.size > 0 ? [...meta.keywords, ...grown] : undefined,
           log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates, s: added.saveDates ?? [] },
           usage: { bytes, messages: present.length, limits },
-          result: { uidValidity: meta.uidValidity, uids: added.uids },
+          result: { uidValidity: meta.uidValidity, uids: added.uids, added },
         };
       });
       out.uidValidity = done.result.uidValidity;
       out.source.push(...present);
       out.destination.push(...done.result.uids);
       committed.push(...done.result.uids);
+      run.add({ modseq: done.modseq, op: 'A', by: caller.session, added: done.result.added }, done.meta);
     }
   } catch (err) {
     if (committed.length > 0) await undoCopy(ctx, caller, target, committed);
     throw err;
   }
   if (out.uidValidity === 0) out.uidValidity = (await ctx.kv.get('mail', keys.mailbox(target), { consistent: true }))?.uidValidity as number;
-  return out;
+  const change = run.change();
+  return change ? { ...out, change } : out;
 }
 
 /** Compensation for a COPY whose later batch failed: the destination holds what it held before (UIDNEXT moved on). */

@@ -13,6 +13,7 @@ import { keys, uidFromSortKey } from './keys.js';
 import { appendHot, countersOf, emptyHotList, resolvePath } from './mailboxes.js';
 import { requireRights } from './acl.js';
 import { moveAcrossOwners } from './acl-move.js';
+import { OwnChangeRun } from './own-change.js';
 
 /** Messages per transaction: 2 per message + 2 META + 2 log items ≤ 100 actions (§C4). */
 export const MOVE_BATCH = 48;
@@ -29,6 +30,9 @@ export async function moveMessages(
   if (from && from.owner !== owner) return moveAcrossOwners(ctx, caller, input);
   const sorted = [...new Set(input.uids)].sort((a, b) => a - b);
   const out: ResponseOf<'message.move'> = { uidValidity: 0, source: [], destination: [], sourceModseq: 0 };
+  // Each side's log entries as written, for the frontend's mailbox cache (own-change.ts).
+  const sourceRun = new OwnChangeRun();
+  const destinationRun = new OwnChangeRun();
   for (let i = 0; i < sorted.length; i += MOVE_BATCH) {
     const part = sorted.slice(i, i + MOVE_BATCH);
     const done = await commitMailboxPair(ctx, source, target, caller.session, async (src, dst) => {
@@ -38,7 +42,7 @@ export async function moveMessages(
       if (src.owner !== dst.owner) throw new MailStoreError('CANNOT', 'Mailbox owners changed; try again');
       const items = await readHot(ctx, source, part);
       const present = part.filter((u) => items.has(u));
-      const none = { uidValidity: dst.uidValidity, source: [] as number[], destination: [] as number[] };
+      const none = { uidValidity: dst.uidValidity, source: [] as number[], destination: [] as number[], added: emptyHotList() };
       if (present.length === 0) return { noChange: true, result: none };
       const modseq = dst.modseq + 1;
       const saved = Date.now(); // RFC 8514 §3: a moved message gets a new save date in the destination
@@ -74,14 +78,23 @@ export async function moveMessages(
           keywords: grown.size > 0 ? [...dst.keywords, ...grown] : undefined,
           log: { op: 'A', u: added.uids, e: added.emailIds, f: added.flags, k: added.keywords, z: added.sizes, d: added.dates, s: added.saveDates ?? [] },
         },
-        result: { uidValidity: dst.uidValidity, source: present, destination: added.uids },
+        result: { uidValidity: dst.uidValidity, source: present, destination: added.uids, added },
       };
     });
     out.uidValidity = done.result.uidValidity;
     out.source.push(...done.result.source);
     out.destination.push(...done.result.destination);
-    if (done.committed) out.sourceModseq = done.source.modseq;
+    if (done.committed) {
+      out.sourceModseq = done.source.modseq;
+      const by = caller.session;
+      sourceRun.add({ modseq: done.source.modseq, op: 'X', by, uids: done.result.source }, done.source);
+      destinationRun.add({ modseq: done.destination.modseq, op: 'A', by, added: done.result.added }, done.destination);
+    }
   }
+  const sourceChange = sourceRun.change();
+  const destinationChange = destinationRun.change();
+  if (sourceChange) out.sourceChange = sourceChange;
+  if (destinationChange) out.destinationChange = destinationChange;
   if (out.uidValidity === 0) out.uidValidity = (await ctx.kv.get('mail', keys.mailbox(target), { consistent: true }))?.uidValidity as number;
   return out;
 }

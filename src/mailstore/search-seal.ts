@@ -10,15 +10,15 @@
 // when more than half of the sealed messages are gone, the seal reads every live UID and rewrites the segments that
 // are more than half dead.
 import { Buffer } from 'node:buffer';
-import { inflateRawSync } from 'node:zlib';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { KvItem } from '../storage/kv.js';
 import { ConditionFailedError } from '../storage/errors.js';
-import type { MessageIndex } from '../mime/types.js';
 import { metaFromItem, type MailboxMeta } from './commit.js';
 import type { StoreContext } from './context.js';
 import { newId, type EmailId, type MailboxId, type Uid } from './ids.js';
 import type { FreshDoc } from './search-fresh-docs.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
+import { coldIndexWithoutText, coldText } from './cold-item.js';
 import {
   SEAL_THRESHOLD,
   SEGMENT_DOCS,
@@ -36,6 +36,9 @@ import {
   type SegmentDoc,
   type SegmentEntry,
 } from './search-segments.js';
+
+/** Cold items a seal decodes between two turns of the event loop (each is an inflate and a parse). */
+const COLD_DECODES_PER_TURN = 16;
 
 /** Retired segments stay named in the directory this long, so GC keeps them for searches still reading them. */
 const RETIRED_KEEP_MS = 35 * 24 * 3600 * 1000;
@@ -109,16 +112,26 @@ async function freshDocs(ctx: StoreContext, fresh: { uid: number; emailId: strin
     if (found.length < part.length) found = await ctx.kv.batchGet('msgmeta', part, { consistent: true });
     for (const item of found) byId.set(item.pk.slice(2), item);
   }
-  return fresh.map(({ uid, emailId }) => {
+  const docs: SegmentDoc[] = [];
+  let decoded = 0;
+  for (const { uid, emailId } of fresh) {
     const doc = cached.get(emailId);
-    if (doc) return { uid, emailId, hdr: doc.hdr, text: doc.text };
+    if (doc) {
+      docs.push({ uid, emailId, hdr: doc.hdr, text: doc.text });
+      continue;
+    }
     const item = byId.get(emailId);
-    if (!item) return { uid, emailId, hdr: { from: null, to: null, cc: null, bcc: null, subject: null, fields: [] }, text: null };
-    const index = item.index as unknown as MessageIndex;
-    const text = item.tz instanceof Uint8Array ? inflateRawSync(item.tz).toString('utf8') : index.text || null;
-    const { from, to, cc, bcc, subject, fields } = index.hdr;
-    return { uid, emailId, hdr: { from, to, cc, bcc, subject, fields }, text };
-  });
+    if (!item) {
+      docs.push({ uid, emailId, hdr: { from: null, to: null, cc: null, bcc: null, subject: null, fields: [] }, text: null });
+      continue;
+    }
+    const { from, to, cc, bcc, subject, fields } = coldIndexWithoutText(item).hdr; // either stored form (cold-item.ts)
+    const text = coldText(item);
+    docs.push({ uid, emailId, hdr: { from, to, cc, bcc, subject, fields }, text });
+    // Each decode inflates a cold item: give the event loop back now and then (see SEAL_SLICE_CHARS).
+    if (++decoded % COLD_DECODES_PER_TURN === 0) await yieldToEventLoop();
+  }
+  return docs;
 }
 
 /**
@@ -177,6 +190,9 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
   const dir = directoryFromItem(dirItem);
   const target = meta.uidNext - 1;
   const fresh = (await hotItems(ctx, mailboxId, dir.upTo + 1, target)).map((i) => ({ uid: uidFromSortKey(i.sk) as number, emailId: i.e as string }));
+  // The seal runs beside live traffic on the server's thread: between its steps it lets waiting commands run (an
+  // embedded store answers without a turn of the event loop, so without these the whole seal is one long task).
+  await yieldToEventLoop();
 
   // Dead messages in segments: sealed − (live − live unsealed), an estimate good enough to decide on a full read.
   const sealedDocs = dir.segments.reduce((n, s) => n + s.docs, 0);
@@ -213,7 +229,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
       const { bytes, headerBytes } = await encodeSegment(chunk);
       const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
       await ctx.blob.put(key, bytes, bytes.length);
-      rememberSegment(key, chunk); // the next text SEARCH in this process decodes nothing
+      await rememberSegment(key, chunk); // the next text SEARCH in this process decodes nothing
       segments.push({ id, from: chunk[0]!.uid, to: chunk[chunk.length - 1]!.uid, docs: chunk.length, headerBytes, bytes: bytes.length });
       count++;
     }
@@ -229,6 +245,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
     if (!liveUids && head?.entry && !head.dirty && rest.length > 0 && rest.every((u) => u.fresh)) {
       retired.push(head.entry.id);
       const stored = await readStoredSegment(ctx, owner, mailboxId, head.entry);
+      await yieldToEventLoop();
       const fresh: SegmentDoc[] = [];
       for (const unit of rest) fresh.push(...(await freshDocs(ctx, unit.fresh!)));
       const extended = await extendSegment(stored, fresh);
@@ -236,7 +253,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
         const id = newId(now);
         const key = blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, id);
         await ctx.blob.put(key, extended.bytes, extended.bytes.length);
-        rememberExtended(blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, head.entry.id), key, fresh);
+        await rememberExtended(blobKeys.searchSegment(owner.tenantId, owner.userId, mailboxId, head.entry.id), key, fresh);
         const docs = stored.header.u.length + fresh.length;
         segments.push({ id, from: head.entry.from, to: fresh[fresh.length - 1]!.uid, docs, headerBytes: extended.headerBytes, bytes: extended.bytes.length });
         written++;

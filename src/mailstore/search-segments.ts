@@ -22,6 +22,7 @@
 import { Buffer } from 'node:buffer';
 import { promisify } from 'node:util';
 import { constants, deflateRaw, inflateRawSync } from 'node:zlib';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 // Sealing runs beside live traffic: deflate on libuv's pool, at level 1 (about 3x faster than the default, ~12 %
 // larger; a segment is read whole, so its size matters little).
@@ -135,11 +136,27 @@ export interface SegmentHeader {
 
 const headerRow = (d: SegmentDoc): HeaderRow => [d.hdr.from, d.hdr.to, d.hdr.cc, d.hdr.bcc, d.hdr.subject, d.hdr.fields];
 
-/** The v2 body lines of docs: one JSON value per line. */
-function bodyLines(docs: readonly SegmentDoc[]): Buffer {
+/**
+ * Text the seal serialises or folds between two turns of the event loop. A seal of 100 messages runs beside live
+ * traffic on the server's one thread; done in one go, its JSON and folding held the loop for 5–50 ms (issue #8's
+ * p99, bench/run-stratus.ts --loop-delay --cpu-prof), so it gives the loop back every slice (~1 ms of work).
+ */
+export const SEAL_SLICE_CHARS = 256 * 1024;
+
+/** The v2 body lines of docs: one JSON value per line; built a slice at a time. */
+async function bodyLines(docs: readonly SegmentDoc[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
   let lines = '';
-  for (const d of docs) lines += `${JSON.stringify(d.text)}\n`;
-  return Buffer.from(lines, 'utf8');
+  for (const d of docs) {
+    lines += `${JSON.stringify(d.text)}\n`;
+    if (lines.length >= SEAL_SLICE_CHARS) {
+      parts.push(Buffer.from(lines, 'utf8'));
+      lines = '';
+      await yieldToEventLoop();
+    }
+  }
+  parts.push(Buffer.from(lines, 'utf8'));
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 /** The texts of an inflated body, in doc order. */
@@ -151,7 +168,7 @@ function bodyTexts(v: 1 | 2, body: string): (string | null)[] {
 
 /** Packs docs (in UID order) into one segment blob. */
 export async function encodeSegment(docs: readonly SegmentDoc[]): Promise<{ bytes: Buffer; headerBytes: number }> {
-  const lines = bodyLines(docs);
+  const lines = await bodyLines(docs);
   const header: SegmentHeader = { v: 2, u: docs.map((d) => d.uid), e: docs.map((d) => d.emailId), h: docs.map(headerRow), b: lines.length };
   const [head, body] = await Promise.all([deflateFast(Buffer.from(JSON.stringify(header), 'utf8')), deflatePiece(lines)]);
   return { bytes: Buffer.concat([head, body]), headerBytes: head.length };
@@ -170,7 +187,7 @@ export interface StoredSegment {
  */
 export async function extendSegment(old: StoredSegment, fresh: readonly SegmentDoc[]): Promise<{ bytes: Buffer; headerBytes: number } | undefined> {
   if (old.header.v !== 2 || old.header.b === undefined) return undefined;
-  const lines = bodyLines(fresh);
+  const lines = await bodyLines(fresh);
   if (old.header.b + lines.length > SEGMENT_TEXT_BYTES) return undefined;
   const header: SegmentHeader = {
     v: 2,
@@ -343,16 +360,22 @@ function foldedTexts(v: 1 | 2, body: Buffer): { texts: (string | null)[]; chars:
  * Puts a segment just written (search-seal.ts) into the process's cache, folded, so the first text SEARCH after a
  * seal reads and decodes nothing when it runs in the process that sealed (the embedded server).
  */
-export function rememberSegment(key: string, docs: readonly SegmentDoc[]): void {
+export async function rememberSegment(key: string, docs: readonly SegmentDoc[]): Promise<void> {
   let chars = 0;
+  let slice = 0;
   const heads: FoldedHeaders[] = [];
   const texts: (string | null)[] = [];
   for (const doc of docs) {
     const head = foldHeaders(doc.hdr);
     const text = foldBody(doc.text);
-    chars += headerChars(head) + (text?.length ?? 0);
+    const added = headerChars(head) + (text?.length ?? 0);
+    chars += added;
     heads.push(head);
     texts.push(text);
+    if ((slice += added) >= SEAL_SLICE_CHARS) {
+      slice = 0;
+      await yieldToEventLoop();
+    }
   }
   foldedSegments.put(key, { v: 2, uids: docs.map((d) => d.uid), heads, texts, chars });
 }
@@ -362,23 +385,30 @@ export function rememberSegment(key: string, docs: readonly SegmentDoc[]): void 
  * `fresh`, so when the old one is in the cache, the new one is put there without decoding anything — with its texts
  * when the old one had them, else its header part alone (what header keys read; a BODY key then reads the blob).
  */
-export function rememberExtended(oldKey: string, key: string, fresh: readonly SegmentDoc[]): void {
+export async function rememberExtended(oldKey: string, key: string, fresh: readonly SegmentDoc[]): Promise<void> {
   const old = foldedSegments.get(oldKey);
   foldedSegments.delete(oldKey);
   if (!old) return;
   let chars = old.chars;
+  let slice = 0;
   const uids = [...old.uids];
   const heads = [...old.heads];
   const texts = old.texts ? [...old.texts] : undefined;
   for (const doc of fresh) {
     const head = foldHeaders(doc.hdr);
+    const before = chars;
     chars += headerChars(head);
     uids.push(doc.uid);
     heads.push(head);
-    if (!texts) continue;
-    const text = foldBody(doc.text);
-    chars += text?.length ?? 0;
-    texts.push(text);
+    if (texts) {
+      const text = foldBody(doc.text);
+      chars += text?.length ?? 0;
+      texts.push(text);
+    }
+    if ((slice += chars - before) >= SEAL_SLICE_CHARS) {
+      slice = 0;
+      await yieldToEventLoop();
+    }
   }
   foldedSegments.put(key, texts ? { v: 2, uids, heads, texts, chars } : { v: 2, uids, heads, chars });
 }

@@ -17,6 +17,7 @@ import { keys, uidFromSortKey } from './keys.js';
 import { countersOf } from './mailboxes.js';
 import { FLAG_DELETED, parseFlags } from './flags.js';
 import { maskFlags, requireRights } from './acl.js';
+import { OwnChangeRun } from './own-change.js';
 
 /** Messages per transaction: leaves room for META, the log item and the usage update within 100 actions (§C3). */
 const BATCH = 95;
@@ -112,6 +113,7 @@ export async function storeFlags(
   const k = input.known;
   const known = knownStates(input.uids, k && [k.flags, k.keywords, k.modseqs], (i) => ({ f: k!.flags[i]!, k: k!.keywords[i]!, m: k!.modseqs[i]!, z: 0, e: '' }));
   const out: ResponseOf<'message.store'> = { modseq: 0, changed: [], modified: [] };
+  const run = new OwnChangeRun();
   for (const part of chunks(uniqueSorted(input.uids), BATCH)) {
     const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta, attempt) => {
       const rights = requireRights(meta, caller, 'r');
@@ -188,11 +190,23 @@ export async function storeFlags(
     });
     // Only a commit of ours names a MODSEQ: the session takes `modseq = its own + 1` as "nothing else happened"
     // (freshness.ts afterOwnWrite), which META's MODSEQ after a STORE that changed nothing does not mean.
-    if (done.committed) out.modseq = done.modseq;
+    if (done.committed) {
+      out.modseq = done.modseq;
+      const changed = done.result.changed;
+      // The commit's log entry as the store wrote it (log.u/f/k are the changed messages in this order).
+      const entry = { modseq: done.modseq, op: 'F' as const, by: caller.session, uids: [] as number[], flags: [] as number[], keywords: [] as string[][] };
+      for (const c of changed) {
+        entry.uids.push(c.uid);
+        entry.flags.push(c.flags);
+        entry.keywords.push(c.keywords);
+      }
+      run.add(entry, done.meta);
+    }
     out.changed.push(...done.result.changed);
     out.modified.push(...done.result.modified);
   }
-  return out;
+  const change = run.change();
+  return change ? { ...out, change } : out;
 }
 
 /** EXPUNGE / UID EXPUNGE: removes the given messages that still carry \Deleted (a concurrent undelete wins, R19). */
@@ -211,6 +225,7 @@ export async function expungeMessages(
     e: k!.emailIds[i]!,
   }));
   const out: ResponseOf<'message.expunge'> = { modseq: 0, expunged: [] };
+  const run = new OwnChangeRun();
   for (const part of chunks(uniqueSorted(input.uids), BATCH)) {
     const done = await commitMailbox(ctx, mailboxId, caller.session, async (meta, attempt) => {
       requireRights(meta, caller, 'e'); // RFC 4314 §4 EXPUNGE
@@ -251,8 +266,12 @@ export async function expungeMessages(
         result: gone,
       };
     });
-    if (done.committed) out.modseq = done.modseq;
+    if (done.committed) {
+      out.modseq = done.modseq;
+      run.add({ modseq: done.modseq, op: 'X', by: caller.session, uids: done.result }, done.meta);
+    }
     out.expunged.push(...done.result);
   }
-  return out;
+  const change = run.change();
+  return change ? { ...out, change } : out;
 }

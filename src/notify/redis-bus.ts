@@ -38,7 +38,6 @@ export class RedisHintBus implements HintBus {
   private readonly listeners = new ListenerTable();
   private readonly origin = randomUUID();
   private closed = false;
-  private readyOnce = false;
 
   private constructor(
     private readonly pub: Redis,
@@ -49,9 +48,17 @@ export class RedisHintBus implements HintBus {
     pub.on('error', onError);
     sub.on('error', onError);
     sub.on('message', (channel: string, payload: string) => this.received(channel, payload));
+    // Built once both connections are up (connect()): the first 'ready' has fired already, so every one heard here
+    // is a reconnect. (Waiting for a second 'ready' missed the first reconnect of every process.) ioredis queues the
+    // resubscriptions right after emitting 'ready'; a PING queued behind them answers once they are in effect, so
+    // the reads onReconnect starts cannot miss a hint published before the channels are back.
     sub.on('ready', () => {
-      if (this.readyOnce && !this.closed) options.onReconnect?.();
-      this.readyOnce = true;
+      queueMicrotask(() => {
+        const reconnected = (): void => {
+          if (!this.closed) options.onReconnect?.();
+        };
+        sub.ping().then(reconnected, reconnected);
+      });
     });
   }
 

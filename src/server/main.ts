@@ -67,6 +67,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     functionThreads: functionThreadCount(config, logger),
     log: (level, fields, msg) => logger[level](fields, msg),
   });
+  await store.threads?.ready(); // listen only once the function threads can answer (thread-invoker.ts ready)
   const stats = config.stats ? new CommandStats(store.meter) : undefined;
   // Change hints (src/notify): Redis between processes when configured, else in-process. Every commit publishes;
   // the mailbox cache reads the log once per hinted mailbox and wakes the sessions that have it selected.

@@ -113,7 +113,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
   if (config.oauth) ctx.oauth = new OAuthTokenVerifier(config.oauth);
   const adminToken = operatorToken(config);
   if (adminToken) ctx.adminTokenHash = hashAdminToken(adminToken);
-  const threads = config.functions === 'inline' ? functionThreads(config, ctx, options) : undefined;
+  const threads = config.functions === 'inline' ? functionThreads(config, ctx, meter, options) : undefined;
   const invoker: Invoker =
     threads ??
     (config.functions === 'lambda'
@@ -141,7 +141,7 @@ export function openStore(config: Config, options: OpenStoreOptions = {}): Store
  * The thread invoker when asked for and possible. The threads' change hints are published through this store's
  * `ctx.publishHint` (set by main.ts to the process's hint bus), read when each hint arrives.
  */
-function functionThreads(config: Config, ctx: StoreContext, options: OpenStoreOptions): ThreadInvoker | undefined {
+function functionThreads(config: Config, ctx: StoreContext, meter: CallMeter, options: OpenStoreOptions): ThreadInvoker | undefined {
   const count = options.functionThreads ?? 0;
   if (count === 0) return undefined;
   const log: ThreadLog = options.log ?? (() => undefined);
@@ -158,5 +158,6 @@ function functionThreads(config: Config, ctx: StoreContext, options: OpenStoreOp
     return undefined;
   }
   log('info', { functionThreads: count }, 'functions run in worker threads');
-  return new ThreadInvoker({ config, threads: count, entry, onHint: (hint) => ctx.publishHint?.(hint), log });
+  // `meter`: the threads' store calls count in this store's meter too (the call-budget tests read it).
+  return new ThreadInvoker({ config, threads: count, entry, onHint: (hint) => ctx.publishHint?.(hint), log, meter });
 }

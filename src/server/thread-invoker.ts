@@ -5,9 +5,13 @@
 // the client streams them to and from the blob store itself, as with every invoker.
 //
 // What the functions tell the process besides answers comes back over the same port, so it keeps its order:
-// change hints (published on this process's hint bus before the answer of the commit that made them arrives) and
-// log lines. A thread that dies (uncaught error, out of memory) fails every call in flight on it with UNAVAILABLE,
-// like a Lambda that crashed (lambda-invoker.ts); the next call starts a new thread.
+// change hints and log lines. A hint a call's commit published travels in an answer (that call's, or one given
+// before it) and is published on this process's hint bus just before that answer is handed over: the order an
+// inline commit gives them, which the mailbox cache relies on to take a writer's own commit in without a log read.
+// The store calls a thread makes are counted by its own meter and summed into this process's meter with each answer
+// (and each sealsIdle / close reply), so call budgets (CallMeter, the tests' pins) read the same whichever invoker
+// runs the functions. A thread that dies (uncaught error, out of memory) fails every call in flight on it with
+// UNAVAILABLE, like a Lambda that crashed (lambda-invoker.ts); the next call starts a new thread.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +19,7 @@ import type { Config } from '../config.js';
 import type { Envelope, Operation, RequestOf } from '../mailstore/api.js';
 import type { Invoker } from '../mailstore/invoker.js';
 import type { Hint } from '../notify/index.js';
+import type { CallCounts, CallMeter } from '../storage/metered.js';
 
 /** What a function thread starts with (workerData): the process's own config, so its store is configured alike. */
 export interface FunctionThreadData {
@@ -32,11 +37,14 @@ export type ThreadLogLevel = 'info' | 'warn' | 'error';
 
 /** Function thread → main thread. */
 export type FromFunctionThread =
-  | { kind: 'result'; id: number; envelope: Envelope<Operation> }
+  | { kind: 'result'; id: number; envelope: Envelope<Operation>; hints?: Hint[]; counts?: CallCounts }
   /** handleRequest threw (a bug, not a store outcome): the caller sees the same kind of error as inline. */
-  | { kind: 'threw'; id: number; error: { name: string; message: string; stack?: string } }
+  | { kind: 'threw'; id: number; error: { name: string; message: string; stack?: string }; hints?: Hint[]; counts?: CallCounts }
+  /** A hint published while no call was in flight (the others travel in answers). */
   | { kind: 'hint'; hint: Hint }
-  | { kind: 'done'; id: number }
+  | { kind: 'done'; id: number; counts?: CallCounts }
+  /** The thread has loaded its modules and opened its store: calls are answered without a start-up wait. */
+  | { kind: 'ready' }
   | { kind: 'log'; level: ThreadLogLevel; fields: Record<string, unknown>; msg: string };
 
 export type ThreadLog = (level: ThreadLogLevel, fields: Record<string, unknown>, msg: string) => void;
@@ -50,6 +58,11 @@ export interface ThreadInvokerOptions {
   /** Where the threads' change hints go: the process's hint bus. */
   onHint: (hint: Hint) => void;
   log: ThreadLog;
+  /**
+   * The process's meter: the store calls the threads made since their last message (`counts`, in every answer) are
+   * added to it, so it counts every call whichever thread made it.
+   */
+  meter?: CallMeter;
 }
 
 interface Pending {
@@ -67,10 +80,23 @@ interface Slot {
   waits: Map<number, () => void>;
   /** Resolves when the current worker has exited. */
   exited: Promise<void> | undefined;
+  /** Resolves when the current worker said `ready` (or exited first). */
+  ready: Promise<void> | undefined;
+  markReady: () => void;
 }
 
 /** How long close() lets a thread close its store before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
+
+/** A thread's store calls, summed into the process's meter (CallMeter has no scope here: STATS runs inline). */
+export function addCounts(into: CallCounts, more: CallCounts): void {
+  into.kv += more.kv;
+  into.blob += more.blob;
+  into.blobBytesRead += more.blobBytesRead;
+  into.rru += more.rru;
+  into.wru += more.wru;
+  for (const op in more.byOp) into.byOp[op] = (into.byOp[op] ?? 0) + more.byOp[op]!;
+}
 
 function unavailable<O extends Operation>(message: string): Envelope<O> {
   return { ok: false, error: { code: 'UNAVAILABLE', message } };
@@ -109,7 +135,7 @@ export class ThreadInvoker implements Invoker {
 
   constructor(private readonly options: ThreadInvokerOptions) {
     if (options.threads < 1) throw new RangeError('ThreadInvoker needs at least one thread');
-    this.slots = Array.from({ length: options.threads }, (_, index) => ({ index, worker: undefined, calls: new Map(), waits: new Map(), exited: undefined }));
+    this.slots = Array.from({ length: options.threads }, (_, index) => ({ index, worker: undefined, calls: new Map(), waits: new Map(), exited: undefined, ready: undefined, markReady: () => undefined }));
     // Start every thread now: its start-up (module loading, opening SQLite) is not paid by the first commands.
     for (const slot of this.slots) this.ensureWorker(slot);
   }
@@ -140,6 +166,15 @@ export class ThreadInvoker implements Invoker {
   /** Resolves once no search-segment seal is queued or running in any thread (bench/, RunningServer.sealsIdle). */
   async sealsIdle(): Promise<void> {
     await Promise.all(this.slots.map((slot) => this.ask(slot, 'sealsIdle')));
+  }
+
+  /**
+   * Resolves once every thread has loaded and opened its store (or died trying: then its calls fail UNAVAILABLE and
+   * the next call starts another). `stratus serve` waits for it before it listens, so its first commands do not wait
+   * for a thread's start-up (seconds when the thread compiles TypeScript through tsx) and time out meanwhile.
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
   /** Live worker threads (tests: none after close). */
@@ -185,6 +220,7 @@ export class ThreadInvoker implements Invoker {
     if (slot.worker) return slot.worker;
     const worker = startWorker(this.options.entry, { config: this.options.config, index: slot.index });
     slot.worker = worker;
+    slot.ready = new Promise((resolve) => (slot.markReady = resolve));
     worker.on('message', (message: FromFunctionThread) => this.received(slot, worker, message));
     worker.on('error', (err) => this.options.log('error', { thread: slot.index, err: err.message, stack: err.stack }, 'function thread failed'));
     slot.exited = new Promise((resolve) =>
@@ -208,6 +244,8 @@ export class ThreadInvoker implements Invoker {
 
   private received(slot: Slot, worker: Worker, message: FromFunctionThread): void {
     if (slot.worker !== worker) return;
+    if ('counts' in message && message.counts && this.options.meter) addCounts(this.options.meter.counts, message.counts);
+    if ('hints' in message && message.hints) for (const hint of message.hints) this.options.onHint(hint);
     switch (message.kind) {
       case 'result': {
         const call = slot.calls.get(message.id);
@@ -236,6 +274,9 @@ export class ThreadInvoker implements Invoker {
       case 'log':
         this.options.log(message.level, { thread: slot.index, ...message.fields }, message.msg);
         return;
+      case 'ready':
+        slot.markReady();
+        return;
     }
   }
 
@@ -243,6 +284,7 @@ export class ThreadInvoker implements Invoker {
   private exited(slot: Slot, worker: Worker, code: number): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
+    slot.markReady();
     const lost = [...slot.calls.values()];
     slot.calls.clear();
     for (const call of lost) call.resolve(unavailable('The mail store function stopped, try again'));

@@ -62,6 +62,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     STRATUS_AUTH_FAILURE_DELAY_MS: '10',
     STRATUS_LOG_LEVEL: 'warn',
     ...(options.backend === 'aws' ? await awsStoreSettings('fx') : {}),
+    // `STRATUS_FUNCTION_THREADS=1 node test/run.mjs test/e2e/…` runs the same tests with the functions in a thread.
+    ...(process.env.STRATUS_FUNCTION_THREADS ? { STRATUS_FUNCTION_THREADS: process.env.STRATUS_FUNCTION_THREADS } : {}),
     ...options.env,
   });
   // Warnings and errors the server logs (a test can assert that no SERVERBUG happened).

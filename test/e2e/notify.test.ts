@@ -48,7 +48,11 @@ function message(subject: string): string {
   return `From: b@example.org\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
 }
 
-describe('NOTIFY in one process', () => {
+// Both invokers: the functions on the event loop, and in a worker thread (STRATUS_FUNCTION_THREADS=1), where the
+// change hints and the command's answer come back over the thread's port in their own order.
+for (const threads of ['0', '1']) describe(`NOTIFY in one process (${threads === '0' ? 'inline' : 'thread'} invoker)`, () => notifySuite(threads));
+
+function notifySuite(threads: string): void {
   let dir: string;
   let server: RunningServer;
   let f: Frontends;
@@ -64,6 +68,7 @@ describe('NOTIFY in one process', () => {
       STRATUS_ADMIN_PORT: 'off',
       STRATUS_AUTH_FAILURE_DELAY_MS: '10',
       STRATUS_MAILBOX_POLL_MS: '3600000',
+      STRATUS_FUNCTION_THREADS: threads,
     });
     server = await startServer(config, pino({ level: 'silent' }));
   });
@@ -367,4 +372,4 @@ describe('NOTIFY in one process', () => {
     a.close();
     b.close();
   });
-});
+}

@@ -63,14 +63,16 @@ test('FETCH of view items costs nothing; a partial of one part is one small rang
 // the process's mailbox cache looks only after that (mailbox-cache.ts hinted), so the writer's own STORE and UID
 // EXPUNGE read no change log (that was META + a log query more). And the store plans them from what the session's
 // view holds, checked by the transaction's conditions (store-expunge.ts): no hot-item read either. META and the
-// transaction: 2 calls, where there were 5.
+// transaction: 2 calls, where there were 5. The commit's answer carries its log entry (OwnChange), which the writer
+// hands to the process's mailbox cache (mailbox-cache.ts committed): other sessions of the process on the mailbox and
+// the cache's copy of it take the change from there, so neither they nor the next SELECT read the log for it.
 for (const backend of ['embedded', 'aws'] as const) {
-  test(`own STORE and UID EXPUNGE read no change log; another session of the process still hears of them (${backend})`, async () => {
+  test(`own STORE and UID EXPUNGE read no change log, nor do the process's other sessions or its next SELECT (${backend})`, async () => {
     const fx = await startFixture({ backend });
     try {
       const raw = await RawClient.connect(fx.port);
       await raw.command('L', `LOGIN ${fx.user} "${fx.password}"`);
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         const m = simpleMessage({ subject: `own ${i}` });
         await raw.command(`a${i}`, `APPEND INBOX {${Buffer.byteLength(m)}+}\r\n${m}`);
       }
@@ -87,23 +89,81 @@ for (const backend of ['embedded', 'aws'] as const) {
       await settled();
       assert.deepEqual(CallMeter.diff(fx.meter.snapshot(), before).byOp, own);
 
-      // A second session on the mailbox needs the change: one log read for the process, then it is told at NOOP.
+      // A second session on the mailbox is told of the writer's STORE and EXPUNGE (RFC 3501 §7: FETCH FLAGS and
+      // EXPUNGE at its NOOP) from the cache: the whole exchange is the writer's 2 calls per command and the NOOPs'
+      // META read each — no log query (there was one per command, with a META read: 2 calls more each).
       const other = await RawClient.connect(fx.port);
       await other.command('L', `LOGIN ${fx.user} "${fx.password}"`);
       await other.command('s', 'SELECT INBOX');
       before = fx.meter.snapshot();
       await raw.command('t4', 'UID STORE 3 +FLAGS (\\Flagged)');
       await settled();
+      assert.deepEqual(CallMeter.diff(fx.meter.snapshot(), before).byOp, own);
+      assert.match(await other.command('n1', 'NOOP'), /\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\)\)\r\nn1 OK/);
+      await raw.command('t5', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+      await raw.command('t6', 'UID EXPUNGE 3');
+      await settled();
+      // The FETCH FLAGS of \\Deleted is dropped with the message (mailbox-view.ts queueExpunge): only the EXPUNGE.
+      assert.match(await other.command('n2', 'NOOP'), /^\* 2 EXPUNGE\r\nn2 OK/);
+      assert.deepEqual(CallMeter.diff(fx.meter.snapshot(), before).byOp, { 'kv.get': 5, 'kv.transactWrite': 3 });
+
+      // The process's copy of INBOX moved with the commits: a third session's SELECT reads the name, META and the
+      // \Recent claim, no log tail (it was one query for the STOREs and EXPUNGEs since the last SELECT).
+      const third = await RawClient.connect(fx.port);
+      await third.command('L', `LOGIN ${fx.user} "${fx.password}"`);
+      before = fx.meter.snapshot();
+      const selected = await third.command('s', 'SELECT INBOX');
+      assert.match(selected, /\* 2 EXISTS\r\n/);
       const used = CallMeter.diff(fx.meter.snapshot(), before).byOp;
-      assert.equal(used['kv.query'], 1, JSON.stringify(used));
-      assert.match(await other.command('n', 'NOOP'), /\* 2 FETCH \(UID 3 FLAGS \(\\Flagged\)\)/);
+      assert.equal(used['kv.query'] ?? 0, 0, JSON.stringify(used));
+      assert.match(await third.command('f', 'FETCH 1:* (UID FLAGS)'), /\* 1 FETCH \(UID 1 FLAGS \(\\Seen\)\)\r\n\* 2 FETCH \(UID 4 FLAGS \(\)\)\r\n/);
       raw.close();
       other.close();
+      third.close();
     } finally {
       await fx.close();
     }
   });
 }
+
+// MOVE and COPY answer their commits' log entries too (source and destination): the process's other sessions on
+// either mailbox are told (EXPUNGE, EXISTS) from the cache, and COPY into the selected mailbox reads no log either.
+test("MOVE and COPY hand both mailboxes' changes to the process's other sessions without a log read", async () => {
+  const fx = await startFixture();
+  try {
+    const raw = await RawClient.connect(fx.port);
+    await raw.command('L', `LOGIN ${fx.user} "${fx.password}"`);
+    for (let i = 0; i < 3; i++) {
+      const m = simpleMessage({ subject: `moved ${i}` });
+      await raw.command(`a${i}`, `APPEND INBOX {${Buffer.byteLength(m)}+}\r\n${m}`);
+    }
+    await raw.command('c', 'CREATE Archive');
+    await raw.command('s', 'SELECT INBOX');
+    const other = await RawClient.connect(fx.port);
+    await other.command('L', `LOGIN ${fx.user} "${fx.password}"`);
+    await other.command('s', 'SELECT INBOX');
+    const archive = await RawClient.connect(fx.port);
+    await archive.command('L', `LOGIN ${fx.user} "${fx.password}"`);
+    assert.match(await archive.command('s', 'SELECT Archive'), /\* 0 EXISTS/);
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 50)); // a log read would have started by now
+
+    const before = fx.meter.snapshot();
+    assert.match(await raw.command('m', 'UID MOVE 1 Archive'), /\* 1 EXPUNGE\r\nm OK/);
+    await settled();
+    assert.match(await raw.command('k', 'UID COPY 2 INBOX'), /\* 3 EXISTS\r\n[\s\S]*k OK \[COPYUID \d+ 2 4\]/);
+    await settled();
+    assert.match(await other.command('n', 'NOOP'), /\* 1 EXPUNGE\r\n\* 3 EXISTS\r\n/);
+    assert.match(await archive.command('n', 'NOOP'), /\* 1 EXISTS\r\n/);
+    const used = CallMeter.diff(fx.meter.snapshot(), before).byOp;
+    assert.equal(used['kv.query'] ?? 0, 0, `no change-log read anywhere: ${JSON.stringify(used)}`);
+    assert.match(await archive.command('f', 'UID FETCH 1:* (FLAGS)'), /\* 1 FETCH \(UID 1 FLAGS \(\\Recent\)\)/);
+    raw.close();
+    other.close();
+    archive.close();
+  } finally {
+    await fx.close();
+  }
+});
 
 test("LIST reads the user's names, subscriptions and share index in one query (and the tenant's two indexes)", async () => {
   const fx = await startFixture();

@@ -23,8 +23,9 @@ export async function freePort(): Promise<number> {
 
 const START_TIMEOUT_MS = 15_000;
 
-export async function startRedis(): Promise<RunningRedis> {
-  const port = await freePort();
+/** Starts redis-server on `port` (default: a free one; a test that restarts Redis passes the port it had). */
+export async function startRedis(port?: number): Promise<RunningRedis> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,5 +1,6 @@
 // STRATUS_FUNCTION_THREADS (src/server/thread-invoker.ts): `stratus serve` with its functions in a worker thread,
-// over real TCP. The same command script gets the same answers as the inline invoker; an APPEND on one connection
+// over real TCP. The same command script gets the same answers as the inline invoker, and the process's meter counts
+// the same store calls for it (the thread's calls summed back with its answers); an APPEND on one connection
 // wakes an IDLE on another (the hint crosses the thread); a thread that dies mid-command fails that command with
 // NO [UNAVAILABLE] and the next command works; stop() leaves no thread running.
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server/main.js';
 import { addUser } from '../../src/mailstore/directory.js';
 import { RawClient } from '../e2e/raw-client.js';
+import { CallMeter } from '../../src/storage/metered.js';
 import { within } from '../e2e/two-frontends.js';
 
 const USER = 'threads@example.com';
@@ -104,15 +106,20 @@ describe('function threads (STRATUS_FUNCTION_THREADS)', () => {
   it('answers APPEND, FETCH, STORE, SEARCH and EXPUNGE as the inline invoker does, from the thread', async () => {
     assert.equal(inline.server.store.threads, undefined);
     assert.ok(threaded.server.store.threads, 'the threaded server runs a thread invoker');
-    const before = threaded.server.store.meter.snapshot().kv;
-    const inlineBefore = inline.server.store.meter.snapshot().kv;
+    const before = threaded.server.store.meter.snapshot();
+    const inlineBefore = inline.server.store.meter.snapshot();
     const expected = await script(inline.server.imapPort!);
+    await inline.server.sealsIdle();
     const got = await script(threaded.server.imapPort!);
+    await threaded.server.sealsIdle(); // the seals' calls come back with the thread's reply
     assert.deepEqual(got, expected);
     assert.match(got.join(''), /\* SEARCH 3 4\r\n/); // FROM bob: the script exercises what it says
-    // The store calls ran in the thread: this (main-thread) store's meter saw none of the KV calls, the inline one did.
-    assert.equal(threaded.server.store.meter.snapshot().kv - before, 0);
-    assert.ok(inline.server.store.meter.snapshot().kv - inlineBefore > 20);
+    // The store calls ran in the thread, and the process's meter counts them as the inline one counts its own.
+    const used = CallMeter.diff(threaded.server.store.meter.snapshot(), before);
+    const inlineUsed = CallMeter.diff(inline.server.store.meter.snapshot(), inlineBefore);
+    assert.ok(inlineUsed.kv > 20);
+    assert.deepEqual(used.byOp, inlineUsed.byOp);
+    assert.equal(used.blobBytesRead, inlineUsed.blobBytesRead);
   });
 
   it('an APPEND on one connection wakes an IDLE on another (the hint crosses the thread)', async () => {

@@ -13,7 +13,7 @@ import { done } from '../session/context.js';
 import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
 import { utf8Names } from '../session/revision.js';
-import { catchUp } from '../session/freshness.js';
+import { catchUp, ownCommitElsewhere } from '../session/freshness.js';
 import { headerHasEightBit, watchHeader } from '../session/header-eight-bit.js';
 import { BUFFERED_BODY_MAX } from '../session/fetch-body.js';
 import { mailboxIdHintsOf } from '../session/mailbox-id-hints.js';
@@ -114,6 +114,8 @@ export const append: Handler<AppendCommand> = async (command, ctx) => {
         if (view.modseq < result.modseq) await catchUp(ctx, view);
       }
     }
+    // The process's copy of the mailbox and its other sessions on it take the message in without a log read either.
+    if (result.change) ownCommitElsewhere(ctx, { entries: [result.change.entry], status: result.change.status });
     return done('APPEND completed', { code: 'APPENDUID', uidValidity: result.uidValidity, uids: result.uids });
   } catch (err) {
     // Leave the reader in step with the client: an unread literal is refused (before "+") or skipped.

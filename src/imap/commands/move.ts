@@ -7,7 +7,7 @@ import { done, selectedView } from '../session/context.js';
 import { bad, no } from '../response-codes.js';
 import { storePath } from '../session/mailbox-names.js';
 import { utf8Names } from '../session/revision.js';
-import { afterOwnWrite } from '../session/freshness.js';
+import { catchUp, ownCommitElsewhere, takeOwnCommit } from '../session/freshness.js';
 import { expungeData, statusResponse, vanishedData } from '../encoder.js';
 
 const REQUEST_UIDS = 10_000;
@@ -28,16 +28,20 @@ export const move: Handler<CopyMoveCommand> = async (command, ctx) => {
       uids: uids.slice(i, i + REQUEST_UIDS),
       to,
     });
+    const seqs = view.removeNow(result.source);
+    // Before anything is written (the commits' hints are looked at one turn later): the process's copies of both
+    // mailboxes and their other sessions take the commits in without a log read (freshness.ts takeOwnCommit).
+    ownCommitElsewhere(ctx, result.destinationChange);
+    const behind = result.sourceModseq > 0 && takeOwnCommit(ctx, view, result.sourceModseq, result.sourceChange);
     if (result.source.length > 0) {
       const code = { code: 'COPYUID', uidValidity: result.uidValidity, source: result.source, destination: result.destination } as const;
       await ctx.out.send(statusResponse(null, 'OK', 'Moved', code));
     }
-    const seqs = view.removeNow(result.source);
     // RFC 7162 §3.2.10 / RFC 6851 §4.3: with QRESYNC enabled the moved messages are announced as VANISHED.
     if (view.vanishes) {
       if (result.source.length > 0) await ctx.out.send(vanishedData(result.source, false));
     } else for (const seq of seqs) await ctx.out.send(expungeData(seq));
-    if (result.sourceModseq > 0) await afterOwnWrite(ctx, view, result.sourceModseq);
+    if (behind) await catchUp(ctx, view);
   }
   return done(`${command.uid ? 'UID MOVE' : 'MOVE'} completed`);
 };

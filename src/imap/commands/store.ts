@@ -45,7 +45,7 @@ export const store: Handler<StoreCommand> = async (command, ctx) => {
       changed.add(c.uid);
     }
     for (const uid of result.modified) modified.add(uid);
-    if (result.modseq > 0) await afterOwnWrite(ctx, view, result.modseq);
+    if (result.modseq > 0) await afterOwnWrite(ctx, view, result.modseq, result.change);
   }
   const withModseq = condstoreEnabled(ctx);
   for (const row of rows) {

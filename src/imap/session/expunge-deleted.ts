@@ -34,7 +34,7 @@ export async function expungeDeleted(
     });
     seqs.push(...view.removeNow(result.expunged));
     expungedUids?.push(...result.expunged);
-    if (result.modseq > 0) await afterOwnWrite(ctx, view, result.modseq);
+    if (result.modseq > 0) await afterOwnWrite(ctx, view, result.modseq, result.change);
   }
   return seqs; // per batch highest first, each computed after the previous batch was removed
 }

@@ -1,7 +1,7 @@
 // Keeping the view up to date with other sessions (storage-design §C5). Between hints (watch.ts) the view asks
 // the change log for what happened after its MODSEQ; a truncated log (resync) is answered by reopening the mailbox
 // and turning the difference into the same kind of changes, so the client is told through the usual flush.
-import type { HotList, LogEntry, MailboxStatus } from '../../mailstore/api.js';
+import type { HotList, LogEntry, MailboxStatus, OwnChange } from '../../mailstore/api.js';
 import type { CommandContext } from './context.js';
 import type { MailboxView } from './mailbox-view.js';
 
@@ -22,10 +22,29 @@ export function applyOpened(view: MailboxView, opened: { status: MailboxStatus; 
   return view.applyChanges(differenceAsEntries(view, opened.messages, opened.status.highestModseq), opened.status);
 }
 
-/** After a write of our own that committed at `modseq`: a gap means someone else wrote in between. */
-export async function afterOwnWrite(ctx: CommandContext, view: MailboxView, modseq: number): Promise<void> {
-  if (modseq === view.modseq + 1) view.modseq = modseq;
-  else if (modseq > view.modseq) await catchUp(ctx, view);
+/**
+ * After a write of our own that committed at `modseq`: a gap means someone else wrote in between. `change` (the
+ * store's OwnChange: the commits' log entries, dense) lets a view that stands right before them take several
+ * commits of one request without a log read — their effects are in the view already, so nothing is announced — and
+ * goes to the process's mailbox cache for its copy of the mailbox and its other sessions (mailbox-cache.ts
+ * committed), which then read no log for it either. Called in the turn the result arrived, before anything is
+ * written to the client: the commit's hint is looked at one turn later.
+ */
+export async function afterOwnWrite(ctx: CommandContext, view: MailboxView, modseq: number, change?: OwnChange): Promise<void> {
+  if (takeOwnCommit(ctx, view, modseq, change)) await catchUp(ctx, view);
+}
+
+/** afterOwnWrite without the catch-up: true when the view is still behind `modseq` (then `catchUp`). */
+export function takeOwnCommit(ctx: CommandContext, view: MailboxView, modseq: number, change?: OwnChange): boolean {
+  if (change !== undefined && change.entries[0]?.modseq === view.modseq + 1) view.applyChanges(change.entries, change.status);
+  else if (modseq === view.modseq + 1) view.modseq = modseq;
+  if (change !== undefined) ctx.deps.mailboxes?.committed(change);
+  return modseq > view.modseq;
+}
+
+/** A commit of ours to a mailbox that is not the selected one (APPEND, COPY, MOVE's destination): for the cache. */
+export function ownCommitElsewhere(ctx: CommandContext, change: OwnChange | undefined): void {
+  if (change !== undefined) ctx.deps.mailboxes?.committed(change);
 }
 
 function differenceAsEntries(view: MailboxView, fresh: HotList, modseq: number): LogEntry[] {

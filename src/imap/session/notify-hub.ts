@@ -33,7 +33,11 @@ export interface UserListWatcher {
   /** The user's tenant: a grant to `anyone` there is announced by the tenant-level hint. */
   readonly tenantId?: string;
   token(): string;
-  changed(mailboxes: readonly MailboxListEntry[]): void;
+  /**
+   * `read`: the number of the list read that found `mailboxes` (listReadsStarted when it began; later reads, higher
+   * numbers), so a session can tell a list read after its own command from one read before (notify-session.ts).
+   */
+  changed(mailboxes: readonly MailboxListEntry[], read: number): void;
 }
 
 interface Entry<W> {
@@ -64,6 +68,8 @@ export class NotifyHub {
   private closed = false;
   /** Store reads made by the hub (tests check that a burst of hints costs one read per mailbox). */
   reads = 0;
+  /** List reads (`mailbox.list`) begun so far: each read's number is this count when it begins, plus one. */
+  private lists = 0;
 
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -82,6 +88,14 @@ export class NotifyHub {
 
   get watchedMailboxes(): number {
     return this.mailboxes.size;
+  }
+
+  /**
+   * How many list reads have begun. A list delivered with a higher number was read after this was asked, so it shows
+   * every commit that had ended by then (the store reads strongly consistent, DESIGN.md).
+   */
+  get listReadsStarted(): number {
+    return this.lists;
   }
 
   /** The last status the hub read for a watched mailbox with this user's rights, if any. */
@@ -256,8 +270,9 @@ export class NotifyHub {
     for (const watcher of [...entry.watchers]) {
       try {
         this.reads++;
+        const read = ++this.lists;
         const { mailboxes } = await this.store.call('mailbox.list', { token: watcher.token() });
-        for (const w of [...entry.watchers]) deliver(() => w.changed(mailboxes), this.onError, w.userId);
+        for (const w of [...entry.watchers]) deliver(() => w.changed(mailboxes, read), this.onError, w.userId);
         return;
       } catch (err) {
         lastError = err;

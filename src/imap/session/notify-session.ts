@@ -12,9 +12,11 @@
 //   APPENDs (known by their MODSEQs, ownCommit) are not told (§5: SHOULD omit).
 // - MailboxName and SubscriptionChange (§5.4, §5.5): after the store's user- or tenant-level hint, the new mailbox
 //   list is compared with the last one: `* LIST` for a created or deleted (\NonExistent) mailbox and its parent, a
-//   renamed one (OLDNAME), or one whose subscription changed. The session's own CREATE/DELETE/RENAME/(UN)SUBSCRIBE
-//   are applied to its copy first, so it is not told about them (§5: SHOULD NOT). The watched set (PERSONAL,
-//   SUBTREE …) is resolved again too.
+//   renamed one (OLDNAME), or one whose subscription changed. The copy is always a list as the store gave it. The
+//   session's own CREATE/DELETE/RENAME/(UN)SUBSCRIBE name the changes they made (ownCommand); a list that shows one
+//   of them says nothing about it (§5: SHOULD NOT), whenever that list comes — before or after the command's answer,
+//   which is a matter of timing (function threads, Lambdas, Redis) — until a list read after the command was seen.
+//   The watched set (PERSONAL, SUBTREE …) is resolved again too.
 // - Access (§3.1, §5.9): a watched mailbox the user can no longer read stops being watched and is told
 //   `\NoAccess` while it is still listed, `\NonExistent` once it is not; a `\NoAccess` one readable again is told
 //   without it and watched again.
@@ -109,8 +111,6 @@ export const MAX_WATCHED = 1000;
 const MAX_WAITING = 2000;
 /** Status reads at once when NOTIFY SET starts watching. */
 const STARTING_READS = 8;
-/** A mailbox this session just created: its id comes with the next list. */
-const PENDING = '';
 /** Own commits remembered per watched mailbox until a status covers them (a burst of APPENDs). */
 const MAX_OWN = 256;
 /** Far beyond any MODSEQ: `mailbox.changes` then reads META only. */
@@ -156,7 +156,18 @@ export class NotifySession {
   private readonly pendingStatus = new Set<Watched>();
   /** Responses held while a command runs. */
   private held: string[] = [];
-  private heldList: readonly MailboxListEntry[] | null = null;
+  private heldList: { list: readonly MailboxListEntry[]; read: number } | null = null;
+  /**
+   * Names this session's own commands created, deleted or renamed (§5: not told): how many of their changes a list
+   * has not shown yet, and the hub's list-read count when the last of those commands ended. A change the name shows in
+   * a list is one of them (one fewer); a list read after `at` shows them all, so the name is forgotten once such a
+   * list was applied.
+   */
+  private readonly ownNames = new Map<string, OwnChanges>();
+  /** As ownNames, for its own (UN)SUBSCRIBE (§5.5). */
+  private readonly ownSubscriptions = new Map<string, OwnChanges>();
+  /** The number of the last list applied: an older one coming late says nothing new (NotifyHub.listReadsStarted). */
+  private listRead = 0;
   private writing: Promise<void> = Promise.resolve();
   private waiting = 0;
   private unwatchUser: (() => void) | null = null;
@@ -199,7 +210,7 @@ export class NotifySession {
     const user = this.state.user;
     if (this.spec.others.length > 0 && user?.userId !== undefined) {
       const tenant = user.tenantId === undefined ? {} : { tenantId: user.tenantId };
-      this.unwatchUser = this.hub.watchUser({ userId: user.userId, ...tenant, token: () => this.state.token, changed: (l) => this.listChanged(l) });
+      this.unwatchUser = this.hub.watchUser({ userId: user.userId, ...tenant, token: () => this.state.token, changed: (l, read) => this.listChanged(l, read) });
     }
     this.resolveWatched();
     const utf8 = utf8Names(this.state.enabled);
@@ -253,6 +264,8 @@ export class NotifySession {
     this.unwatchUser = null;
     this.held = [];
     this.heldList = null;
+    this.ownNames.clear();
+    this.ownSubscriptions.clear();
     if (this.state.onViewChange === this.selectedChanged) this.state.onViewChange = null;
   }
 
@@ -266,7 +279,7 @@ export class NotifySession {
     if (this.spec.selected?.messages && this.state.onViewChange === null) this.state.onViewChange = this.selectedChanged;
     const list = this.heldList;
     this.heldList = null;
-    if (list) this.applyList(list);
+    if (list) this.applyList(list.list, list.read);
     const held = this.held;
     this.held = [];
     for (const response of held) this.write(response);
@@ -281,7 +294,12 @@ export class NotifySession {
     this.selectedChanged();
   }
 
-  /** The session's own successful CREATE, DELETE, RENAME, (UN)SUBSCRIBE: its copy of the list follows, silently. */
+  /**
+   * The session's own successful CREATE, DELETE, RENAME, (UN)SUBSCRIBE (connection.ts, after the command, before
+   * `resume`): the names it changed are not told when a list shows them (§5: "The server SHOULD omit notifying the
+   * client if the event is caused by this client"). Lists that come while a command runs wait for its end (`holding`),
+   * so a list showing the change is never judged before this. A mailbox it renamed keeps being told by its new name.
+   */
   ownCommand(command: Command): void {
     if (this.stopped) return;
     const utf8 = utf8Names(this.state.enabled);
@@ -292,60 +310,47 @@ export class NotifySession {
         return null;
       }
     };
-    const pending = (p: string): void => {
-      for (const q of [...ancestors(p), p]) {
-        if (!this.snapshot.get(q)?.mailboxId) this.snapshot.set(q, { path: q, mailboxId: PENDING, specialUse: null, subscribed: this.snapshot.get(q)?.subscribed ?? false });
-      }
+    const at = this.hub.listReadsStarted;
+    const names = (...paths: string[]): void => {
+      for (const p of paths) expect(this.ownNames, p, at);
     };
     switch (command.name) {
       case 'CREATE': {
         const p = path(command.mailbox);
-        if (p !== null) pending(p);
-        break;
+        if (p !== null) names(...ancestors(p), p); // the parents it had to create too
+        return;
       }
       case 'DELETE': {
         const p = path(command.mailbox);
-        const entry = p === null ? undefined : this.snapshot.get(p);
-        if (p !== null && entry) {
-          // Its own DELETE: whatever the hub found meanwhile (the mailbox gone) is not told either (§5).
-          if (entry.mailboxId) {
-            this.noAccess.delete(entry.mailboxId);
-            this.lost.delete(entry.mailboxId);
-          }
-          if (entry.subscribed) this.snapshot.set(p, { ...entry, mailboxId: null });
-          else this.snapshot.delete(p);
-        }
-        break;
+        if (p !== null) names(p);
+        return;
       }
       case 'RENAME': {
         const from = path(command.from);
         const to = path(command.to);
-        if (from === null || to === null) break;
-        if (from === 'INBOX') {
-          pending(to); // RFC 3501 §6.3.5: INBOX's messages move to a new mailbox; INBOX stays
-          break;
+        if (from === null || to === null) return;
+        // RFC 3501 §6.3.5: renaming INBOX moves its messages to a new mailbox; INBOX stays.
+        names(from, ...ancestors(to), to);
+        if (from === 'INBOX') return;
+        for (const w of this.watched.values()) {
+          if (w.path === from || w.path.startsWith(from + DELIMITER)) w.path = to + w.path.slice(from.length);
         }
-        for (const [p, entry] of [...this.snapshot]) {
-          if (p !== from && !p.startsWith(from + DELIMITER)) continue;
-          this.snapshot.delete(p);
-          const moved = to + p.slice(from.length);
-          this.snapshot.set(moved, { ...entry, path: moved });
-        }
-        for (const q of ancestors(to)) if (!this.snapshot.has(q)) pending(q);
-        break;
+        return;
       }
       case 'SUBSCRIBE':
       case 'UNSUBSCRIBE': {
         const p = path(command.mailbox);
-        if (p === null) break;
-        const entry = this.snapshot.get(p) ?? { path: p, mailboxId: null, specialUse: null, subscribed: false };
-        this.snapshot.set(p, { ...entry, subscribed: command.name === 'SUBSCRIBE' });
-        break;
+        if (p !== null) expect(this.ownSubscriptions, p, at);
+        return;
       }
       default:
         return;
     }
-    this.resolveWatched();
+  }
+
+  /** A name whose change in this list is the session's own (ownCommand): true once per own change. */
+  private ownName(path: string): boolean {
+    return consume(this.ownNames, path);
   }
 
   /**
@@ -566,23 +571,29 @@ export class NotifySession {
 
   // ------------------------------------------------------------------ MailboxName, SubscriptionChange: LIST
 
-  private listChanged(list: readonly MailboxListEntry[]): void {
+  /** `read`: the hub's number of the read that found `list` (NotifyHub.listReadsStarted). */
+  private listChanged(list: readonly MailboxListEntry[], read: number): void {
     if (this.stopped) return;
     if (this.holding) {
-      // After the command: its own CREATE / RENAME … must be in the copy first (ownCommand), or it is announced.
-      this.heldList = list;
+      // After the command: what it changed itself must be known first (ownCommand), or it is announced.
+      if (!this.heldList || read >= this.heldList.read) this.heldList = { list, read };
       return;
     }
-    this.applyList(list);
+    this.applyList(list, read);
   }
 
-  private applyList(list: readonly MailboxListEntry[]): void {
+  private applyList(list: readonly MailboxListEntry[], read: number): void {
+    if (read < this.listRead) return;
+    this.listRead = read;
     const before = this.snapshot;
     const after = byPath(list);
     this.snapshot = after;
     const rows = listRows(list, (e) => e.mailboxId !== null);
     const told = this.announce(before, after, rows);
     this.accessChanged(after, rows, told);
+    // A list read after an own command shows its change (or a later one by someone else): told from now on.
+    for (const [p, own] of this.ownNames) if (read > own.at) this.ownNames.delete(p);
+    for (const [p, own] of this.ownSubscriptions) if (read > own.at) this.ownSubscriptions.delete(p);
     this.resolveWatched();
     void this.recheckNoAccess().catch(() => undefined);
   }
@@ -598,6 +609,7 @@ export class NotifySession {
     const vanished = (path: string): void => {
       if (told.has(path)) return;
       told.add(path);
+      if (this.ownName(path)) return; // its own DELETE (§5)
       this.emit(listData({ attributes: attributesOf(path, after, rows), delimiter: DELIMITER, mailbox: path }, 'LIST', utf8));
     };
     for (const [id, w] of this.watched) if (!present.has(id)) vanished(w.path);
@@ -627,8 +639,12 @@ export class NotifySession {
     const names = this.spec.others.filter((g) => g.mailboxName);
     const subs = this.spec.others.filter((g) => g.subscription);
     if (names.length === 0 && subs.length === 0) return told;
-    // Mailboxes this session created itself carry no id yet: the new list's one at the same path is theirs.
-    for (const [p, e] of before) if (e.mailboxId === PENDING) before.set(p, { ...e, mailboxId: after.get(p)?.mailboxId ?? null });
+    /** §5: a change of the session's own is taken in silently (and counts as told for the §5.9 pass after this). */
+    const own = (path: string): boolean => {
+      if (!this.ownName(path)) return false;
+      told.add(path);
+      return true;
+    };
     const oldPath = idIndex(before);
     const newPath = idIndex(after);
     const utf8 = utf8Names(this.state.enabled);
@@ -647,7 +663,9 @@ export class NotifySession {
     const carried = (from: string, to: string): boolean =>
       renames.some(([f, t]) => f !== from && from.startsWith(f + DELIMITER) && to === t + from.slice(f.length));
     for (const [from, to] of renames) {
-      if (carried(from, to) || !wants(names, before.get(from), after.get(to))) continue;
+      if (carried(from, to)) continue;
+      const ownFrom = own(from);
+      if (own(to) || ownFrom || !wants(names, before.get(from), after.get(to))) continue;
       say(to, { oldName: from });
     }
     // §5.4: "If a mailbox is created or deleted, the mailbox itself and its direct parent (whether it is an existing
@@ -655,6 +673,7 @@ export class NotifySession {
     // LIST response for each affected mailbox name": the mailbox, then its parent (\HasChildren or \HasNoChildren
     // now; \NonExistent if it is no mailbox), once per parent. Told when a MailboxName filter covers either name.
     const affected = (path: string, entry: MailboxListEntry | undefined): void => {
+      if (own(path)) return;
       const parent = parentOf(path);
       const parentEntry = parent === null ? undefined : (after.get(parent) ?? before.get(parent) ?? nameOnly(parent));
       if (!wants(names, entry, parentEntry)) return;
@@ -670,15 +689,39 @@ export class NotifySession {
     for (const [path, e] of after) {
       const was = before.get(path);
       if (!was || was.mailboxId !== e.mailboxId || was.subscribed === e.subscribed || told.has(path)) continue;
-      if (!wants(subs, was, e)) continue;
+      if (consume(this.ownSubscriptions, path) || !wants(subs, was, e)) continue;
       say(path);
     }
     for (const [path, was] of before) {
       if (after.has(path) || was.mailboxId !== null || !was.subscribed || !wants(subs, was) || told.has(path)) continue;
+      if (consume(this.ownSubscriptions, path)) continue;
       say(path);
     }
     return told;
   }
+}
+
+/** Own changes of one name not shown by a list yet (NotifySession.ownNames). */
+interface OwnChanges {
+  count: number;
+  /** NotifyHub.listReadsStarted when the last of them was made. */
+  at: number;
+}
+
+function expect(own: Map<string, OwnChanges>, path: string, at: number): void {
+  const known = own.get(path);
+  if (known) {
+    known.count++;
+    known.at = at;
+  } else own.set(path, { count: 1, at });
+}
+
+/** True, one fewer to come, when `path` has an own change not shown yet. */
+function consume(own: Map<string, OwnChanges>, path: string): boolean {
+  const known = own.get(path);
+  if (!known) return false;
+  if (--known.count === 0) own.delete(path);
+  return true;
 }
 
 /** §5: every change between the last status told and `s` is one of this session's own commits (MODSEQ is dense). */

@@ -57,9 +57,14 @@ export class Output {
   end(): Promise<void> {
     return new Promise((resolve) => {
       if (this.isClosed) return resolve();
-      this.socket.once('close', () => resolve());
+      // The usual close (the peer reads the BYE and closes) drops the timer at once rather than leaving one per
+      // LOGOUT queued for two seconds.
+      const cutOff = setTimeout(() => this.socket.destroy(), 2000).unref();
+      this.socket.once('close', () => {
+        clearTimeout(cutOff);
+        resolve();
+      });
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), 2000).unref();
     });
   }
 }

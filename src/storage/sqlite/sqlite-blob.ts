@@ -31,8 +31,24 @@ export interface SqliteBlobRead {
 export interface SqliteBlobOptions {
   /** Milliseconds to wait for another connection's write lock before giving up with TransactionConflictError. */
   busyTimeoutMs?: number;
-  /** Clock for `lastModified` (tests). */
+  /** Clock for `lastModified` and for `freshTtlMs` (tests). */
   now?: () => number;
+  /**
+   * Bytes of objects this connection wrote and nobody has read since, kept to answer that first read without a
+   * SELECT (default 4 MiB in all; 0: off). See `fresh` in SqliteBlob.
+   */
+  freshBytes?: number;
+  /** How long such a copy is kept unread (default 10 s). */
+  freshTtlMs?: number;
+}
+
+const DEFAULT_FRESH_BYTES = 4 * 1024 * 1024;
+const DEFAULT_FRESH_TTL_MS = 10_000;
+
+/** An object this connection wrote, not read since: its bytes and the row's `modified`. */
+interface FreshObject {
+  bytes: Buffer;
+  modified: number;
 }
 
 /** Reads a put's body whole, exactly `length` bytes, or throws (a short, long or failed stream stores nothing). */
@@ -69,6 +85,21 @@ export function streamOf(bytes: Buffer): Readable {
 export class SqliteBlob implements BlobStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
+  /**
+   * APPEND writes a message's bytes (the frontend's put) and the function reads them straight back to index them
+   * (messages.ts readStaged): in one process that read is answered from here, with no SELECT of the row just
+   * inserted (issue #8). Each copy answers ONE read and is dropped by it (and by a delete or another put of the key
+   * through this connection, or after `freshTtlMs` unread), so the memory held is what is between a put and its
+   * read, at most `freshBytes`, oldest out first. Why that is correct with other connections and processes on the
+   * same file: every key written is unique and immutable (an emailId, a content- or randomly named snapshot or
+   * segment, a staging id: src/mailstore/keys.ts blobKeys), so another writer never puts other bytes under it, and
+   * the only deleter of a key this process just wrote without reading is the GC, which deletes no blob younger than
+   * its grace period (hours), far beyond `freshTtlMs`.
+   */
+  private readonly fresh = new Map<string, FreshObject>();
+  private freshTotal = 0;
+  private readonly freshBytes: number;
+  private readonly freshTtlMs: number;
   private readonly insert: Database.Statement<[string, number, number, Buffer]>;
   private readonly selectWhole: Database.Statement<[string], HeadRow & { bytes: Buffer }>;
   /** substr() on a BLOB counts bytes from 1; only the asked-for bytes are copied out of SQLite. */
@@ -84,10 +115,16 @@ export class SqliteBlob implements BlobStore {
   constructor(path: string, options: SqliteBlobOptions = {}) {
     if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
     this.now = options.now ?? Date.now;
+    this.freshBytes = options.freshBytes ?? DEFAULT_FRESH_BYTES;
+    this.freshTtlMs = options.freshTtlMs ?? DEFAULT_FRESH_TTL_MS;
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     // Per connection: a commit is appended to the WAL and not fsynced. Recovery keeps a prefix of the WAL's commits.
     this.db.pragma('synchronous = NORMAL');
+    // Checkpoints run on the KV's worker thread (wal-checkpointer.ts: SAFETY_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT_BYTES),
+    // not inside an INSERT here on the event loop; this connection's own is the 64 MB safety net.
+    this.db.pragma('wal_autocheckpoint = 16384');
+    this.db.pragma('journal_size_limit = 16777216');
     // A rowid table: size and modified sit in the row's first page, so head and list never read the bytes' overflow pages.
     this.db.exec('CREATE TABLE IF NOT EXISTS blob_objects (key TEXT NOT NULL PRIMARY KEY, size INTEGER NOT NULL, modified INTEGER NOT NULL, bytes BLOB NOT NULL)');
     this.insert = this.db.prepare('INSERT OR REPLACE INTO blob_objects (key, size, modified, bytes) VALUES (?, ?, ?, ?)');
@@ -111,7 +148,10 @@ export class SqliteBlob implements BlobStore {
 
   /** Stores bytes already in memory, synchronously (one INSERT in its own transaction). */
   write(key: string, bytes: Buffer): void {
-    this.guard(() => this.insert.run(key, bytes.length, this.now(), bytes));
+    const modified = this.now();
+    this.dropFresh(key);
+    this.guard(() => this.insert.run(key, bytes.length, modified, bytes));
+    this.keepFresh(key, bytes, modified);
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -131,6 +171,14 @@ export class SqliteBlob implements BlobStore {
 
   /** The object's bytes (or the range of them, clamped), or undefined when the key has no row. Synchronous. */
   read(key: string, range?: ByteRange): SqliteBlobRead | undefined {
+    const fresh = this.takeFresh(key);
+    if (fresh !== undefined) {
+      if (range === undefined) return { size: fresh.length, bytes: fresh };
+      // As substr() below: from max(0, start), end inclusive, clamped to the object; empty past its end.
+      const start = Math.max(0, range.start);
+      const end = Math.min(fresh.length, Math.max(start, range.end + 1));
+      return { size: fresh.length, bytes: fresh.subarray(Math.min(start, fresh.length), end) };
+    }
     if (range === undefined) {
       const row = this.guard(() => this.selectWhole.get(key));
       return row === undefined ? undefined : { size: row.size, bytes: row.bytes };
@@ -149,6 +197,8 @@ export class SqliteBlob implements BlobStore {
 
   /** Synchronous head. */
   stat(key: string): BlobHead | undefined {
+    const fresh = this.fresh.get(key);
+    if (fresh !== undefined && this.now() - fresh.modified <= this.freshTtlMs) return { size: fresh.bytes.length, lastModified: new Date(fresh.modified) };
     const row = this.guard(() => this.selectHead.get(key));
     return row === undefined ? undefined : { size: row.size, lastModified: new Date(row.modified) };
   }
@@ -160,6 +210,7 @@ export class SqliteBlob implements BlobStore {
 
   /** Synchronous delete; true when a row was there. */
   erase(key: string): boolean {
+    this.dropFresh(key);
     return this.guard(() => this.remove.run(key)).changes > 0;
   }
 
@@ -194,7 +245,40 @@ export class SqliteBlob implements BlobStore {
   }
 
   async close(): Promise<void> {
+    this.fresh.clear();
+    this.freshTotal = 0;
     if (this.db.open) this.db.close();
+  }
+
+  /** Bytes kept for a first read (`fresh`), in all. */
+  get freshHeld(): number {
+    return this.freshTotal;
+  }
+
+  private keepFresh(key: string, bytes: Buffer, modified: number): void {
+    if (bytes.length > this.freshBytes) return;
+    this.fresh.set(key, { bytes, modified });
+    this.freshTotal += bytes.length;
+    // Oldest first (Map order is insertion order): over the budget, or unread for too long.
+    for (const [oldKey, old] of this.fresh) {
+      if (this.freshTotal <= this.freshBytes && modified - old.modified <= this.freshTtlMs) break;
+      this.dropFresh(oldKey);
+    }
+  }
+
+  /** The kept bytes of `key`, dropped from `fresh` as they are handed out (one read each). */
+  private takeFresh(key: string): Buffer | undefined {
+    const found = this.fresh.get(key);
+    if (found === undefined) return undefined;
+    this.dropFresh(key);
+    return this.now() - found.modified <= this.freshTtlMs ? found.bytes : undefined;
+  }
+
+  private dropFresh(key: string): void {
+    const found = this.fresh.get(key);
+    if (found === undefined) return;
+    this.fresh.delete(key);
+    this.freshTotal -= found.bytes.length;
   }
 
   /** Maps SQLite failures to the port's typed errors (sqlite-errors.ts). */

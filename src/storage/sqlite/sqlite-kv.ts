@@ -14,6 +14,8 @@ import { decodeItem, encodeItem } from './item-codec.js';
 import { checkBatchGet, checkItemSize, checkKey, checkTable, checkTransaction } from '../limits.js';
 import { decodeCursor, encodeCursor, sortKeySql } from './sort-key-sql.js';
 import { applyUpdate, validateUpdate } from './update-apply.js';
+import { JOURNAL_SIZE_LIMIT_BYTES, SAFETY_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer.js';
+import type { CheckpointResult } from './wal-checkpointer.js';
 
 /** DynamoDB remembers a ClientRequestToken for 10 minutes. */
 const TOKEN_TTL_MS = 10 * 60 * 1000;
@@ -40,6 +42,11 @@ export interface SqliteKvOptions {
   busyTimeoutMs?: number;
   /** Clock for idempotency-token expiry (tests). */
   now?: () => number;
+  /**
+   * WAL checkpoints on a worker thread (wal-checkpointer.ts), every `intervalMs` while the log has new frames;
+   * false: SQLite's own, inside the commit that fills 1000 pages. A database file only (never ':memory:').
+   */
+  checkpoints?: { intervalMs?: number } | false;
 }
 
 export class SqliteKv implements KvStore {
@@ -53,6 +60,7 @@ export class SqliteKv implements KvStore {
   /** One transaction function for every write (better-sqlite3 builds four wrappers per `transaction()` call). */
   private readonly transaction: Database.Transaction<(body: () => unknown) => unknown>;
   private lastTokenPurge = 0;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   /** `path` is a database file (created with its directory if missing) or ':memory:'. */
   constructor(path: string, options: SqliteKvOptions = {}) {
@@ -61,6 +69,11 @@ export class SqliteKv implements KvStore {
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    if (options.checkpoints !== false && path !== ':memory:' && !path.startsWith('file:')) {
+      this.checkpointer = new WalCheckpointer(path, () => this.db.open && this.db.pragma('wal_autocheckpoint = 1000'), options.checkpoints?.intervalMs);
+      this.db.pragma(`wal_autocheckpoint = ${SAFETY_AUTOCHECKPOINT_PAGES}`);
+      this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+    }
     for (const table of ['mail', 'msgmeta'] as const) {
       this.db.exec(`CREATE TABLE IF NOT EXISTS kv_${table} (pk TEXT NOT NULL, sk TEXT NOT NULL, size INTEGER NOT NULL, item BLOB NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID`);
     }
@@ -136,6 +149,7 @@ export class SqliteKv implements KvStore {
     const condition = options.condition;
     // Without a condition nothing is read: the one statement is atomic on its own (SQLite's implicit transaction).
     if (condition === undefined) {
+      this.checkpointer?.start();
       this.guard(() => this.tables[table].write.run(item.pk, item.sk, size, encoded));
       return;
     }
@@ -197,7 +211,18 @@ export class SqliteKv implements KvStore {
     });
   }
 
+  /** Checkpoints the WAL now on the checkpointer's thread (PASSIVE); undefined without one. Tests and tools. */
+  async checkpoint(): Promise<CheckpointResult | undefined> {
+    return this.checkpointer?.checkpoint();
+  }
+
+  /** Resolves after the next background checkpoint that copied the whole WAL; undefined without a checkpointer. */
+  async nextCompleteCheckpoint(): Promise<CheckpointResult | undefined> {
+    return this.checkpointer?.nextCompleteCheckpoint();
+  }
+
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -237,6 +262,7 @@ export class SqliteKv implements KvStore {
 
   /** Runs `body` in BEGIN IMMEDIATE: it takes the write lock first, so no other connection can interleave. */
   private write<T>(body: () => T): T {
+    this.checkpointer?.start();
     return this.guard(() => this.transaction.immediate(body) as T);
   }
 
