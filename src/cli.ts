@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'fsck' || command === 'gc') {
     const store = openStore(config);
     try {
-      return await runMaintenance(store.ctx, command, values, (text) => process.stdout.write(text));
+      const logRetentionMs = config.logRetentionDays * 24 * 3600 * 1000;
+      return await runMaintenance(store.ctx, command, values, (text) => process.stdout.write(text), logRetentionMs);
     } finally {
       await store.close();
     }

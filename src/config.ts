@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { OAuthSettings } from './auth/oauth-jwt.js';
 import { parseFaultSpec, type FaultSpec } from './storage/faulty.js';
+import { DEFAULT_LOG_RETENTION_DAYS } from './mailstore/log-retention.js';
 
 export type Port = number | 'off';
 
@@ -106,6 +107,8 @@ export interface Config {
   imapIdleTimeoutMs: number;
   /** Injected store faults for soak runs (STRATUS_FAULTS, see src/storage/faulty.ts); unset: none. */
   faults?: FaultSpec;
+  /** Days a change-log item is kept before the GC sweep trims it (src/mailstore/log-retention.ts). */
+  logRetentionDays: number;
   /** Abuse controls (src/server/connection-limits.ts, src/auth/sign-in-guard.ts); 0 turns one off. */
   abuse: {
     /** Open IMAP + POP3 connections per client address. */
@@ -218,6 +221,8 @@ export function loadConfig(env: Env = process.env): Config {
     presignSeconds: int(env, 'STRATUS_PRESIGN_SECONDS', 0, 0),
     workers: env.STRATUS_WORKERS === 'auto' ? availableParallelism() : int(env, 'STRATUS_WORKERS', 1, 1),
     functionThreads: int(env, 'STRATUS_FUNCTION_THREADS', 0, 0),
+    // At least a day: far above the GC's own log window, a commit's timeout and the snapshot-refresh horizon.
+    logRetentionDays: int(env, 'STRATUS_LOG_RETENTION_DAYS', DEFAULT_LOG_RETENTION_DAYS, 1),
     oauth: oauthSettings(env),
     maxAuthFailures: int(env, 'STRATUS_MAX_AUTH_FAILURES', 5, 1),
     authAccountMaxFailures: int(env, 'STRATUS_AUTH_ACCOUNT_MAX_FAILURES', 20, 1),

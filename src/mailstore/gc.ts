@@ -21,6 +21,7 @@ import { queryAll } from './query-all.js';
 import { usersInScope, type UserScope } from './user-scope.js';
 import { sweepSegments, type SegmentSweep } from './search-gc.js';
 import { sweepSnapshots } from './snapshots.js';
+import { DAY_MS, DEFAULT_LOG_RETENTION_DAYS, trimLog } from './log-retention.js';
 
 export const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
 
@@ -31,6 +32,11 @@ export interface GcOptions {
   now?: number;
   /** Report what would go, delete nothing. */
   dryRun?: boolean;
+  /**
+   * Change-log items older than this go (default 60 days, log-retention.ts). Keep it far above the sweep's own
+   * window (markUser reads each mailbox's log since its scan began) and the snapshot-refresh horizon.
+   */
+  logRetentionMs?: number;
   /** Test seam: runs after each mailbox's hot items were scanned, where a concurrent MOVE does the most harm. */
   afterMailboxScan?: (mailboxId: string) => Promise<void>;
 }
@@ -49,6 +55,8 @@ export interface UserSweep {
   segments?: SegmentSweep;
   /** Superseded index snapshots deleted (or, with dryRun, that would be). */
   snapshots?: number;
+  /** Change-log items older than the retention deleted (or, with dryRun, that would be). */
+  logTrimmed?: number;
 }
 
 export interface PrefixSweep {
@@ -151,7 +159,8 @@ async function deleteBody(ctx: StoreContext, key: string): Promise<void> {
 /** Mark and sweep one user's message blobs. */
 export async function sweepUser(ctx: StoreContext, tenantId: TenantId, userId: UserId, options: GcOptions = {}): Promise<UserSweep> {
   // The cutoff is fixed before the mark: a blob older than it belongs to an APPEND that has finished or failed.
-  const cutoff = (options.now ?? Date.now()) - (options.graceMs ?? DEFAULT_GRACE_MS);
+  const now = options.now ?? Date.now();
+  const cutoff = now - (options.graceMs ?? DEFAULT_GRACE_MS);
   const refs = await markUser(ctx, userId, options);
   const out: UserSweep = { tenantId, userId, blobs: 0, referenced: 0, young: 0, orphans: [] };
   for (const entry of await listAllBlobs(ctx, blobKeys.messagesPrefix(tenantId, userId))) {
@@ -168,6 +177,10 @@ export async function sweepUser(ctx: StoreContext, tenantId: TenantId, userId: U
   out.segments = await sweepSegments(ctx, tenantId, userId, cutoff, options.dryRun);
   // Index snapshots superseded longer than the grace ago; never a mailbox's current one (snapshots.ts).
   out.snapshots = await sweepSnapshots(ctx, tenantId, userId, cutoff, options.dryRun === true);
+  // After the mark, whose log reads this trim must not cut short (the retention is days, the mark minutes).
+  const logCutoff = now - (options.logRetentionMs ?? DEFAULT_LOG_RETENTION_DAYS * DAY_MS);
+  out.logTrimmed = 0;
+  for (const id of await mailboxIdsOf(ctx, userId)) out.logTrimmed += await trimLog(ctx, id, logCutoff, options.dryRun);
   return out;
 }
 

@@ -2,9 +2,11 @@
 // scope, which sweeps every tenant and the prefixes of deleted owners (`stratus gc --all`); an operator may invoke it
 // with `{"tenant": "<id>"}` or `{"user": "<login>"}` (and `"dryRun": true`) to sweep less. The grace period comes
 // from STRATUS_GC_GRACE_HOURS (default 24 h, src/mailstore/gc.ts DEFAULT_GRACE_MS). The answer is a summary; the
-// per-user detail goes to the log.
+// per-user detail goes to the log. Change-log items older than STRATUS_LOG_RETENTION_DAYS (default 60) are trimmed
+// by the same sweep (src/mailstore/log-retention.ts).
 import { loadConfig } from '../config.js';
 import { collectGarbage, DEFAULT_GRACE_MS, type GcReport } from '../mailstore/gc.js';
+import { DAY_MS } from '../mailstore/log-retention.js';
 import type { StoreContext } from '../mailstore/context.js';
 import type { UserScope } from '../mailstore/user-scope.js';
 import { openStore } from './store.js';
@@ -27,6 +29,8 @@ export interface GcSummary {
   young: number;
   deletedOwners: number;
   deletedOwnerObjects: number;
+  /** Change-log items older than the retention: deleted (or, dry, would be). */
+  logTrimmed: number;
 }
 
 /** STRATUS_GC_GRACE_HOURS as milliseconds; a bad value is refused rather than replaced by a guess. */
@@ -57,6 +61,7 @@ export function summarise(scope: UserScope, dryRun: boolean, graceMs: number, re
     young: report.users.reduce((s, u) => s + u.young, 0),
     deletedOwners: report.deletedOwners.length,
     deletedOwnerObjects: report.deletedOwners.reduce((s, p) => s + p.deleted, 0),
+    logTrimmed: report.users.reduce((s, u) => s + (u.logTrimmed ?? 0), 0),
   };
 }
 
@@ -65,15 +70,23 @@ export interface GcHandlerDeps {
   graceMs: number;
   /** The clock (tests move it); Date.now by default. */
   now?: () => number;
+  /** Change-log retention (STRATUS_LOG_RETENTION_DAYS); the GC's default (60 days) when absent. */
+  logRetentionMs?: number;
 }
 
-export function makeGcHandler(open: () => GcHandlerDeps = () => ({ ctx: openStore(loadConfig()).ctx, graceMs: graceFromEnv() })) {
+function openFromEnv(): GcHandlerDeps {
+  const config = loadConfig();
+  return { ctx: openStore(config).ctx, graceMs: graceFromEnv(), logRetentionMs: config.logRetentionDays * DAY_MS };
+}
+
+export function makeGcHandler(open: () => GcHandlerDeps = openFromEnv) {
   let deps: GcHandlerDeps | undefined; // built on the first invocation, reused while the container lives
   return async (event: GcEvent | null | undefined): Promise<GcSummary> => {
     deps ??= open();
     const scope = scopeOf(event);
     const dryRun = event?.dryRun === true;
-    const report = await collectGarbage(deps.ctx, scope, { graceMs: deps.graceMs, dryRun, now: (deps.now ?? Date.now)() });
+    const now = (deps.now ?? Date.now)();
+    const report = await collectGarbage(deps.ctx, scope, { graceMs: deps.graceMs, dryRun, now, logRetentionMs: deps.logRetentionMs });
     const summary = summarise(scope, dryRun, deps.graceMs, report);
     // Per user only where something went, so a large deployment's daily line stays readable.
     const swept = report.users.filter((u) => u.orphans.length > 0).map((u) => ({ userId: u.userId, blobs: u.blobs, orphans: u.orphans.length }));

@@ -47,6 +47,8 @@ export async function runMaintenance(
   command: 'fsck' | 'gc',
   values: MaintenanceValues,
   write: (text: string) => void,
+  /** Change-log retention for `gc` (config STRATUS_LOG_RETENTION_DAYS); the GC's default when absent. */
+  logRetentionMs?: number,
 ): Promise<number> {
   let scope: UserScope;
   let graceMs: number;
@@ -63,7 +65,7 @@ export async function runMaintenance(
     write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatFsckReport(report) + '\n');
     return report.violations.some((v) => v.repaired !== true && v.kind !== 'busy') ? 1 : 0;
   }
-  const report = await collectGarbage(ctx, scope, { graceMs, dryRun: values['dry-run'] === true });
+  const report = await collectGarbage(ctx, scope, { graceMs, dryRun: values['dry-run'] === true, logRetentionMs });
   if (values.json) {
     write(JSON.stringify(report, null, 2) + '\n');
     return 0;
@@ -76,9 +78,11 @@ export async function runMaintenance(
     bytes += user.orphans.reduce((s, o) => s + o.size, 0);
   }
   const owners = report.deletedOwners.reduce((s, p) => s + p.deleted, 0);
+  const logItems = report.users.reduce((s, u) => s + (u.logTrimmed ?? 0), 0);
   write(
     `${report.users.length} users swept: ${verb} ${bodies} unreferenced bodies (${bytes} bytes)` +
       (report.deletedOwners.length > 0 ? `; ${verb} ${owners} objects of ${report.deletedOwners.length} deleted owners` : '') +
+      (logItems > 0 ? `; ${verb} ${logItems} change-log items older than the retention` : '') +
       '\n',
   );
   return 0;

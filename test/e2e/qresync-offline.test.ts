@@ -4,7 +4,7 @@
 // with exactly what a full re-download (UID FETCH 1:* (FLAGS MODSEQ)) shows. Runs on DynamoDB Local + the S3
 // stand-in and on one SQLite data directory, hints through a real redis-server. Also: when the change log no longer
 // reaches back to the client's modseq (§3.2.5.1 "the server MAY … the conservative answer"), the answer is still
-// exact. Stratus does not truncate its log yet, so the test removes the oldest entries itself, as a truncation would.
+// exact. The test removes the oldest entries itself, as the GC's log retention (log-retention.ts) would.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
