@@ -1,7 +1,8 @@
 // A function thread (thread-invoker.ts): its own store, opened from the process's config exactly as the inline
-// invoker's is, answering `{ id, op, request }` with `{ id, envelope, counts }` from handleRequest. What main.ts wires on the
-// inline store is wired here for this thread's commits: change hints go to the main thread (one port, so in commit
-// order; while calls are in flight, with the next answer, see `hints`), and the search-segment seals a commit of this thread makes due run here, with this thread's fresh-doc cache.
+// invoker's is, answering `{ id, op, request }` with `{ id, envelope, counts }` from handleRequest. What main.ts
+// wires on the inline store is wired here for this thread's commits: change hints go to the main thread (one port,
+// so in commit order; while calls are in flight, with the next answer, see `hints`), and the search-segment seals a
+// commit of this thread makes due run here, with this thread's fresh-doc cache.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from './store.js';
 import { handleRequest } from '../mailstore/functions.js';
@@ -42,10 +43,6 @@ store.ctx.sealDue = (mailboxId) => seals.request(mailboxId);
 store.ctx.freshDocs = new FreshDocCache(FRESH_DOC_CHARS);
 store.ctx.onSnapshotError = (err) => log('warn', { err: reason(err) }, 'index snapshot write failed');
 
-/**
- * The store calls this thread made since its last answer (its requests, and the seals and snapshot writes that ran
- * meanwhile), handed over with the answer for the process's meter (thread-invoker.ts addCounts); none: nothing.
- */
 /** The hints waiting for an answer, taken for it. */
 function takeHints(): { hints?: Hint[] } {
   if (hints.length === 0) return {};
@@ -54,6 +51,10 @@ function takeHints(): { hints?: Hint[] } {
   return { hints: taken };
 }
 
+/**
+ * The store calls this thread made since its last answer (its requests, and the seals and snapshot writes that ran
+ * meanwhile), handed over with the answer for the process's meter (CallMeter.add); none: nothing.
+ */
 function takeCounts(): { counts?: CallCounts } {
   const counts = store.meter.counts;
   if (counts.kv === 0 && counts.blob === 0 && counts.blobBytesRead === 0 && counts.rru === 0 && counts.wru === 0) return {};

@@ -88,16 +88,6 @@ interface Slot {
 /** How long close() lets a thread close its store before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
-/** A thread's store calls, summed into the process's meter (CallMeter has no scope here: STATS runs inline). */
-export function addCounts(into: CallCounts, more: CallCounts): void {
-  into.kv += more.kv;
-  into.blob += more.blob;
-  into.blobBytesRead += more.blobBytesRead;
-  into.rru += more.rru;
-  into.wru += more.wru;
-  for (const op in more.byOp) into.byOp[op] = (into.byOp[op] ?? 0) + more.byOp[op]!;
-}
-
 function unavailable<O extends Operation>(message: string): Envelope<O> {
   return { ok: false, error: { code: 'UNAVAILABLE', message } };
 }
@@ -244,7 +234,7 @@ export class ThreadInvoker implements Invoker {
 
   private received(slot: Slot, worker: Worker, message: FromFunctionThread): void {
     if (slot.worker !== worker) return;
-    if ('counts' in message && message.counts && this.options.meter) addCounts(this.options.meter.counts, message.counts);
+    if ('counts' in message && message.counts) this.options.meter?.add(message.counts);
     if ('hints' in message && message.hints) for (const hint of message.hints) this.options.onHint(hint);
     switch (message.kind) {
       case 'result': {

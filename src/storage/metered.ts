@@ -46,6 +46,17 @@ export class CallMeter {
     if (scoped) scoped.blobBytesRead += n;
   }
 
+  /** Adds counts made elsewhere (a function thread's meter, thread-invoker.ts) to this meter's, outside any scope. */
+  add(more: CallCounts): void {
+    const into = this.counts;
+    into.kv += more.kv;
+    into.blob += more.blob;
+    into.blobBytesRead += more.blobBytesRead;
+    into.rru += more.rru;
+    into.wru += more.wru;
+    for (const [op, n] of Object.entries(more.byOp)) into.byOp[op] = (into.byOp[op] ?? 0) + n;
+  }
+
   /** A copy of the counts now, to diff against later. */
   snapshot(): CallCounts {
     return { ...this.counts, byOp: { ...this.counts.byOp } };
