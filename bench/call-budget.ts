@@ -8,7 +8,7 @@
 // STRATUS_TEST_S3_ENDPOINT and STRATUS_TEST_S3_BUCKET name running ones; starts Stratus in this process on them;
 // fills INBOX with MULTIAPPEND; then runs each command once on its own and diffs the process's call meter, after
 // the server has gone quiet (so a write's own change-hint handling is counted with it). The rows of a frontend that
-// has not held INBOX yet (cold SELECT from the index snapshot, the safety poll, a change read after a hint) are
+// has not held INBOX yet (cold SELECT from the index snapshot, the safety poll, a change taken from its hint or read) are
 // measured on a second and third Stratus started on the same tables, each with its own call meter: what another
 // frontend process in AWS does.
 import { pathToFileURL } from 'node:url';
@@ -27,6 +27,7 @@ import type { EmailId, MailboxId, UserId } from '../src/mailstore/ids.js';
 import type { KvItem } from '../src/storage/kv.js';
 import { dynamoItemSize } from '../src/storage/item-size.js';
 import { sealMailbox } from '../src/mailstore/search-seal.js';
+import { hintPayload, parseHintPayload } from '../src/notify/redis-bus.js';
 import { directoryFromItem, foldedSegments } from '../src/mailstore/search-segments.js';
 
 /** storage-design §D1 list prices (us-east-1, on-demand). */
@@ -283,11 +284,29 @@ export async function measureCommands(
       await c.capability();
       await measure(`SELECT INBOX, not cached by this frontend (${source})`, () => c.select('INBOX'), second.server);
       await measure('safety poll of 1 watched mailbox (no change)', () => second.server.safetyPoll(), second.server);
-      // A change made through the first frontend: the second does not hear its hint (separate in-process buses), so
-      // its poll reads what a hint would have made it read: META and the one new log entry.
+      // A change made through the first frontend, its hint handed to the second as Redis hands it over (the payload
+      // written and parsed as on the wire, src/notify/redis-bus.ts): the hint carries the commit's log entry, which
+      // the second's cache takes for its session at that MODSEQ (mailbox-cache.ts hinted) — what the row counts is
+      // the second frontend's calls while the first commits.
+      const publish = server.store.ctx.publishHint;
+      server.store.ctx.publishHint = (hint) => {
+        publish?.(hint);
+        const heard = parseHintPayload(hint.mailboxId, hintPayload('first-frontend', hint));
+        if (heard) second.server.hints.publish(heard.hint);
+      };
+      try {
+        await measure('change taken by another frontend from its hint (1 log entry, in the hint)', () => writer.command('UID STORE 3 +FLAGS.SILENT (\\Draft)', 'STORE'), second.server);
+      } finally {
+        server.store.ctx.publishHint = publish;
+      }
+      // The session there saw it: its NOOP announces the flag (the row above did not simply miss the hint).
+      const noop = await c.command('NOOP', 'NOOP');
+      if (!noop.untagged.some((r) => r.kind === 'numbered' && r.name === 'FETCH')) throw new Error('the second frontend did not take the hinted change');
+      // A change whose hint the second frontend does not hear (lost, or too big to carry its entry): its poll reads
+      // what the hint would have made it read without the entry: META and the one new log entry.
       await writer.command('UID STORE 2 +FLAGS.SILENT (\\Draft)', 'STORE');
       await quiet(meter);
-      await measure('change read by another frontend (1 log entry, after a hint or a poll)', () => second.server.safetyPoll(), second.server);
+      await measure('change read by another frontend (1 log entry, after a poll or a hint without it)', () => second.server.safetyPoll(), second.server);
       await c.logout();
     } finally {
       await second.close();
@@ -503,13 +522,15 @@ export function costReport(
     if (row.counts.wru > 0) writes += perDay * 30;
     lines.push(`| ${kind} | ${perDayText(perDay)} | ${month.toFixed(4)} |`);
   }
-  // Change hints: each of ~200 changes a day makes each of 5 watching frontends read META and the log once; each
-  // of 5 IDLE sessions' frontends polls its watched mailbox every POLL_MS as the safety net. Both measured rows.
+  // Change hints: each of ~200 changes a day reaches each of 5 watching frontends with its log entry (a STORE or
+  // APPEND of a few messages is far below the 8 KiB a hint carries), taken without a read; each of 5 IDLE sessions'
+  // frontends polls its watched mailbox every POLL_MS as the safety net. Both measured rows. (A hint without its
+  // entry — a bulk change, a lost hint — costs the 'change read by another frontend' row: META + one log Query.)
   const hintsPerDay = CHANGES_PER_DAY * 5;
-  const hints = dollars(rowFor('change read by another frontend').counts) * hintsPerDay * 30;
+  const hints = dollars(rowFor('change taken by another frontend from its hint').counts) * hintsPerDay * 30;
   const pollsPerDay = POLL_MS > 0 ? (5 * 86_400_000) / POLL_MS : 0;
   const polls = dollars(rowFor('safety poll of 1 watched mailbox').counts) * pollsPerDay * 30;
-  lines.push(`| change hints (${CHANGES_PER_DAY} changes × 5 frontends, one META read + one log Query each) | ${hintsPerDay} | ${hints.toFixed(4)} |`);
+  lines.push(`| change hints (${CHANGES_PER_DAY} changes × 5 frontends, the log entry in the hint: no read) | ${hintsPerDay} | ${hints.toFixed(4)} |`);
   lines.push(`| safety polls (5 watched mailboxes, one META read every ${POLL_MS / 1000} s, the default with Redis) | ${perDayText(pollsPerDay)} | ${polls.toFixed(4)} |`);
   // Storage: what a stored message of the measured INBOX weighs (measuredItemBytes; the design's averages when not
   // measured); 75 KB per message in S3.

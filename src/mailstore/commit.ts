@@ -6,10 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Condition, KvItem, KvStore, KvValue, TxAction } from '../storage/kv.js';
 import { ConditionFailedError, ThrottledError, TransactionConflictError, UnavailableError } from '../storage/errors.js';
 import type { MailboxId, ModSeq, TenantId, UserId } from './ids.js';
+import type { OwnChange } from './api.js';
 import { keys } from './keys.js';
 import { MailStoreError } from './errors.js';
 import type { StoreContext } from './context.js';
 import { aclOf, aclVersionCondition, type Acl } from './acl.js';
+import { entryOf, statusOf } from './log-entry.js';
 
 export interface MailboxMeta {
   mailboxId: MailboxId;
@@ -118,13 +120,13 @@ export async function commitMailbox<R>(
 ): Promise<Committed<R>> {
   const kv = 'tokenKey' in store ? store.kv : store;
   let uidNextBefore = 0; // META.uidNext of the attempt that committed (the planner sees it last)
-  const committed = await commitOnce(kv, mailboxId, by, (meta, attempt) => {
+  const { done: committed, logItem } = await commitOnce(kv, mailboxId, by, (meta, attempt) => {
     uidNextBefore = meta.uidNext;
     return plan(meta, attempt);
   }, known);
-  if (committed.committed && 'tokenKey' in store && store.publishHint) {
+  if (committed.committed && logItem && 'tokenKey' in store && store.publishHint) {
     try {
-      store.publishHint({ mailboxId, modseq: committed.modseq });
+      store.publishHint(hintOf(logItem, committed.meta));
     } catch {
       // A hint is only "look now": other frontends still see the change through their safety poll.
     }
@@ -139,11 +141,27 @@ export async function commitMailbox<R>(
   return committed;
 }
 
-async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>, known?: KvItem): Promise<Committed<R>> {
+/**
+ * A commit's hint with its change (hints may carry it, DESIGN.md "Notifications between frontends"): the log item
+ * exactly as written, turned into the entry `mailbox.changes` reads back (log-entry.ts, the one code path both use),
+ * and META after it. Attached whatever its size: it is a reference here, and each transport that turns hints into
+ * bytes (Redis, IPC, function threads) sends it only when small (src/notify/hint-change.ts).
+ */
+function hintOf(logItem: KvItem, meta: MailboxMeta): { mailboxId: string; modseq: number; change: OwnChange } {
+  return { mailboxId: meta.mailboxId, modseq: meta.modseq, change: { entries: [entryOf(logItem)], status: statusOf(meta) } };
+}
+
+/** A commit attempt's outcome, and the log item it wrote when it committed (for its hint). */
+interface Outcome<R> {
+  done: Committed<R>;
+  logItem?: KvItem;
+}
+
+async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan: Planner<R>, known?: KvItem): Promise<Outcome<R>> {
   // A stale `known` costs nothing but a lost CAS: the transaction's condition on modseq decides, as for any read.
   let metaItem: KvItem | undefined = known ?? (await kv.get('mail', keys.mailbox(mailboxId), { consistent: true }));
   /** Earlier attempts whose reply was lost and whose log item could not be read either: they may have committed. */
-  let unsure: { modseq: ModSeq; tok: string; done: Committed<R> }[] = [];
+  let unsure: { modseq: ModSeq; tok: string; done: Committed<R>; logItem: KvItem }[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (!metaItem || metaItem.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
     const meta = metaFromItem(metaItem);
@@ -152,12 +170,12 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
     const still: typeof unsure = [];
     for (const earlier of unsure) {
       const outcome = meta.modseq >= earlier.modseq ? await landed(kv, mailboxId, earlier.modseq, earlier.tok) : 'unknown';
-      if (outcome === 'yes') return earlier.done;
+      if (outcome === 'yes') return { done: earlier.done, logItem: earlier.logItem };
       if (outcome === 'unknown') still.push(earlier);
     }
     unsure = still;
     const planned = await plan(meta, attempt);
-    if ('noChange' in planned) return { modseq: meta.modseq, meta, result: planned.result, committed: false };
+    if ('noChange' in planned) return { done: { modseq: meta.modseq, meta, result: planned.result, committed: false } };
 
     const next = (meta.modseq + 1) as ModSeq;
     const add: { [name: string]: number } = {};
@@ -208,7 +226,7 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
       } catch (err) {
         if (!(err instanceof UnavailableError)) throw err;
         const outcome = await landed(kv, mailboxId, next, tok);
-        if (outcome === 'unknown') unsure.push({ modseq: next, tok, done });
+        if (outcome === 'unknown') unsure.push({ modseq: next, tok, done, logItem: logAction.item });
         if (outcome !== 'yes') throw err;
       }
     } catch (err) {
@@ -230,7 +248,7 @@ async function commitOnce<R>(kv: KvStore, mailboxId: MailboxId, by: string, plan
       }
       throw err;
     }
-    return done;
+    return { done, logItem: logAction.item };
   }
   throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
 }
@@ -312,10 +330,15 @@ export async function commitMailboxPair<R>(
 ): Promise<PairCommitted<R>> {
   if (sourceId === destinationId) throw new Error('commitMailboxPair needs two different mailboxes');
   const kv = ctx.kv;
-  const finish = (done: PairCommitted<R>): PairCommitted<R> => {
-    for (const meta of [done.source, done.destination]) {
+  const finish = (attempt: PairAttempt<R>): PairCommitted<R> => {
+    const { done, logItems } = attempt;
+    const sides: [MailboxMeta, KvItem][] = [
+      [done.source, logItems[0]],
+      [done.destination, logItems[1]],
+    ];
+    for (const [meta, logItem] of sides) {
       try {
-        ctx.publishHint?.({ mailboxId: meta.mailboxId, modseq: meta.modseq });
+        ctx.publishHint?.(hintOf(logItem, meta));
       } catch {
         // only "look now": the safety poll still finds the change
       }
@@ -338,7 +361,7 @@ export async function commitMailboxPair<R>(
     const still: PairAttempt<R>[] = [];
     for (const earlier of unsure) {
       const outcome = src.modseq >= earlier.sourceModseq ? await pairLanded(kv, earlier) : 'unknown';
-      if (outcome === 'yes') return finish(earlier.done);
+      if (outcome === 'yes') return finish(earlier);
       if (outcome === 'unknown') still.push(earlier);
     }
     unsure = still;
@@ -369,12 +392,8 @@ export async function commitMailboxPair<R>(
     });
     // `tok` names this attempt in both log items (and is the transaction's idempotency token), as in commitMailbox.
     const tok = randomUUID();
-    const logActions: TxAction[] = sides.map(([id, meta, side]) => ({
-      type: 'put',
-      table: 'mail',
-      item: { ...keys.log(id, (meta.modseq + 1) as ModSeq), by, at: Date.now(), tok, ...side.log },
-      condition: { op: 'notExists', attr: 'pk' },
-    }));
+    const logItems = sides.map(([id, meta, side]): KvItem => ({ ...keys.log(id, (meta.modseq + 1) as ModSeq), by, at: Date.now(), tok, ...side.log }));
+    const logActions: TxAction[] = logItems.map((item) => ({ type: 'put', table: 'mail', item, condition: { op: 'notExists', attr: 'pk' } }));
     const after = (meta: MailboxMeta, side: PairSide): MailboxMeta => ({
       ...meta,
       modseq: (meta.modseq + 1) as ModSeq,
@@ -391,6 +410,7 @@ export async function commitMailboxPair<R>(
       destinationId,
       sourceModseq: (src.modseq + 1) as ModSeq,
       destinationModseq: (dst.modseq + 1) as ModSeq,
+      logItems: [logItems[0]!, logItems[1]!],
       done: { source: after(src, planned.source), destination: after(dst, planned.destination), result: planned.result, committed: true },
     };
     try {
@@ -414,7 +434,7 @@ export async function commitMailboxPair<R>(
       }
       throw err;
     }
-    return finish(current.done);
+    return finish(current);
   }
   throw new MailStoreError('UNAVAILABLE', 'Mailbox is too busy; try again');
 }
@@ -426,6 +446,8 @@ interface PairAttempt<R> {
   destinationId: MailboxId;
   sourceModseq: ModSeq;
   destinationModseq: ModSeq;
+  /** The two change-log items it writes (source, destination): their entries go with the hints. */
+  logItems: [KvItem, KvItem];
   done: PairCommitted<R>;
 }
 

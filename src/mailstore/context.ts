@@ -5,6 +5,7 @@ import type { BlobUrls } from '../storage/blob-urls.js';
 import type { KvStore } from '../storage/kv.js';
 import { verifyToken, InvalidTokenError, type SessionClaims } from '../auth/token.js';
 import type { TenantId, UserId } from './ids.js';
+import type { OwnChange } from './api.js';
 import type { OAuthTokenVerifier } from '../auth/oauth-jwt.js';
 import { MailStoreError } from './errors.js';
 
@@ -18,9 +19,10 @@ export interface StoreContext {
   adminTokenHash?: string;
   /**
    * Told after every successful mailbox commit (src/notify's hint bus, wired by src/server). Fire and forget: it
-   * must not throw, and a hint that is lost only delays other frontends until their safety poll.
+   * must not throw, and a hint that is lost only delays other frontends until their safety poll. `change`: the
+   * commit's log entry and status after it (commit.ts hintOf), for the frontends whose copy it follows exactly.
    */
-  publishHint?: (hint: { mailboxId: string; modseq: number }) => void;
+  publishHint?: (hint: { mailboxId: string; modseq: number; change?: OwnChange }) => void;
   /**
    * Told after every successful mailbox commit that allocated UIDs [from, to) (APPEND, COPY, MOVE, delivery): the
    * search-segment seal queue (src/mailstore/search-seal.ts) decides from this alone whether the mailbox is due.

@@ -11,6 +11,8 @@
 // when the store has one (one blob GET straight into typed arrays, snapshots.ts). Snapshots are HotColumns shared
 // with the sessions' views, copied on write (hot-columns.ts), so a 1M-message mailbox is held once, not per session.
 // Hints come through any `HintSource` (src/notify's buses satisfy it structurally; this layer does not import them).
+// A hint may carry its commit's change (the log entry and status after it): taken like an own commit (committed) by
+// the snapshot and the watchers it follows exactly, so another frontend's small write costs this process no read.
 import type { LogEntry, MailboxStatus, OwnChange, ResponseOf } from './api.js';
 import type { MailStoreClient } from './client.js';
 import { MailStoreError } from './errors.js';
@@ -19,7 +21,7 @@ import { BlobNotFoundError } from '../storage/errors.js';
 import { SnapshotFormatError } from './index-snapshot.js';
 
 export interface HintSource {
-  subscribe(mailboxId: string, listener: (hint: { mailboxId: string; modseq: number }) => void): () => void;
+  subscribe(mailboxId: string, listener: (hint: { mailboxId: string; modseq: number; change?: OwnChange }) => void): () => void;
 }
 
 export type OpenedMailbox = ResponseOf<'mailbox.open'>;
@@ -101,6 +103,8 @@ interface Entry {
   again: boolean;
   /** The highest MODSEQ hinted whose look (hinted) is still to come; 0 when none is pending. */
   hinted: number;
+  /** Changes the hints of that look carried (in arrival order), taken in by the look before it judges. */
+  hintedChanges: OwnChange[];
   /** That look, pending: resolves once it has run (and started the log read, when one was needed). */
   look: Promise<void> | null;
   /** A commit of our own still being handed to watchers (committed): the look waits for it before it judges. */
@@ -259,6 +263,7 @@ export class MailboxCache {
    * it: the snapshot takes it when it stands exactly before the first entry (or within them), and so does every
    * watcher — the writer's own view took its result already and is past it. Anyone further behind is left to the
    * commit's hint and the log read it starts (hinted): the chain of MODSEQs decides, the log stays the truth.
+   * A hint that carries its commit's change (another process's commit, or ours before its answer) is taken here too.
    */
   committed(change: OwnChange): void {
     const { entries, status } = change;
@@ -299,8 +304,8 @@ export class MailboxCache {
     let entry = this.entries.get(watcher.mailboxId);
     if (!entry) {
       const mailboxId = watcher.mailboxId;
-      const unsubscribe = this.hints?.subscribe(mailboxId, (hint) => this.hinted(hint.mailboxId, hint.modseq)) ?? (() => undefined);
-      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false, hinted: 0, look: null, delivering: null };
+      const unsubscribe = this.hints?.subscribe(mailboxId, (hint) => this.hinted(hint.mailboxId, hint.modseq, hint.change)) ?? (() => undefined);
+      entry = { mailboxId, watchers: new Set(), unsubscribe, running: null, again: false, hinted: 0, hintedChanges: [], look: null, delivering: null };
       this.entries.set(mailboxId, entry);
     }
     entry.watchers.add(watcher);
@@ -353,7 +358,7 @@ export class MailboxCache {
     this.entries.clear();
   }
 
-  private hinted(mailboxId: string, modseq: number): void {
+  private hinted(mailboxId: string, modseq: number, change?: OwnChange): void {
     const entry = this.entries.get(mailboxId);
     if (!entry) return;
     // Our own commits come back as hints too, and an in-process hint arrives before the writing session has taken
@@ -361,9 +366,29 @@ export class MailboxCache {
     // session's own STORE, EXPUNGE or APPEND costs no log read when nobody else in this process needs it. Hints of
     // one turn share that one look.
     if (modseq > entry.hinted) entry.hinted = modseq;
+    // Only a change that is this hint's (ending at its MODSEQ) is kept; committed() checks the chain.
+    if (change !== undefined && change.status.mailboxId === mailboxId && change.status.highestModseq === modseq) entry.hintedChanges.push(change);
     if (entry.look) return;
     entry.look = new Promise<void>((resolve) => {
       const look = () => {
+        // The hints' changes first, as own commits are taken (committed): the snapshot and every watcher standing
+        // exactly before one take it; a watcher further behind (a commit missed) stays behind and has the log read
+        // below. With the Lambda invoker another process's hint — or our own, sent by the function before it
+        // answered — can come before the writing session has its answer: then its view takes the change here, and
+        // its answer finds the view past it (freshness.ts takeOwnCommit, mailbox-view.ts removeNow), as after a
+        // log read that was quicker than the answer.
+        const changes = entry.hintedChanges;
+        if (changes.length > 0) {
+          entry.hintedChanges = [];
+          // In MODSEQ order, so a burst's changes chain (buses keep a channel's order, but two buses may interleave).
+          changes.sort((a, b) => a.status.highestModseq - b.status.highestModseq);
+          for (const change of changes) this.committed(change);
+          // A long hand-out (thousands of watchers, delivered in batches) is waited for before judging.
+          if (entry.delivering) {
+            void entry.delivering.then(look);
+            return;
+          }
+        }
         const hinted = entry.hinted;
         entry.hinted = 0;
         entry.look = null;

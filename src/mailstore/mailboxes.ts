@@ -20,6 +20,10 @@ import { asOwner, namespacePath, sharedOwnerOf } from './acl-paths.js';
 import { dropShareIndex, inheritedAcl } from './acl-store.js';
 import { sharedListEntries } from './acl-list.js';
 import { countUnclaimed, recentFloor } from './unclaimed.js';
+import { entryOf, statusOf } from './log-entry.js';
+
+// statusOf moved to log-entry.ts (the commit path needs it without this module); its importers keep this path.
+export { statusOf };
 
 const MAX_ATTEMPTS = 10;
 
@@ -49,22 +53,6 @@ export function checkedMeta(item: KvItem | undefined, caller: Caller, rights: st
   const meta = metaFromItem(item);
   requireRights(meta, caller, rights);
   return meta;
-}
-
-export function statusOf(meta: MailboxMeta): MailboxStatus {
-  return {
-    mailboxId: meta.mailboxId,
-    path: meta.path,
-    uidValidity: meta.uidValidity,
-    uidNext: meta.uidNext,
-    highestModseq: meta.modseq,
-    messages: meta.messages,
-    unseen: meta.unseen,
-    deleted: meta.deleted,
-    bytes: meta.bytes,
-    keywords: meta.keywords,
-    specialUse: meta.specialUse,
-  };
 }
 
 /**
@@ -631,35 +619,6 @@ export async function mailboxChanges(
   } while (cursor);
   const dense = entries.length === meta.modseq - since && entries.every((e, i) => e.modseq === since + 1 + i);
   return { status, entries: dense ? entries : [], resync: !dense };
-}
-
-function entryOf(item: KvItem): LogEntry {
-  const modseq = Number(item.sk.slice(2));
-  const by = item.by as string;
-  switch (item.op) {
-    case 'A':
-      return {
-        modseq,
-        op: 'A',
-        by,
-        added: {
-          uids: item.u as number[],
-          flags: item.f as number[],
-          keywords: item.k as string[][],
-          modseqs: (item.u as number[]).map(() => modseq),
-          sizes: item.z as number[],
-          dates: item.d as number[],
-          emailIds: item.e as string[],
-          saveDates: (item.s as number[] | undefined) ?? (item.u as number[]).map(() => 0),
-        },
-      };
-    case 'F':
-      return { modseq, op: 'F', by, uids: item.u as number[], flags: item.f as number[], keywords: item.k as string[][] };
-    case 'X':
-      return { modseq, op: 'X', by, uids: item.u as number[] };
-    default:
-      return { modseq, op: item.op as 'N' | 'R' | 'D', by };
-  }
 }
 
 export function countersOf(flags: number): { unseen: number; deleted: number } {

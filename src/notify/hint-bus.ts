@@ -1,10 +1,15 @@
 // Change hints between frontends (DESIGN.md "Notifications between frontends"). After a commit the writer publishes
-// `{mailboxId, modseq}`; frontends that hold the mailbox read the change log since their own modseq. A hint carries
-// no data and may be lost or duplicated: the log is the truth, a hint only says "look now".
+// `{mailboxId, modseq}`, and with it the commit's change-log entry when that is small (hint-change.ts); frontends
+// that hold the mailbox take the change when it follows exactly what they hold, and otherwise read the change log
+// since their own modseq. A hint may be lost or duplicated: the log is the truth, a hint says "look now" and, at
+// most, "this is what you will find there".
+import type { HintChange } from './hint-change.js';
 
 export interface Hint {
   mailboxId: string;
   modseq: number;
+  /** The commit's log entries ending at `modseq` and the status after them; absent: read the log. */
+  change?: HintChange;
 }
 
 export type HintListener = (hint: Hint) => void;

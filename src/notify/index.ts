@@ -5,10 +5,12 @@ import { RedisHintBus } from './redis-bus.js';
 import { IpcHintBus, type IpcChannel } from './ipc-bus.js';
 
 export type { Hint, HintBus, HintListener } from './hint-bus.js';
+export type { HintChange } from './hint-change.js';
+export { MAX_HINT_CHANGE_BYTES } from './hint-change.js';
 export { LocalHintBus } from './local-bus.js';
 export { RedisHintBus } from './redis-bus.js';
 export { RedisHintPublisher } from './redis-publisher.js';
-export { IpcHintBus, isHintMessage } from './ipc-bus.js';
+export { IpcHintBus, isHintMessage, hintMessageOf } from './ipc-bus.js';
 
 export async function openHintBus(
   redisUrl: string | undefined,

@@ -1,8 +1,10 @@
 // Hints between the worker processes of one `stratus serve` (STRATUS_WORKERS > 1, src/server/workers.ts), without
 // Redis: a worker hands its own hints to its local listeners at once and sends them to the primary process over the
-// IPC channel; the primary relays each hint to every other worker. As with every bus, a hint only says "look now".
+// IPC channel; the primary relays each hint to every other worker. As with every bus, a hint says "look now" (and
+// may carry the commit's change, hint-change.ts).
 import type { Hint, HintBus, HintListener } from './hint-bus.js';
 import { LocalHintBus } from './local-bus.js';
+import { hintChangeJson, isHintChange } from './hint-change.js';
 
 export const HINT_MESSAGE = 'stratus:hint';
 
@@ -11,10 +13,29 @@ export interface HintMessage {
   hint: Hint;
 }
 
+/** A hint message whose hint, and change when it has one, is well-formed (hint-change.ts isHintChange). */
 export function isHintMessage(message: unknown): message is HintMessage {
-  if (typeof message !== 'object' || message === null) return false;
+  const hint = plainHintOf(message);
+  if (hint === undefined) return false;
+  const change = (message as { hint: { change?: unknown } }).hint.change;
+  return change === undefined || isHintChange(change, hint.mailboxId, hint.modseq);
+}
+
+/**
+ * The hint in a message, as far as it is well-formed: a malformed change is left out (the receivers read the log),
+ * the hint kept. Undefined when the message is not a hint. The primary relays what this gives (workers.ts).
+ */
+export function hintMessageOf(message: unknown): HintMessage | undefined {
+  if (isHintMessage(message)) return message;
+  const hint = plainHintOf(message);
+  return hint === undefined ? undefined : { type: HINT_MESSAGE, hint };
+}
+
+function plainHintOf(message: unknown): Hint | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
   const m = message as { type?: unknown; hint?: { mailboxId?: unknown; modseq?: unknown } };
-  return m.type === HINT_MESSAGE && typeof m.hint?.mailboxId === 'string' && typeof m.hint.modseq === 'number';
+  if (m.type !== HINT_MESSAGE || typeof m.hint?.mailboxId !== 'string' || typeof m.hint.modseq !== 'number') return undefined;
+  return { mailboxId: m.hint.mailboxId, modseq: m.hint.modseq };
 }
 
 /** The IPC channel of a process forked with one (node:cluster workers, child_process.fork). */
@@ -29,7 +50,8 @@ export class IpcHintBus implements HintBus {
   private readonly local: LocalHintBus;
   private closed = false;
   private readonly onMessage = (message: unknown): void => {
-    if (!this.closed && isHintMessage(message)) this.local.publish(message.hint);
+    const relayed = this.closed ? undefined : hintMessageOf(message);
+    if (relayed) this.local.publish(relayed.hint);
   };
 
   constructor(
@@ -44,7 +66,12 @@ export class IpcHintBus implements HintBus {
     if (this.closed) return;
     this.local.publish(hint);
     try {
-      const message: HintMessage = { type: HINT_MESSAGE, hint: { mailboxId: hint.mailboxId, modseq: hint.modseq } };
+      // The change goes along when it is small (the commit path attached it only then; hint-change.ts).
+      const json = hint.change === undefined ? undefined : hintChangeJson(hint.change);
+      const message: HintMessage = {
+        type: HINT_MESSAGE,
+        hint: { mailboxId: hint.mailboxId, modseq: hint.modseq, ...(json !== undefined ? { change: hint.change } : {}) },
+      };
       this.channel.send?.(message);
     } catch (err) {
       // The primary is gone (shutting down): the other workers' safety poll covers what they miss.

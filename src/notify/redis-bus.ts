@@ -16,16 +16,40 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Hint, HintBus, HintListener } from './hint-bus.js';
 import { ListenerTable } from './hint-bus.js';
+import { hintChangeJson, parseHintChange } from './hint-change.js';
 
 const PREFIX = 'stratus:h:';
 
-/** The channel of a mailbox's hints and the message on it (`<origin> <modseq>`): shared with RedisHintPublisher. */
+/** The channel of a mailbox's hints: shared with RedisHintPublisher. */
 export function hintChannel(mailboxId: string): string {
   return PREFIX + mailboxId;
 }
 
-export function hintPayload(origin: string, modseq: number): string {
-  return `${origin} ${modseq}`;
+/**
+ * The message on a channel: `<origin> <modseq>`, or `<origin>|<change JSON> <modseq>` when the hint carries a change
+ * (hint-change.ts). The change sits inside the first word, not after the MODSEQ, because frontends before it split
+ * at the FIRST space and read the rest as the MODSEQ: they see an origin that is not theirs and the right MODSEQ,
+ * and read the log as ever. That needs a change without spaces: JSON.stringify puts none outside strings, and those
+ * inside strings (a path, a keyword) are written as the JSON escape \u0020, which JSON.parse reads back. An origin
+ * is a UUID: no `|`, no space.
+ */
+export function hintPayload(origin: string, hint: Hint): string {
+  const json = hint.change === undefined ? undefined : hintChangeJson(hint.change);
+  return json === undefined ? `${origin} ${hint.modseq}` : `${origin}|${json.replaceAll(' ', '\\u0020')} ${hint.modseq}`;
+}
+
+/** A message as hintPayload wrote it (or an older frontend did), from `origin`; undefined when it is not a hint. */
+export function parseHintPayload(mailboxId: string, payload: string): { origin: string; hint: Hint } | undefined {
+  const space = payload.lastIndexOf(' ');
+  if (space < 0) return undefined;
+  const modseq = Number(payload.slice(space + 1));
+  if (!Number.isSafeInteger(modseq) || modseq < 1) return undefined;
+  const head = payload.slice(0, space);
+  const bar = head.indexOf('|');
+  if (bar < 0) return { origin: head, hint: { mailboxId, modseq } };
+  // A change that does not parse or does not fit this hint is dropped; the hint itself still says "look now".
+  const change = parseHintChange(head.slice(bar + 1), mailboxId, modseq);
+  return { origin: head.slice(0, bar), hint: change ? { mailboxId, modseq, change } : { mailboxId, modseq } };
 }
 
 export interface RedisHintBusOptions {
@@ -81,7 +105,7 @@ export class RedisHintBus implements HintBus {
     if (this.closed) return;
     queueMicrotask(() => this.listeners.deliver(hint, this.onError));
     try {
-      this.pub.publish(hintChannel(hint.mailboxId), hintPayload(this.origin, hint.modseq)).catch(this.onError);
+      this.pub.publish(hintChannel(hint.mailboxId), hintPayload(this.origin, hint)).catch(this.onError);
     } catch (err) {
       this.onError(err);
     }
@@ -110,11 +134,9 @@ export class RedisHintBus implements HintBus {
 
   private received(channel: string, payload: string): void {
     if (!channel.startsWith(PREFIX)) return;
-    const space = payload.indexOf(' ');
-    if (space < 0 || payload.slice(0, space) === this.origin) return;
-    const modseq = Number(payload.slice(space + 1));
-    if (!Number.isSafeInteger(modseq) || modseq < 1) return;
-    this.listeners.deliver({ mailboxId: channel.slice(PREFIX.length), modseq }, this.onError);
+    const got = parseHintPayload(channel.slice(PREFIX.length), payload);
+    if (got === undefined || got.origin === this.origin) return;
+    this.listeners.deliver(got.hint, this.onError);
   }
 }
 

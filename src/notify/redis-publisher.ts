@@ -33,7 +33,7 @@ export class RedisHintPublisher {
   /** Never throws: the hint is sent in the background and awaited by the next `flush()`. */
   publish(hint: Hint): void {
     try {
-      this.pending.push(this.redis.publish(hintChannel(hint.mailboxId), hintPayload(this.origin, hint.modseq)).catch(this.onError));
+      this.pending.push(this.redis.publish(hintChannel(hint.mailboxId), hintPayload(this.origin, hint)).catch(this.onError));
     } catch (err) {
       this.onError(err);
     }

@@ -10,6 +10,7 @@ import { SealQueue } from '../mailstore/search-seal.js';
 import { FRESH_DOC_CHARS, FreshDocCache } from '../mailstore/search-fresh-docs.js';
 import { CallMeter, type CallCounts } from '../storage/metered.js';
 import type { Hint } from '../notify/index.js';
+import { hintChangeJson } from '../notify/hint-change.js';
 import type { FromFunctionThread, FunctionThreadData, ThreadLogLevel, ToFunctionThread } from './thread-invoker.js';
 
 const port = parentPort;
@@ -33,7 +34,9 @@ let inFlight = 0;
  */
 let hints: Hint[] = [];
 store.ctx.publishHint = (hint) => {
-  const copy = { mailboxId: hint.mailboxId, modseq: hint.modseq };
+  // The commit's change goes along when small (src/notify/hint-change.ts): the main thread's bus hands it on as is.
+  const small = hint.change !== undefined && hintChangeJson(hint.change) !== undefined;
+  const copy: Hint = { mailboxId: hint.mailboxId, modseq: hint.modseq, ...(small ? { change: hint.change } : {}) };
   if (inFlight > 0) hints.push(copy);
   else send({ kind: 'hint', hint: copy });
 };

@@ -11,7 +11,7 @@ import type { Listener } from './tcp-listener.js';
 import { CommandStats } from './command-stats.js';
 import { startAdminListener } from './admin-listener.js';
 import { startHealthEndpoint } from './health.js';
-import { openHintBus } from '../notify/index.js';
+import { openHintBus, type HintBus } from '../notify/index.js';
 import { MailboxCache } from '../mailstore/mailbox-cache.js';
 import { NotifyHub } from '../imap/session/notify-hub.js';
 import { KeepaliveTicker } from '../imap/session/keepalive.js';
@@ -41,6 +41,8 @@ export interface RunningServer {
   healthPort: number | undefined;
   /** The store this process serves, for tests and the CLI (its meter counts every store call). */
   store: Store;
+  /** The process's hint bus (benchmarks hand it another frontend's hints, as Redis would). */
+  hints: HintBus;
   /** Resolves once no search-segment seal is queued or running (src/mailstore/search-seal.ts); for benchmarks. */
   sealsIdle(): Promise<void>;
   /** Runs the safety poll now (what the STRATUS_MAILBOX_POLL_MS timer does); for benchmarks that price it. */
@@ -224,6 +226,7 @@ export async function startServer(config: Config, logger: Logger = makeLogger(co
     adminPort,
     healthPort: health?.port,
     store,
+    hints,
     async sealsIdle() {
       await seals.idle();
       await store.threads?.sealsIdle(); // the seals the function threads' commits made due run in those threads

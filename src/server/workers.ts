@@ -6,7 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { isHintMessage } from '../notify/index.js';
+import { hintMessageOf } from '../notify/index.js';
 import { openStore } from './store.js';
 import { loadTlsMaterial } from './tls.js';
 
@@ -49,8 +49,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     const worker = cluster.fork({ UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? THREAD_POOL_SIZE });
     workers.add(worker);
     worker.on('message', (message: unknown) => {
-      if (!isHintMessage(message)) return;
-      for (const other of workers) if (other !== worker && other.isConnected()) other.send(message);
+      // A hint with a malformed change is relayed without it (the others read the log), never dropped.
+      const hint = hintMessageOf(message);
+      if (!hint) return;
+      for (const other of workers) if (other !== worker && other.isConnected()) other.send(hint);
     });
     worker.on('exit', (code, signal) => {
       workers.delete(worker);

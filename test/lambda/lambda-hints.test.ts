@@ -188,6 +188,27 @@ describe('RedisHintPublisher', () => {
     }
   });
 
+  it("a commit's change travels with its hint (src/notify/hint-change.ts), for the frontends to take without a read", async () => {
+    const bus = await RedisHintBus.connect(redis.url);
+    const publisher = new RedisHintPublisher(redis.url);
+    const status = { mailboxId: 'mbx-q', path: 'My Folder', uidValidity: 1, uidNext: 5, highestModseq: 12, messages: 4, unseen: 4, deleted: 0, bytes: 100, keywords: [], specialUse: null };
+    const hint: Hint = { mailboxId: 'mbx-q', modseq: 12, change: { entries: [{ modseq: 12, op: 'X', by: 'a session', uids: [2] }], status } };
+    try {
+      const got: Hint[] = [];
+      bus.subscribe('mbx-q', (h) => got.push(h));
+      for (let attempt = 0; got.length === 0; attempt++) {
+        assert.ok(attempt < 200, 'no hint reached the subscriber');
+        publisher.publish(hint);
+        await publisher.flush();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.deepEqual(got[0], hint);
+    } finally {
+      await publisher.close();
+      await bus.close();
+    }
+  });
+
   it('with Redis unreachable, publish never throws and flush returns (bounded), reporting the error', async () => {
     const errors: unknown[] = [];
     const publisher = new RedisHintPublisher('redis://127.0.0.1:1', { flushTimeoutMs: 200, onError: (err) => errors.push(err) });

@@ -226,6 +226,10 @@ export class MailboxView {
   /** Own STORE result: the view takes the new flags at once (the log's echo is then older and ignored). */
   applyFlags(uid: number, bits: number, keywords: string[], modseq: number): void {
     const i = this.indexOfUid(uid);
+    // The row holds this very commit already (its hint, with the change, or a log read came before the answer):
+    // the FETCH that queued is the one this STORE answers itself, or — under .SILENT — must not send (RFC 3501
+    // §6.4.6); a later change of the row would have a higher MODSEQ.
+    if (i >= 0 && this.rows.modseqAt(i) === modseq) this.pendingFlags.delete(uid);
     if (i >= 0 && this.rows.modseqAt(i) <= modseq) {
       this.rows = this.rows.writable();
       this.rows.setFlags(i, bits, keywords, modseq);
