@@ -275,7 +275,7 @@ export interface ResponseMap extends AdminResponseMap, SharedResponseMap {
     destinationChange?: OwnChange;
   };
   'message.meta': { items: Record<string, MessageIndex> };
-  /** Per key, in order: the matching UIDs ≤ `upTo`; messages above `upTo` are not sealed yet (match their cold items). */
+  /** Per key, in order: the matching UIDs ≤ `upTo` (META's uidNext − 1 when read: every message, sealed or not). */
   'message.searchText': { upTo: number; uids: number[][] };
   /** A short-lived GET URL for one message's bytes (only when the store issues presigned URLs). */
   'message.bodyUrl': { url: string };

@@ -4,7 +4,10 @@
 // plain message. So the index is stored as ONE binary attribute:
 //
 //   x   = [format byte 1] + deflateRaw(JSON of the MessageIndex with text "", preset dictionary COLD_DICTIONARY_V1)
-//   tz  = deflateRaw(UTF-8 of the decoded text) when there is text (unchanged since it was introduced)
+//
+// The decoded text is not stored (issue #8: its deflated form `tz` was 2,477 of the 3,590 B a message kept in
+// DynamoDB, there only for SEARCH BODY/TEXT of messages not yet in a search segment). The store now matches those
+// from the raw message (search-docs.ts). Items written before keep `tz`; it is read (coldText) and never migrated.
 //
 // ~0.45 KB instead of ~1.4 KB on the bench corpus (test/mailstore/cold-item.test.ts). JSON because the index is
 // plain JSON by construction (src/mime/types.ts) and must come back exactly (nulls included: the frontend tests
@@ -59,8 +62,8 @@ const COLD_DICTIONARY_V1 = Buffer.from(
 );
 
 /**
- * The cold item of `emailId` for `index` (its `text` is not stored in `x`: it is `tz`, deflated by the caller). The
- * owner and tenant stay plain attributes: messageMeta filters on them and acl-copy.ts rewrites the owner.
+ * The cold item of `emailId` for `index` (its `text` is not stored). The owner and tenant stay plain attributes:
+ * messageMeta filters on them and acl-copy.ts rewrites the owner. `tz` only makes an item of the older shape (tests).
  */
 export function coldItem(emailId: EmailId, owner: UserId, tenant: TenantId, index: MessageIndex, tz?: Uint8Array): KvItem {
   const json = Buffer.from(JSON.stringify({ ...index, text: '' }), 'utf8');
@@ -90,7 +93,7 @@ export function coldIndexWithoutText(item: KvItem): MessageIndex {
   throw new ColdItemFormatError(`cold item ${item.pk} holds no index`);
 }
 
-/** The decoded text of a cold item (null when the message has none). */
+/** The decoded text an older cold item kept (null when it has none: every item written since issue #8). */
 export function coldText(item: KvItem): string | null {
   if (item.tz instanceof Uint8Array) return inflateRawSync(item.tz).toString('utf8');
   const index = item.index as { text?: unknown } | undefined; // the oldest items kept the text inside the index

@@ -343,6 +343,15 @@ export async function commitMailboxPair<R>(
         // only "look now": the safety poll still finds the change
       }
     }
+    // MOVE allocates the destination's UIDs here: the seal trigger of commitMailbox, so a big MOVE does not leave a
+    // long unsealed tail for the next text SEARCH to derive (search-text.ts).
+    if (done.destination.uidNext > attempt.destinationUidNextBefore) {
+      try {
+        ctx.uidsAllocated?.(destinationId, attempt.destinationUidNextBefore, done.destination.uidNext);
+      } catch {
+        // an optimisation: a missed trigger only leaves more messages to the next seal
+      }
+    }
     return done;
   };
   /** Earlier attempts whose reply was lost and whose log could not be read either: they may have committed. */
@@ -410,6 +419,7 @@ export async function commitMailboxPair<R>(
       destinationId,
       sourceModseq: (src.modseq + 1) as ModSeq,
       destinationModseq: (dst.modseq + 1) as ModSeq,
+      destinationUidNextBefore: dst.uidNext,
       logItems: [logItems[0]!, logItems[1]!],
       done: { source: after(src, planned.source), destination: after(dst, planned.destination), result: planned.result, committed: true },
     };
@@ -446,6 +456,8 @@ interface PairAttempt<R> {
   destinationId: MailboxId;
   sourceModseq: ModSeq;
   destinationModseq: ModSeq;
+  /** The destination's UIDNEXT before it (its UIDs allocated: from here to done.destination.uidNext). */
+  destinationUidNextBefore: number;
   /** The two change-log items it writes (source, destination): their entries go with the hints. */
   logItems: [KvItem, KvItem];
   done: PairCommitted<R>;

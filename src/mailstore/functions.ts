@@ -26,7 +26,7 @@ import { appendMessage, copyMessages, messageMeta, prepareAppend } from './messa
 import { expungeMessages, storeFlags } from './store-expunge.js';
 import { bodyUrl, withUploadUrl } from './body-urls.js';
 import { moveMessages } from './move.js';
-import { searchText } from './search-segments.js';
+import { searchText } from './search-text.js';
 import { deliverStaged, prepareDelivery, resolveAddresses } from './delivery-ops.js';
 import { ADMIN_FAMILY_OF, adminHandlers } from './tenants-functions.js';
 import { deleteAcl, getAcl, listRights, myRights, setAcl } from './acl-store.js';

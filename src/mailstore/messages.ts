@@ -3,7 +3,7 @@
 // (GC sweeps them).
 import { Buffer } from 'node:buffer';
 import { KV_LIMITS, type KvItem, type KvKey, type TxAction } from '../storage/kv.js';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { indexMessage, threadKey } from '../mime/index.js';
 import type { MessageIndex } from '../mime/types.js';
 import type { HotList, LogEntry, ResponseOf } from './api.js';
@@ -235,11 +235,11 @@ async function appendTarget(
 }
 
 /**
- * The MessageIndex of a cold item, its text (deflated by putColdItem) inflated on first read of `text` (issue #8:
- * FETCH ENVELOPE / BODYSTRUCTURE and header SEARCH never read it, and inflating every item was ~40 % of
- * `message.meta`'s CPU). The lazy `text` is an enumerable getter, so JSON (Lambda, the wire-form inline invoker),
- * structured clones (function threads) and spreads see a plain string, inflated then; in one process the frontend's
- * cold-item cache (meta-cache.ts) keeps the deflated bytes until a SEARCH BODY / TEXT asks, once.
+ * The MessageIndex of a cold item. Items written since issue #8 hold no text (`text` is ""): text keys are answered
+ * by the store (`message.searchText`, search-text.ts) for the whole mailbox. Older items keep their deflated text
+ * (`tz`), inflated on first read of `text` only (FETCH ENVELOPE / BODYSTRUCTURE and header SEARCH never read it). The
+ * lazy `text` is an enumerable getter, so JSON (Lambda, the wire-form inline invoker), structured clones (function
+ * threads) and spreads see a plain string, inflated then.
  */
 function coldIndex(item: KvItem): MessageIndex {
   const index = coldIndexWithoutText(item); // either stored form (cold-item.ts)
@@ -271,24 +271,24 @@ export interface AppendItem {
 /** A cold item's content, built from the stored bytes before it is written (the thread may still be resolved). */
 export interface ColdParts {
   index: Omit<MessageIndex, 'text'>;
-  /** The decoded text, deflated (absent when there is none). */
-  tz?: Uint8Array;
-  /** The decoded text itself: not written, handed to the seal's cache (search-fresh-docs.ts) once the item is. */
+  /**
+   * The decoded text (for SEARCH BODY/TEXT): not written (issue #8: it was most of a cold item's bytes, stored only
+   * for the unsealed tail); handed to the process's FreshDocCache (search-fresh-docs.ts) for the tail and the seal.
+   */
   text: string;
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
 
-/** §C4 step 2a: indexes the stored bytes. */
+/**
+ * §C4 step 2a: indexes the stored bytes. The one code path from raw bytes to searchable text: APPEND, delivery, fsck
+ * and a SEARCH or seal that derives a tail message's text from its raw bytes (search-docs.ts) all come here.
+ */
 export function coldParts(raw: Buffer): ColdParts {
   const { text, ...index } = indexMessage(raw);
-  // The decoded text (for SEARCH BODY/TEXT) is most of a cold item's bytes and reads are charged by item size:
-  // deflated, it makes every cold read (ENVELOPE, header SEARCH) and the item's storage about 3× cheaper.
-  // Level 1: about 3× faster than the default 6 for ~12% more bytes (still under one 4 KB read unit for most).
-  if (text.length === 0) return { index, text };
-  const bytes = Buffer.from(text, 'utf8');
-  // The seal's cache must hold what the cold item gives back: UTF-8 turns a lone surrogate into U+FFFD.
-  return { index, tz: deflateRawSync(bytes, { level: 1 }), text: SURROGATE.test(text) ? bytes.toString('utf8') : text };
+  // A segment stores text as UTF-8 (search-segments.ts), which turns a lone surrogate into U+FFFD: the text matched
+  // before the seal must be what the segment gives back after it.
+  return { index, text: SURROGATE.test(text) ? Buffer.from(text, 'utf8').toString('utf8') : text };
 }
 
 /**
@@ -305,7 +305,7 @@ export async function putColdItem(
 ): Promise<void> {
   const own = threadKey(parts.index.hdr);
   const index: MessageIndex = { ...parts.index, ...(thread && thread !== own ? { thread } : {}), text: '' };
-  await ctx.kv.put('msgmeta', coldItem(emailId, userId, tenantId, index, parts.tz)); // its stored form: cold-item.ts
+  await ctx.kv.put('msgmeta', coldItem(emailId, userId, tenantId, index)); // its stored form: cold-item.ts
   const { from, to, cc, bcc, subject, fields } = parts.index.hdr;
   ctx.freshDocs?.put(emailId, { hdr: { from, to, cc, bcc, subject, fields }, text: parts.text.length > 0 ? parts.text : null });
 }

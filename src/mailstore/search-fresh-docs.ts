@@ -1,12 +1,11 @@
-// The searchable text of messages this process has just stored, kept in memory for the seal (search-seal.ts), which
-// otherwise reads every new message's cold item back (a batchGet, a decode and an inflate per message: ~4 % of an
-// APPEND's CPU, issue #8) only to get the text it was built from. Cold items are immutable per emailId, so an entry
-// is exactly what that read would return: the header fields a segment keeps and the decoded text (null when none).
-//
-// An entry is taken (removed) when a seal uses it, so in steady state the cache holds only messages not yet sealed;
-// beyond FRESH_DOC_CHARS the oldest entries go first, and their seal reads the cold items as before. A process that
-// did not store the message (another frontend, another Lambda) simply misses: the cache never decides what a SEARCH
-// finds, only where the seal gets the same text from.
+// The searchable text (header fields and decoded text) of messages not yet sealed into search segments, kept in
+// memory: cold items no longer hold the text (issue #8: it was 2,477 of the 3,590 B a message kept in DynamoDB), so
+// without this cache every text SEARCH of the unsealed tail and every seal would GET and index the raw messages.
+// Filled by APPEND / delivery in the process that stores a message (putColdItem) and by a text SEARCH that had to
+// derive a doc from the raw message (search-docs.ts); read by SEARCH (`get`) and taken by the seal (`take`), so in
+// steady state it holds about the unsealed messages. Beyond the capacity the oldest entries go first; a miss only
+// costs a GET and an index of the raw message, never a different answer: the entry is exactly what indexing the
+// stored bytes gives (src/mime indexMessage, messages.ts coldParts).
 import type { SearchHeaders } from '../mime/search-match.js';
 
 /** Characters of text kept at most (one-byte strings for most mail: about as many bytes). */
@@ -38,6 +37,11 @@ export class FreshDocCache {
       this.entries.delete(id);
       this.chars -= charsOf(old);
     }
+  }
+
+  /** The entry of `emailId`, left in the cache: a text SEARCH of the unsealed tail (search-text.ts) reads it again. */
+  get(emailId: string): FreshDoc | undefined {
+    return this.entries.get(emailId);
   }
 
   /** The entry of `emailId`, removed from the cache (a message is sealed once). */

@@ -86,7 +86,8 @@ export async function danglingSegments(
 
 /**
  * fsck repair of a dangling entry: drops the whole directory (if still at `version`), so every message is unsealed
- * again — SEARCH reads cold items until the next seal rebuilds the segments — rather than silently missing some.
+ * again — SEARCH matches them from their raw bytes, or seals first when there are many (search-text.ts), until
+ * the next seal rebuilds the segments — rather than silently missing some.
  */
 export async function dropDirectory(ctx: StoreContext, mailboxId: MailboxId, version: number): Promise<boolean> {
   try {

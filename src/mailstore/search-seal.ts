@@ -4,7 +4,7 @@
 // condition on the version it read. A seal that loses that race leaves blobs no directory names (gc.ts sweeps them);
 // running it twice is harmless (the second finds nothing new). Races with APPEND and EXPUNGE lose nothing:
 //   - `upTo` is META.uidNext − 1 read before the hot items, so a message appended meanwhile has a higher UID and
-//     stays in the tail, matched from its cold item until the next seal;
+//     stays in the tail, matched by `message.searchText` from its raw bytes (search-docs.ts) until the next seal;
 //   - a message expunged meanwhile may stay in a segment: the frontend only counts UIDs its view holds.
 // Small segments are merged with their neighbours (the last one grows with each seal until it holds SEGMENT_DOCS);
 // when more than half of the sealed messages are gone, the seal reads every live UID and rewrites the segments that
@@ -15,10 +15,9 @@ import type { KvItem } from '../storage/kv.js';
 import { ConditionFailedError } from '../storage/errors.js';
 import { metaFromItem, type MailboxMeta } from './commit.js';
 import type { StoreContext } from './context.js';
-import { newId, type EmailId, type MailboxId, type Uid } from './ids.js';
-import type { FreshDoc } from './search-fresh-docs.js';
+import { newId, type MailboxId, type Uid } from './ids.js';
 import { blobKeys, keys, uidFromSortKey } from './keys.js';
-import { coldIndexWithoutText, coldText } from './cold-item.js';
+import { searchDocs, type TailMessage } from './search-docs.js';
 import {
   SEAL_THRESHOLD,
   SEGMENT_DOCS,
@@ -36,9 +35,6 @@ import {
   type SegmentDoc,
   type SegmentEntry,
 } from './search-segments.js';
-
-/** Cold items a seal decodes between two turns of the event loop (each is an inflate and a parse). */
-const COLD_DECODES_PER_TURN = 16;
 
 /** Retired segments stay named in the directory this long, so GC keeps them for searches still reading them. */
 const RETIRED_KEEP_MS = 35 * 24 * 3600 * 1000;
@@ -70,14 +66,20 @@ export interface SealResult {
 interface Unit {
   entry?: SegmentEntry;
   /** New messages (the tail), in UID order. */
-  fresh?: { uid: number; emailId: string }[];
+  fresh?: TailMessage[];
   /** Live messages in it (all of them, unless the seal read the live UIDs). */
   live: number;
   /** Must be rewritten (new, or more than half dead). */
   dirty: boolean;
 }
 
-async function hotItems(ctx: StoreContext, mailboxId: MailboxId, from: number, to: number): Promise<KvItem[]> {
+/** A hot item as the doc reader wants it (search-docs.ts). */
+export function tailMessage(item: KvItem): TailMessage {
+  return { uid: uidFromSortKey(item.sk) as number, emailId: item.e as string, size: item.z as number };
+}
+
+/** The hot items of UIDs from..to, read strongly (a message committed before the caller's META read is in it). */
+export async function hotItems(ctx: StoreContext, mailboxId: MailboxId, from: number, to: number): Promise<KvItem[]> {
   const out: KvItem[] = [];
   if (from > to) return out;
   let cursor: string | undefined;
@@ -92,46 +94,6 @@ async function hotItems(ctx: StoreContext, mailboxId: MailboxId, from: number, t
     cursor = page.cursor;
   } while (cursor);
   return out;
-}
-
-/**
- * The searchable text of new messages: what this process stored itself from its cache (search-fresh-docs.ts, the same
- * text), the rest from their cold items (eventually consistent, then strongly for misses).
- */
-async function freshDocs(ctx: StoreContext, fresh: { uid: number; emailId: string }[]): Promise<SegmentDoc[]> {
-  const cached = new Map<string, FreshDoc>();
-  for (const { emailId } of fresh) {
-    const doc = cached.has(emailId) ? undefined : ctx.freshDocs?.take(emailId);
-    if (doc) cached.set(emailId, doc);
-  }
-  const byId = new Map<string, KvItem>();
-  const ids = [...new Set(fresh.filter((f) => !cached.has(f.emailId)).map((f) => f.emailId))];
-  for (let i = 0; i < ids.length; i += 100) {
-    const part = ids.slice(i, i + 100).map((e) => keys.cold(e as EmailId));
-    let found = await ctx.kv.batchGet('msgmeta', part);
-    if (found.length < part.length) found = await ctx.kv.batchGet('msgmeta', part, { consistent: true });
-    for (const item of found) byId.set(item.pk.slice(2), item);
-  }
-  const docs: SegmentDoc[] = [];
-  let decoded = 0;
-  for (const { uid, emailId } of fresh) {
-    const doc = cached.get(emailId);
-    if (doc) {
-      docs.push({ uid, emailId, hdr: doc.hdr, text: doc.text });
-      continue;
-    }
-    const item = byId.get(emailId);
-    if (!item) {
-      docs.push({ uid, emailId, hdr: { from: null, to: null, cc: null, bcc: null, subject: null, fields: [] }, text: null });
-      continue;
-    }
-    const { from, to, cc, bcc, subject, fields } = coldIndexWithoutText(item).hdr; // either stored form (cold-item.ts)
-    const text = coldText(item);
-    docs.push({ uid, emailId, hdr: { from, to, cc, bcc, subject, fields }, text });
-    // Each decode inflates a cold item: give the event loop back now and then (see SEAL_SLICE_CHARS).
-    if (++decoded % COLD_DECODES_PER_TURN === 0) await yieldToEventLoop();
-  }
-  return docs;
 }
 
 /**
@@ -189,7 +151,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
   const meta: MailboxMeta = metaFromItem(metaItem);
   const dir = directoryFromItem(dirItem);
   const target = meta.uidNext - 1;
-  const fresh = (await hotItems(ctx, mailboxId, dir.upTo + 1, target)).map((i) => ({ uid: uidFromSortKey(i.sk) as number, emailId: i.e as string }));
+  const fresh: TailMessage[] = (await hotItems(ctx, mailboxId, dir.upTo + 1, target)).map(tailMessage);
   // The seal runs beside live traffic on the server's thread: between its steps it lets waiting commands run (an
   // embedded store answers without a turn of the event loop, so without these the whole seal is one long task).
   await yieldToEventLoop();
@@ -247,7 +209,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
       const stored = await readStoredSegment(ctx, owner, mailboxId, head.entry);
       await yieldToEventLoop();
       const fresh: SegmentDoc[] = [];
-      for (const unit of rest) fresh.push(...(await freshDocs(ctx, unit.fresh!)));
+      for (const unit of rest) fresh.push(...(await searchDocs(ctx, owner, unit.fresh!, 'seal')));
       const extended = await extendSegment(stored, fresh);
       if (extended) {
         const id = newId(now);
@@ -264,7 +226,7 @@ export async function sealMailbox(ctx: StoreContext, mailboxId: MailboxId, optio
     }
     const docs: SegmentDoc[] = [];
     for (const unit of group) {
-      if (unit.fresh) docs.push(...(await freshDocs(ctx, unit.fresh)));
+      if (unit.fresh) docs.push(...(await searchDocs(ctx, owner, unit.fresh, 'seal')));
       else if (unit.entry) {
         retired.push(unit.entry.id);
         if (unit.live === 0) continue;

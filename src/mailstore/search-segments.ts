@@ -1,9 +1,9 @@
 // Search segments (storage-design §C2 "q/…", risk E4): the searchable text of a mailbox's messages — the decoded
-// header cache (From/To/Cc/Bcc/Subject and every field) and the decoded body text, capped as in the cold items —
+// header cache (From/To/Cc/Bcc/Subject and every field) and the decoded body text, capped as the indexer caps it —
 // packed into immutable, compressed blobs of ≤ SEGMENT_DOCS messages, uniquely named under the owner's prefix, and
 // listed by one small directory item per mailbox (`M#<id>/Q`). A text SEARCH then costs one KV read (META for the
 // ACL and the directory, in one batch) and one blob GET per segment, instead of one cold-item read per message;
-// messages above the directory's `upTo` UID (the unsealed tail) are matched by the frontend from their cold items.
+// messages above the directory's `upTo` UID (the unsealed tail) are matched from their raw bytes (search-text.ts).
 //
 // A segment covers a UID range of its mailbox and may still hold messages expunged since it was written: the
 // frontend only counts UIDs its view holds. search-seal.ts writes segments (and rewrites them when half dead); gc.ts
@@ -33,19 +33,13 @@ const deflatePiece = (bytes: Buffer): Promise<Buffer> => deflateAsync(bytes, { l
 /** Inflates a body of either format (a v2 body has no final block: a sync flush ends it without an error). */
 const inflateBody = (bytes: Buffer): string => inflateRawSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
 import type { KvItem, KvValue } from '../storage/kv.js';
-import { BlobNotFoundError } from '../storage/errors.js';
-import { needsBody, type SearchHeaders, type TextKey } from '../mime/search-match.js';
-import { foldBody, foldHeaders, foldKey, foldedKeyMatches, type FoldedHeaders } from '../mime/search-match.js';
-import { columnAnswers, columnMatches, headerColumn, type HeaderColumn } from '../mime/search-match.js';
-import type { ResponseOf } from './api.js';
-import { metaFromItem } from './commit.js';
-import type { Caller, StoreContext } from './context.js';
-import { MailStoreError } from './errors.js';
+import type { SearchHeaders } from '../mime/search-match.js';
+import { foldBody, foldHeaders, type FoldedHeaders, type HeaderColumn } from '../mime/search-match.js';
+import type { StoreContext } from './context.js';
 import type { MailboxId, TenantId, UserId } from './ids.js';
 import { blobKeys, keys } from './keys.js';
-import { requireRights } from './acl.js';
 
-/** A seal is worth it once this many messages are unsealed (the frontend reads their cold items meanwhile). */
+/** A seal is worth it once this many messages are unsealed (`message.searchText` derives their text meanwhile). */
 export const SEAL_THRESHOLD = 100;
 /** Messages per segment, at most (≈ 20 segments, so 20 GETs, for a 20,000-message mailbox). */
 export const SEGMENT_DOCS = 1000;
@@ -267,7 +261,7 @@ export const SEGMENT_CACHE_CHARS = 32 * 1024 * 1024;
  * writes a new one), so an entry never goes stale; which segments a search reads is still decided by the directory
  * it reads strongly each time.
  */
-interface FoldedSegment {
+export interface FoldedSegment {
   /** The body format (header `v`), for reading the texts later. */
   v: 1 | 2;
   uids: number[];
@@ -413,8 +407,8 @@ export async function rememberExtended(oldKey: string, key: string, fresh: reado
   foldedSegments.put(key, texts ? { v: 2, uids, heads, texts, chars } : { v: 2, uids, heads, chars });
 }
 
-/** One segment, folded, from the process's cache or read now (the header part alone unless `withBody`). */
-async function foldedSegment(
+/** One segment, folded, from the process's cache or read now (the header part alone unless `withBody`). Throws BlobNotFoundError. */
+export async function foldedSegment(
   ctx: StoreContext,
   owner: { tenantId: TenantId; userId: UserId },
   mailboxId: MailboxId,
@@ -435,57 +429,4 @@ async function foldedSegment(
   }
   foldedSegments.put(key, segment);
   return segment;
-}
-
-/**
- * `message.searchText`: the UIDs ≤ `upTo` of the mailbox whose sealed text matches each key (in the keys' order).
- * One KV call (META for the "r" check and the directory, batched) and one GET per segment. Messages above `upTo`
- * are the caller's to match from their cold items. A segment that cannot be read (it should not happen: a segment
- * is swept only after its directory entry is gone and the grace period has passed) lowers `upTo` below it, so the
- * caller falls back to the cold items rather than missing messages.
- */
-export async function searchText(
-  ctx: StoreContext,
-  caller: Caller,
-  input: { mailboxId: string; keys: TextKey[] },
-): Promise<ResponseOf<'message.searchText'>> {
-  const mailboxId = input.mailboxId as MailboxId;
-  const items = await ctx.kv.batchGet('mail', [keys.mailbox(mailboxId), keys.searchDirectory(mailboxId)], { consistent: true });
-  const metaItem = items.find((i) => i.sk === 'META');
-  if (!metaItem || metaItem.state !== 'active') throw new MailStoreError('NONEXISTENT', 'Mailbox does not exist');
-  const meta = metaFromItem(metaItem);
-  requireRights(meta, caller, 'r'); // RFC 4314 §4 SEARCH: "r"
-  const dir = directoryFromItem(items.find((i) => i.sk === 'Q'));
-  // MOVE (commitMailboxPair) and imports allocate UIDs without the commit trigger: the search that pays for the tail asks.
-  if (meta.uidNext - 1 - dir.upTo >= SEAL_THRESHOLD) ctx.sealDue?.(mailboxId);
-  const uids: number[][] = input.keys.map(() => []);
-  const withBody = input.keys.some(needsBody);
-  const folded = input.keys.map(foldKey);
-  const owner = { tenantId: meta.tenant, userId: meta.owner };
-  let upTo = dir.upTo;
-  for (const entry of dir.segments) {
-    let segment: FoldedSegment;
-    try {
-      segment = await foldedSegment(ctx, owner, mailboxId, entry, withBody);
-    } catch (err) {
-      if (!(err instanceof BlobNotFoundError)) throw err;
-      upTo = entry.from - 1;
-      break;
-    }
-    const { heads, texts } = segment;
-    for (let k = 0; k < folded.length; k++) {
-      const key = folded[k]!;
-      const out = uids[k]!;
-      if (columnAnswers(key)) {
-        segment.columns ??= new Map();
-        let column = segment.columns.get(key.name);
-        if (!column) segment.columns.set(key.name, (column = headerColumn(heads, key.name)));
-        for (const d of columnMatches(column, key.folded)) out.push(segment.uids[d]!);
-        continue;
-      }
-      for (let d = 0; d < heads.length; d++) if (foldedKeyMatches(key, heads[d]!, texts?.[d])) out.push(segment.uids[d]!);
-    }
-  }
-  if (upTo < dir.upTo) for (const list of uids) list.splice(0, list.length, ...list.filter((u) => u <= upTo));
-  return { upTo, uids };
 }

@@ -1,5 +1,5 @@
-// Cold items (MessageIndex: envelope, body structure with byte offsets, header cache, text), read with `message.meta`
-// in batches of ≤100 emailIds (storage-design §C6) and kept in a bounded LRU: cold items are immutable, so a cached
+// Cold items (MessageIndex: envelope, body structure with byte offsets, header cache; no text since issue #8), read
+// with `message.meta` in batches of ≤100 emailIds (storage-design §C6) and kept in a bounded LRU: cold items are immutable, so a cached
 // one never goes stale. The LRU is shared by every session of one user on one store client (a client that logs in
 // for each sync, or several devices, reads a message's cold item once per process, not once per session), and
 // keyed by that user: a session only ever finds what a session of the same user was given by the store.
@@ -81,7 +81,7 @@ export class MetaCache {
     return out;
   }
 
-  /** SEARCH text keys over the mailbox's search segments (`message.searchText`); the tail is `load`'s. */
+  /** SEARCH text keys over the whole mailbox, sealed or not (`message.searchText`, mailstore/search-text.ts). */
   async searchText(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }> {
     return this.store.call('message.searchText', { token: this.token(), mailboxId, keys });
   }

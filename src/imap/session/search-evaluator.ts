@@ -1,6 +1,8 @@
 // SEARCH keys (RFC 3501 §6.4.4) evaluated against one message of the view. Pure: flags, UIDs, sizes and internal
-// dates come from the view; header, body and sent-date keys need the message's cold item, which the caller loads
-// in batches (commands/search.ts) only when `needsIndex` says so.
+// dates come from the view; header, body and text keys from the store's answer (`scope.sealed`, search-scan.ts);
+// sent-date and THREADID keys need the message's cold item, which the caller loads in batches only when
+// `needsIndex` says so. A cold item's `text` is "" since issue #8: the fallback to it serves only messages above the
+// store's upTo and items written before.
 import type { SearchKey } from '../command.js';
 import type { ImapDate, SequenceSet } from '../types.js';
 import { sequenceSetHas } from '../types.js';
@@ -45,7 +47,7 @@ export interface SearchScope {
   now: number;
   /** The SEARCHRES saved result `$` as UIDs (RFC 5182); `$` matches nothing without it. */
   saved?: ReadonlySet<number>;
-  /** Text keys the store matched on its search segments (`message.searchText`), for UIDs ≤ upTo. */
+  /** Text keys the store matched (`message.searchText`), for every UID ≤ upTo; cold items hold no text (issue #8). */
   sealed?: SealedMatches;
 }
 

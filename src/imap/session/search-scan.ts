@@ -1,6 +1,7 @@
 // Walks the selected mailbox's view in batches of 100 and yields what `pick` makes of each message that matches a
-// SEARCH key. Shared by SEARCH, SORT and THREAD (RFC 5256 §3: their criteria are SEARCH's): cold items are read
-// (`message.meta`, cached per session) only when the key or the caller needs them.
+// SEARCH key. Shared by SEARCH, SORT and THREAD (RFC 5256 §3: their criteria are SEARCH's): text keys are answered
+// by the store (`message.searchText`); cold items are read (`message.meta`, cached per session) only when the key or
+// the caller needs them for anything else.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SearchKey } from '../command.js';
 import { no } from '../response-codes.js';
@@ -11,7 +12,7 @@ import type { TextKey } from '../../mime/search-match.js';
 import type { MailboxView } from './mailbox-view.js';
 
 const BATCH = 100;
-/** Text in the cold items is UTF-8, and US-ASCII is a subset of it (RFC 3501 §6.4.4, RFC 5256 §3 require both). */
+/** Text in the store is UTF-8, and US-ASCII is a subset of it (RFC 3501 §6.4.4, RFC 5256 §3 require both). */
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 
 /** SEARCH, SORT and THREAD answer NO [BADCHARSET (UTF-8 US-ASCII)] for any other charset (RFC 3501 §7.1). */
@@ -22,24 +23,34 @@ export function checkCharset(charset: string): void {
 /** Reads cold items by emailId (session/meta-cache.ts). */
 export interface MetaLoader {
   load(ids: readonly string[]): Promise<Map<string, MessageIndex>>;
-  /** Text keys matched by the store on the mailbox's search segments: per key the UIDs ≤ upTo that match. */
+  /** Text keys matched by the store over the whole mailbox: per key the UIDs ≤ upTo that match. */
   searchText?(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }>;
 }
 
-/** At most this many distinct text keys go to the store in one SEARCH (the request's limit); more: cold items. */
+/** Distinct text keys per `message.searchText` call (the request's limit); a SEARCH with more makes several calls. */
 const MAX_SEALED_KEYS = 64;
 
 /**
- * Asks the store to match the text keys on its sealed segments when nothing else needs the cold items: then only
- * the unsealed messages (UID > upTo) are read one by one (storage-design risk E4).
+ * Asks the store to match every text key (HEADER, FROM …, BODY, TEXT) of `key`: cold items hold no text (issue #8),
+ * so the store answers them for every UID ≤ upTo, sealed or not (mailstore/search-text.ts). Several calls when the
+ * key has more than MAX_SEALED_KEYS text keys; a message appended between two calls is above the lowest upTo and
+ * answered by none of them.
  */
-async function sealedMatches(key: SearchKey, meta: MetaLoader, view: MailboxView): Promise<SealedMatches | undefined> {
+async function storeMatches(key: SearchKey, meta: MetaLoader, view: MailboxView): Promise<SealedMatches | undefined> {
   const nodes = textKeysOf(key);
-  if (nodes.length === 0 || nodes.length > MAX_SEALED_KEYS || !meta.searchText || needsIndexBeyondText(key)) return undefined;
-  const keys: TextKey[] = nodes.map((n) => (n.kind === 'header' ? { kind: 'header', field: n.field, value: n.value } : { kind: n.kind, value: n.value }));
-  const { upTo, uids } = await meta.searchText(view.mailboxId, keys);
+  if (nodes.length === 0 || !meta.searchText) return undefined;
   const hits = new Map<TextKeyNode, ReadonlySet<number>>();
-  nodes.forEach((n, i) => hits.set(n, new Set(uids[i])));
+  let upTo = Number.MAX_SAFE_INTEGER;
+  let mixed = false;
+  for (let i = 0; i < nodes.length; i += MAX_SEALED_KEYS) {
+    const part = nodes.slice(i, i + MAX_SEALED_KEYS);
+    const keys: TextKey[] = part.map((n) => (n.kind === 'header' ? { kind: 'header', field: n.field, value: n.value } : { kind: n.kind, value: n.value }));
+    const answer = await meta.searchText(view.mailboxId, keys);
+    if (i > 0 && answer.upTo !== upTo) mixed = true;
+    upTo = Math.min(upTo, answer.upTo);
+    part.forEach((n, j) => hits.set(n, new Set(answer.uids[j])));
+  }
+  if (mixed) for (const [n, set] of hits) hits.set(n, new Set([...set].filter((u) => u <= upTo)));
   return { upTo, hits };
 }
 
@@ -60,13 +71,16 @@ export async function scanView<T>(
     now: Date.now(),
     saved: new Set(view.savedUids),
   };
-  const loadIndex = withIndex || needsIndex(key);
-  if (loadIndex && !withIndex && meta && view.count > 0) scope.sealed = await sealedMatches(key, meta, view);
-  const sealedUpTo = scope.sealed?.upTo ?? 0;
-  // UIDs ascend (I1): the messages the store answered for are a prefix of the view, and only the rest (the unsealed
-  // tail) needs a cold item, hence an emailId. A packed emailId is decoded on each read (a ULID's 26 characters):
-  // for a large mailbox, decoding every one for each text SEARCH cost more than matching the tail.
-  const tailStart = sealedUpTo > 0 ? firstAbove(view, sealedUpTo) : 0;
+  if (meta && view.count > 0) scope.sealed = await storeMatches(key, meta, view);
+  // Cold items are still read for what is not text (the Date: header, THREADID, SORT fields, THREAD's references)
+  // and, for text keys, only for messages the store did not answer: UIDs above its upTo (a message committed after
+  // its META read: none the view holds, in practice), or all of them without `searchText`.
+  const beyondText = withIndex || needsIndexBeyondText(key);
+  const loadIndex = beyondText || needsIndex(key);
+  // UIDs ascend (I1): the messages the store answered for are a prefix of the view. A packed emailId is decoded on
+  // each read (a ULID's 26 characters): for a large mailbox, decoding every one for each text SEARCH cost more than
+  // matching the rest.
+  const tailStart = !beyondText && scope.sealed ? firstAbove(view, scope.sealed.upTo) : 0;
   const allEmailIds = usesEmailId(key);
   const found: T[] = [];
   for (let start = 0; start < view.count; start += BATCH) {
