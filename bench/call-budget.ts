@@ -29,6 +29,7 @@ import { dynamoItemSize } from '../src/storage/item-size.js';
 import { sealMailbox } from '../src/mailstore/search-seal.js';
 import { hintPayload, parseHintPayload } from '../src/notify/redis-bus.js';
 import { directoryFromItem, foldedSegments } from '../src/mailstore/search-segments.js';
+import { forgetSearchTails } from '../src/mailstore/search-text.js';
 
 /** storage-design §D1 list prices (us-east-1, on-demand). */
 export const PRICES = {
@@ -235,6 +236,7 @@ export async function measureCommands(
   const coldCaches = (): void => {
     foldedSegments.clear();
     server.store.ctx.freshDocs?.clear();
+    forgetSearchTails();
   };
   coldCaches();
   await measure(`SEARCH FROM "carol" (header, ${where})`, () => b.command('SEARCH FROM "carol"', 'SEARCH'));

@@ -10,7 +10,7 @@
 import type { KvItem } from '../storage/kv.js';
 import { BlobNotFoundError } from '../storage/errors.js';
 import { columnAnswers, columnMatches, foldBody, foldHeaders, foldKey, foldedKeyMatches, headerColumn, needsBody } from '../mime/search-match.js';
-import type { TextKey } from '../mime/search-match.js';
+import type { FoldedHeaders, SearchHeaders, TextKey } from '../mime/search-match.js';
 import type { ResponseOf } from './api.js';
 import { metaFromItem } from './commit.js';
 import type { Caller, StoreContext } from './context.js';
@@ -18,9 +18,9 @@ import { MailStoreError } from './errors.js';
 import type { MailboxId } from './ids.js';
 import { keys } from './keys.js';
 import { requireRights } from './acl.js';
-import { SEAL_THRESHOLD, directoryFromItem, foldedSegment, type FoldedSegment, type SegmentDirectory } from './search-segments.js';
+import { SEAL_THRESHOLD, directoryFromItem, foldedSegment, type FoldedSegment, type SegmentDirectory, type SegmentDoc } from './search-segments.js';
 import { hotItems, sealMailbox, tailMessage } from './search-seal.js';
-import { searchDocs } from './search-docs.js';
+import { searchDocs, type TailMessage } from './search-docs.js';
 
 /**
  * A tail longer than this is sealed before the search rather than derived message by message on every SEARCH. It
@@ -87,16 +87,52 @@ export async function searchText(
   }
   if (upTo > dir.upTo) derive.push([dir.upTo + 1, upTo]);
   for (const [from, to] of derive) {
-    const messages = (await hotItems(ctx, mailboxId, from, to)).map(tailMessage);
+    const messages = from === dir.upTo + 1 ? await tailOf(ctx, mailboxId, meta.modseq, from, to) : (await hotItems(ctx, mailboxId, from, to)).map(tailMessage);
     for (const doc of await searchDocs(ctx, owner, messages, withBody ? 'search' : 'headers')) {
-      const head = foldHeaders(doc.hdr);
-      const text = withBody ? foldBody(doc.text) : undefined;
+      const { head, text } = foldedDoc(doc, withBody);
       for (let k = 0; k < folded.length; k++) if (foldedKeyMatches(folded[k]!, head, text)) uids[k]!.push(doc.uid);
     }
   }
   // An unreadable segment's messages came after the later segments' (UIDs ascend in every answer).
   if (derive.length > 1) for (const list of uids) list.sort((a, b) => a - b);
   return { upTo, uids };
+}
+
+/**
+ * The tail's messages as last read per mailbox, with the MODSEQ and range they were read at: any commit that adds or
+ * removes a message moves META's MODSEQ and a seal moves the directory's upTo, so the same (modseq, from, to) names
+ * the same hot items, and a client's SEARCHes between two changes (FROM, SUBJECT, BODY in a row) query them once.
+ */
+let tailsByStore = new WeakMap<object, Map<string, { modseq: number; from: number; to: number; messages: TailMessage[] }>>();
+const MAX_TAILS = 1024;
+
+/** Forgets every tail read (bench/call-budget.ts measures each SEARCH as a process that never searched would run it). */
+export function forgetSearchTails(): void {
+  tailsByStore = new WeakMap();
+}
+
+async function tailOf(ctx: StoreContext, mailboxId: MailboxId, modseq: number, from: number, to: number): Promise<TailMessage[]> {
+  let tails = tailsByStore.get(ctx.kv);
+  if (!tails) tailsByStore.set(ctx.kv, (tails = new Map()));
+  const known = tails.get(mailboxId);
+  if (known && known.modseq === modseq && known.from === from && known.to === to) return known.messages;
+  const messages = (await hotItems(ctx, mailboxId, from, to)).map(tailMessage);
+  if (tails.size >= MAX_TAILS) tails.clear();
+  tails.set(mailboxId, { modseq, from, to, messages });
+  return messages;
+}
+
+/**
+ * Folded forms of tail docs, by their header object (the same object while the doc stays in the process's cache,
+ * search-docs.ts), so each doc is folded once rather than at every SEARCH; gone with the doc.
+ */
+const folds = new WeakMap<SearchHeaders, { head: FoldedHeaders; text?: string | null }>();
+
+function foldedDoc(doc: SegmentDoc, withBody: boolean): { head: FoldedHeaders; text: string | null | undefined } {
+  let f = folds.get(doc.hdr);
+  if (!f) folds.set(doc.hdr, (f = { head: foldHeaders(doc.hdr) }));
+  if (withBody && f.text === undefined) f.text = foldBody(doc.text);
+  return { head: f.head, text: withBody ? f.text : undefined };
 }
 
 /**

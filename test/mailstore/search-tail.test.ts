@@ -97,6 +97,27 @@ for (const backend of backends) {
       assert.deepEqual((await search(elsewhere, token, box!, KEYS)).uids, EXPECTED);
     });
 
+    it('queries the tail once between two changes of the mailbox, and again after one', async () => {
+      const token = await user('tail-memo@example.com');
+      let box: MailboxId | undefined;
+      for (let i = 1; i <= 3; i++) box = await append(token, 'INBOX', message(i, 'plum'));
+      const queries = (): number => b.meter.snapshot().byOp['kv.query'] ?? 0;
+      const body: TextKey[] = [{ kind: 'body', value: 'plum' }];
+      let at = queries();
+      assert.deepEqual((await search(client, token, box!, body)).uids, [[1, 2, 3]]);
+      assert.equal(queries() - at, 1, 'the tail’s hot items');
+      at = queries();
+      assert.deepEqual((await search(client, token, box!, [{ kind: 'header', field: 'subject', value: 'tail 2' }])).uids, [[2]]);
+      assert.equal(queries() - at, 0, 'same MODSEQ, same tail: not read again');
+      // Any commit moves META's MODSEQ: an APPEND (a new tail message) and an EXPUNGE (one gone) are both seen.
+      await append(token, 'INBOX', message(4, 'plum'));
+      await client.call('message.store', { token, mailboxId: box!, uids: [2], mode: 'add', flags: ['\\Deleted'] });
+      await client.call('message.expunge', { token, mailboxId: box!, uids: [2] });
+      at = queries();
+      assert.deepEqual((await search(client, token, box!, body)).uids, [[1, 3, 4]]);
+      assert.equal(queries() - at, 1);
+    });
+
     it('matches a message whose cold item was written before issue #8 (with its text)', async () => {
       const token = await user('tail-legacy@example.com');
       const raw = message(7, 'legacy');
