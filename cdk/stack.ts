@@ -44,6 +44,8 @@ export interface FamilyAccess {
   listBlobs?: boolean;
   /** The object keys `blobs` applies to; default `t/*` (every owner's objects). The seal's: search segments only. */
   blobPrefix?: string;
+  /** s3:GetObject on every object under `t/` besides `blobs`: the seal indexes new messages from their raw bytes. */
+  readsBodies?: boolean;
   /** Sends search-segment seal requests (it commits UIDs): STRATUS_SEAL_QUEUE_URL and sqs:SendMessage on that queue. */
   requestsSeals?: boolean;
   /** Lambda memory (and so CPU); default 512 MiB. */
@@ -107,14 +109,16 @@ export const FAMILIES: Record<string, FamilyAccess> = {
     caller: 'schedule',
   },
   // The search-segment seal (src/mailstore/search-seal.ts, functions/seal.ts), fed by the seal-request queue: reads
-  // META and the segment directory, queries the new hot items, batch-reads their cold items, reads and writes segment
-  // blobs (t/…/q/… only, never a message body) and swaps the directory item with a conditional put. No commit, so no
-  // hints; a first seal of a very large mailbox reads every cold item, hence Lambda's maximum time.
+  // META and the segment directory, queries the new hot items, reads their raw bytes to index them (cold items keep
+  // no text since issue #8: search-docs.ts), reads and writes segment blobs (writes under t/…/q/… only, never a
+  // message body) and swaps the directory item with a conditional put. No commit, so no hints; a first seal of a very
+  // large mailbox reads every new message, hence Lambda's maximum time.
   seal: {
     mail: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
-    msgmeta: ['dynamodb:BatchGetItem'],
+    msgmeta: [],
     blobs: ['s3:GetObject', 's3:PutObject'],
     blobPrefix: 't/*/u/*/q/*',
+    readsBodies: true,
     timeoutSeconds: 900,
     memoryMiB: 1024,
     caller: 'queue',
@@ -348,6 +352,9 @@ export class StratusStack extends Stack {
       }
       if (access.blobs.length > 0) {
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...access.blobs], resources: [bucket.arnForObjects(access.blobPrefix ?? 't/*')] }));
+      }
+      if (access.readsBodies) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('t/*')] }));
       }
       // Reading or writing a body uses the bucket key; deleting or listing does not.
       if (access.blobs.some((a) => a === 's3:GetObject' || a === 's3:PutObject')) {

@@ -293,7 +293,12 @@ describe('CDK stack', () => {
       assert.deepEqual(onResource(mail).filter((a) => a.startsWith('dynamodb:')), [...access.mail].sort(), `${family} on mail`);
       assert.deepEqual(onResource(msgmeta).filter((a) => a.startsWith('dynamodb:')), [...access.msgmeta].sort(), `${family} on msgmeta`);
       // Object actions here; listing (a bucket-level action, the GC's alone) is asserted in the GC's own test.
-      const s3 = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
+      const objectStatements = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket'));
+      // The seal reads raw messages anywhere under t/ (readsBodies) and nothing else there: that statement alone.
+      const isBodyRead = (s: (typeof statements)[number]): boolean =>
+        access.readsBodies === true && actionsOf([s]).join() === 's3:GetObject' && /"\/t\/\*"/.test(JSON.stringify(s.Resource));
+      assert.equal(objectStatements.filter(isBodyRead).length, access.readsBodies ? 1 : 0, `${family}: raw bytes read only if it indexes them`);
+      const s3 = objectStatements.filter((s) => !isBodyRead(s));
       assert.deepEqual(actionsOf(s3).sort(), [...access.blobs].sort(), `${family} on S3`);
       assert.equal(actionsOf(statements).includes('s3:ListBucket'), access.listBlobs === true, `${family}: s3:ListBucket only if it lists`);
       for (const s of s3) {
@@ -420,20 +425,24 @@ describe('CDK stack', () => {
     }
     assert.ok(FAMILIES.message!.requestsSeals && FAMILIES.ingest!.requestsSeals, 'APPEND/COPY/MOVE and deliveries request seals');
 
-    // The seal role: consume its queue; read META/directory/hot items, put the directory; batch-read cold items;
-    // get and put segment blobs only (never a body); the bucket key for them. No hints (no cache), no delete, no list.
+    // The seal role: consume its queue; read META/directory/hot items, put the directory; read raw messages (cold items
+    // keep no text since issue #8, so the seal indexes new messages from their bytes) but put segment blobs only (never
+    // a body); the bucket key for them. No cold items, no hints (no cache), no delete, no list.
     const mail = logicalId('AWS::DynamoDB::Table', 'MailTable');
     const msgmeta = logicalId('AWS::DynamoDB::Table', 'MsgmetaTable');
     const bucket = logicalId('AWS::S3::Bucket', 'MailBucket');
     const statements = statementsOf(functionRole('seal')).filter((st) => st.Effect === 'Allow');
     const on = (needle: string) => actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(needle))).sort();
     assert.deepEqual(on(`"${mail}"`), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-    assert.deepEqual(on(`"${msgmeta}"`), ['dynamodb:BatchGetItem']);
+    assert.deepEqual(on(`"${msgmeta}"`), []);
     assert.deepEqual(on(`"${queue}"`), ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']);
     const s3 = statements.filter((st) => actionsOf([st]).some((a) => a.startsWith('s3:')));
-    assert.equal(s3.length, 1);
-    assert.deepEqual(actionsOf(s3).sort(), ['s3:GetObject', 's3:PutObject']);
-    assert.match(JSON.stringify(s3[0]!.Resource), new RegExp(`${bucket}.*"/t/\\*/u/\\*/q/\\*"`), 'segments only');
+    assert.equal(s3.length, 2);
+    const segments = s3.filter((st) => /"\/t\/\*\/u\/\*\/q\/\*"/.test(JSON.stringify(st.Resource)));
+    const bodies = s3.filter((st) => /"\/t\/\*"/.test(JSON.stringify(st.Resource)));
+    assert.deepEqual(actionsOf(segments).sort(), ['s3:GetObject', 's3:PutObject'], 'segments: read and write');
+    assert.match(JSON.stringify(segments[0]!.Resource), new RegExp(`${bucket}`));
+    assert.deepEqual(actionsOf(bodies), ['s3:GetObject'], 'every other object under t/: read only');
     assert.deepEqual([...new Set(actionsOf(statements).filter((a) => !/^(dynamodb|s3|sqs):/.test(a)))].sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
     const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
     assert.equal(env.STRATUS_SEAL_QUEUE_URL, undefined, 'a seal requests no seals');
