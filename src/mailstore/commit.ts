@@ -327,6 +327,8 @@ export async function commitMailboxPair<R>(
   destinationId: MailboxId,
   by: string,
   plan: PairPlanner<R>,
+  /** The source's META as the caller just read it strongly: the first attempt plans on it (a stale one loses the CAS). */
+  knownSource?: KvItem,
 ): Promise<PairCommitted<R>> {
   if (sourceId === destinationId) throw new Error('commitMailboxPair needs two different mailboxes');
   const kv = ctx.kv;
@@ -358,7 +360,7 @@ export async function commitMailboxPair<R>(
   let unsure: PairAttempt<R>[] = [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [srcItem, dstItem] = await Promise.all([
-      kv.get('mail', keys.mailbox(sourceId), { consistent: true }),
+      attempt === 0 && knownSource !== undefined ? knownSource : kv.get('mail', keys.mailbox(sourceId), { consistent: true }),
       kv.get('mail', keys.mailbox(destinationId), { consistent: true }),
     ]);
     if (!srcItem || srcItem.state !== 'active' || !dstItem || dstItem.state !== 'active') {

@@ -35,6 +35,8 @@ export async function moveMessages(
   const destinationRun = new OwnChangeRun();
   for (let i = 0; i < sorted.length; i += MOVE_BATCH) {
     const part = sorted.slice(i, i + MOVE_BATCH);
+    // The first batch plans on the source META read above (one read fewer); later ones read it again.
+    const known = i === 0 && from ? from : undefined;
     const done = await commitMailboxPair(ctx, source, target, caller.session, async (src, dst) => {
       // RFC 6851 §4.2: the rights of UID STORE \Deleted and UID EXPUNGE on the source, of UID COPY on the target.
       requireRights(src, caller, 'rte');
@@ -80,7 +82,7 @@ export async function moveMessages(
         },
         result: { uidValidity: dst.uidValidity, source: present, destination: added.uids, added },
       };
-    });
+    }, known);
     out.uidValidity = done.result.uidValidity;
     out.source.push(...done.result.source);
     out.destination.push(...done.result.destination);
