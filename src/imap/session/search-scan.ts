@@ -23,8 +23,11 @@ export function checkCharset(charset: string): void {
 /** Reads cold items by emailId (session/meta-cache.ts). */
 export interface MetaLoader {
   load(ids: readonly string[]): Promise<Map<string, MessageIndex>>;
-  /** Text keys matched by the store over the whole mailbox: per key the UIDs ≤ upTo that match. */
-  searchText?(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }>;
+  /**
+   * Text keys matched by the store over the whole mailbox: per key the UIDs ≤ upTo that match. Required: cold items
+   * hold no text since issue #8, so a scan without it would find no new message by BODY or TEXT.
+   */
+  searchText(mailboxId: string, keys: TextKey[]): Promise<{ upTo: number; uids: number[][] }>;
 }
 
 /** Distinct text keys per `message.searchText` call (the request's limit); a SEARCH with more makes several calls. */
@@ -38,7 +41,7 @@ const MAX_SEALED_KEYS = 64;
  */
 async function storeMatches(key: SearchKey, meta: MetaLoader, view: MailboxView): Promise<SealedMatches | undefined> {
   const nodes = textKeysOf(key);
-  if (nodes.length === 0 || !meta.searchText) return undefined;
+  if (nodes.length === 0) return undefined;
   const hits = new Map<TextKeyNode, ReadonlySet<number>>();
   let upTo = Number.MAX_SAFE_INTEGER;
   let mixed = false;
@@ -74,7 +77,7 @@ export async function scanView<T>(
   if (meta && view.count > 0) scope.sealed = await storeMatches(key, meta, view);
   // Cold items are still read for what is not text (the Date: header, THREADID, SORT fields, THREAD's references)
   // and, for text keys, only for messages the store did not answer: UIDs above its upTo (a message committed after
-  // its META read: none the view holds, in practice), or all of them without `searchText`.
+  // its META read: none the view holds, in practice).
   const beyondText = withIndex || needsIndexBeyondText(key);
   const loadIndex = beyondText || needsIndex(key);
   // UIDs ascend (I1): the messages the store answered for are a prefix of the view. A packed emailId is decoded on
